@@ -1,0 +1,502 @@
+import {
+  type ExerciseMeta,
+  type GradeResult,
+  type Localized,
+  type ParsedGradeRequest,
+  type Pitfall,
+  type PitfallHit,
+  type TestResult,
+  type WireValue,
+  WireValueSchema,
+  isWireTensor,
+} from "@tfm/contract";
+import { CallFailure, type CaseDef, type InvariantDef, Rng, deriveSeed } from "@tfm/spec";
+import type { Catalog, CatalogEntry } from "./catalog.ts";
+import { type Comparison, compareValues } from "./compare.ts";
+import { type ExerciseRuntime, loadRuntime } from "./runtime.ts";
+import type { ReferenceCache } from "./reference-cache.ts";
+import { type RunOutcome, Sandbox } from "./sandbox/sandbox.ts";
+import { studentPosition } from "./sourcemap.ts";
+import { transpile } from "./transpile.ts";
+import { scoreOf, summarize, verdictOf } from "./verdict.ts";
+
+export const GRADER_VERSION = "1.0.0";
+
+export interface GradeJob extends ParsedGradeRequest {
+  /** Always set by the time a job is graded: chosen by the dispatcher when the request has none. */
+  seed: number;
+}
+
+export interface GradeDeps {
+  catalog: Catalog;
+  backend: string;
+  references: ReferenceCache;
+}
+
+type Status = TestResult["status"];
+
+interface Clock {
+  deadline: number;
+}
+
+const HEATMAP_MAX = 16;
+
+export class UnknownExerciseError extends Error {
+  override name = "UnknownExerciseError";
+}
+
+/** One submission, start to verdict: transpile -> sandbox -> reference -> compare -> verdict. */
+export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<GradeResult> {
+  const started = performance.now();
+  const entry = deps.catalog.exercises.get(job.exerciseId);
+  if (entry === undefined) throw new UnknownExerciseError(`unknown exercise '${job.exerciseId}'`);
+  const meta = entry.meta;
+  const timings = { transpileMs: 0, sandboxMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0 };
+  const base = {
+    resultVersion: 1 as const,
+    exerciseId: meta.id,
+    exerciseVersion: entry.version,
+    seed: job.seed,
+    scope: job.scope,
+    lang: job.lang,
+    backend: deps.backend,
+    graderVersion: GRADER_VERSION,
+  };
+
+  const t0 = performance.now();
+  const compiled = await transpile(job.source);
+  timings.transpileMs = performance.now() - t0;
+  if (!compiled.ok) {
+    timings.totalMs = performance.now() - started;
+    return {
+      ...base,
+      verdict: "compile_error",
+      score: 0,
+      passed: 0,
+      total: 0,
+      summary: {
+        ja: `コンパイルエラー (${compiled.errors.length} 件)。最初のエラー: ${compiled.errors[0]?.line}:${compiled.errors[0]?.column} ${compiled.errors[0]?.message}`,
+        en: `Compile error (${compiled.errors.length}). First: ${compiled.errors[0]?.line}:${compiled.errors[0]?.column} ${compiled.errors[0]?.message}`,
+      },
+      compileErrors: compiled.errors,
+      runtimeError: null,
+      tests: [],
+      console: "",
+      consoleTruncated: false,
+      timings,
+    };
+  }
+
+  const runtime = await loadRuntime(entry);
+  const cases = runtime.spec.cases.filter((c) => job.scope === "all" || c.kind !== "hidden");
+  const invariants = job.scope === "all" ? (runtime.spec.invariants ?? []) : [];
+  const clock: Clock = { deadline: performance.now() + meta.limits.wallTimeoutMs };
+  const session = new SubmissionSession(entry, compiled.code, compiled.sourceMap, job.seed, timings);
+  const tests: TestResult[] = [];
+  let consoleText = "";
+  let consoleTruncated = false;
+  let runtimeError: GradeResult["runtimeError"] = null;
+
+  try {
+    const loaded = await session.ensureLoaded(clock);
+    if (!loaded.ok) {
+      const failure = failureOf(loaded, meta, session.sourceMap, false);
+      runtimeError = failure.runtimeError === null ? null : { ...failure.runtimeError, testId: null };
+      for (const c of [...cases, ...invariants]) tests.push(skipped(c, "kind" in c ? c.kind : "invariant", failure.message));
+      // The load itself is what failed: give it the status the failure deserves.
+      const first = tests[0];
+      if (first !== undefined) tests[0] = { ...first, status: failure.status, message: failure.message };
+    } else {
+      for (const c of cases) {
+        const test = await runCase(c, runtime, session, deps, job, clock, timings);
+        tests.push(test.result);
+        runtimeError ??= test.runtimeError;
+      }
+      for (const inv of invariants) {
+        const test = await runInvariant(inv, runtime, session, deps, job, clock);
+        tests.push(test.result);
+        runtimeError ??= test.runtimeError;
+      }
+    }
+    const out = await session.drainConsole();
+    consoleText = out.text;
+    consoleTruncated = out.exceeded;
+  } finally {
+    session.dispose();
+  }
+
+  const verdict = verdictOf(tests);
+  const { score, passed, total } = scoreOf(tests);
+  timings.totalMs = performance.now() - started;
+  return {
+    ...base,
+    verdict,
+    score,
+    passed,
+    total,
+    summary: summarize(verdict, tests),
+    compileErrors: [],
+    runtimeError,
+    tests,
+    console: consoleText,
+    consoleTruncated,
+    timings,
+  };
+}
+
+/** The isolate of one submission; recreated (same code, fresh heap) only after a memory limit. */
+class SubmissionSession {
+  private sandbox: Sandbox | null = null;
+  private consoleText = "";
+  private consoleExceeded = false;
+
+  constructor(
+    readonly entry: CatalogEntry,
+    private readonly code: string,
+    readonly sourceMap: string,
+    private readonly seed: number,
+    private readonly timings: { sandboxMs: number },
+  ) {}
+
+  async ensureLoaded(clock: Clock): Promise<RunOutcome> {
+    if (this.sandbox !== null && !this.sandbox.disposed) return { ok: true, value: null };
+    if (this.sandbox !== null) await this.collectConsole();
+    const t = performance.now();
+    const limits = this.entry.meta.limits;
+    this.sandbox = await Sandbox.create({
+      memoryMb: limits.memoryMb,
+      withheld: this.entry.meta.withheld,
+      consoleBytes: Math.max(0, limits.consoleBytes - this.consoleText.length),
+      resultBytes: limits.resultBytes,
+      seed: this.seed,
+    });
+    const outcome = await this.sandbox.load(this.code, timeLeft(clock, limits.callTimeoutMs));
+    this.timings.sandboxMs += performance.now() - t;
+    return outcome;
+  }
+
+  async call(args: WireValue[], clock: Clock): Promise<RunOutcome> {
+    const loaded = await this.ensureLoaded(clock);
+    if (!loaded.ok) return loaded;
+    const sandbox = this.sandbox as Sandbox;
+    const t = performance.now();
+    const outcome = await sandbox.call(this.entry.meta.entry, args, timeLeft(clock, this.entry.meta.limits.callTimeoutMs));
+    this.timings.sandboxMs += performance.now() - t;
+    if (outcome.ok) {
+      const parsed = WireValueSchema.safeParse(outcome.value);
+      // The harness encodes every result; an unreadable one is the grader's bug, not the student's.
+      if (!parsed.success) throw new Error(`sandbox returned an unreadable result: ${parsed.error.issues[0]?.message}`);
+      return { ok: true, value: parsed.data };
+    }
+    return outcome;
+  }
+
+  private async collectConsole(): Promise<void> {
+    if (this.sandbox === null) return;
+    const out = await this.sandbox.drainConsole();
+    this.consoleText += out.text;
+    this.consoleExceeded ||= out.exceeded;
+  }
+
+  async drainConsole(): Promise<{ text: string; exceeded: boolean }> {
+    await this.collectConsole();
+    return { text: this.consoleText, exceeded: this.consoleExceeded };
+  }
+
+  dispose(): void {
+    this.sandbox?.dispose();
+  }
+}
+
+function timeLeft(clock: Clock, perCall: number): number {
+  return Math.max(1, Math.min(perCall, Math.floor(clock.deadline - performance.now())));
+}
+
+interface FailureInfo {
+  status: Status;
+  message: Localized;
+  runtimeError: Omit<NonNullable<GradeResult["runtimeError"]>, "testId"> | null;
+}
+
+function failureOf(outcome: RunOutcome & { ok: false }, meta: ExerciseMeta, sourceMap: string, hidden: boolean): FailureInfo {
+  const e = outcome.error;
+  switch (outcome.kind) {
+    case "time": {
+      const hint = meta.limitHints.time_limit;
+      return {
+        status: "time_limit",
+        message: {
+          ja: `時間制限 (1 回の呼び出しにつき ${meta.limits.callTimeoutMs} ms、提出全体で ${meta.limits.wallTimeoutMs} ms) を超えました。無限ループがないか確認してください${hint ? `。${hint.ja}` : ""}`,
+          en: `time limit exceeded (${meta.limits.callTimeoutMs} ms per call, ${meta.limits.wallTimeoutMs} ms per submission); look for an endless loop${hint ? `. ${hint.en}` : ""}`,
+        },
+        runtimeError: null,
+      };
+    }
+    case "memory": {
+      const hint = meta.limitHints.memory_limit;
+      const detail = e.name === "KitMemoryError" && !hidden ? e : null;
+      return {
+        status: "memory_limit",
+        message: {
+          ja: `メモリ制限 (${meta.limits.memoryMb} MB) を超えました${detail ? `: ${detail.messageJa ?? detail.message}` : ""}${hint ? `。${hint.ja}` : ""}`,
+          en: `memory limit (${meta.limits.memoryMb} MB) exceeded${detail ? `: ${detail.message}` : ""}${hint ? `. ${hint.en}` : ""}`,
+        },
+        runtimeError: null,
+      };
+    }
+    case "output":
+      return {
+        status: "output_limit",
+        message: {
+          ja: `出力制限を超えました (console 出力は ${meta.limits.consoleBytes} バイト、結果は ${meta.limits.resultBytes} バイトまで): ${e.message}`,
+          en: `output limit exceeded (console output up to ${meta.limits.consoleBytes} bytes, result up to ${meta.limits.resultBytes} bytes): ${e.message}`,
+        },
+        runtimeError: null,
+      };
+    case "undefined":
+    case "promise":
+    case "not-function":
+    case "runtime": {
+      const pos = studentPosition(e.stack, sourceMap);
+      const where = pos ? { ja: ` (あなたのコードの ${pos.line} 行 ${pos.column} 列)`, en: ` (line ${pos.line}, column ${pos.column} of your code)` } : { ja: "", en: "" };
+      const message: Localized = hidden
+        ? { ja: `エラー (${e.name}) が発生しました`, en: `an error (${e.name}) was thrown` }
+        : { ja: `${e.name}: ${e.messageJa ?? e.message}${where.ja}`, en: `${e.name}: ${e.message}${where.en}` };
+      return {
+        status: "error",
+        message,
+        runtimeError: {
+          name: e.name,
+          message: { ja: e.messageJa ?? e.message, en: e.message },
+          line: pos?.line ?? null,
+          column: pos?.column ?? null,
+        },
+      };
+    }
+  }
+}
+
+function skipped(c: { id: string; name: Localized }, kind: TestResult["kind"], why: Localized): TestResult {
+  return {
+    id: c.id,
+    name: c.name,
+    kind,
+    status: "skipped",
+    message: { ja: `実行されませんでした: ${why.ja}`, en: `not run: ${why.en}` },
+    part: null,
+    expectedShape: null,
+    actualShape: null,
+    maxAbsError: null,
+    maxRelError: null,
+    mismatches: null,
+    pitfall: null,
+    heatmap: null,
+    durationMs: 0,
+  };
+}
+
+function pitfallHit(p: Pitfall | undefined): PitfallHit | null {
+  return p === undefined ? null : { id: p.id, title: p.title, explanation: p.explanation, fix: p.fix };
+}
+
+function caseSeed(c: CaseDef, seed: number): number {
+  return c.kind === "hidden" ? deriveSeed(seed, c.id) : deriveSeed(0, c.id);
+}
+
+async function runCase(
+  c: CaseDef,
+  runtime: ExerciseRuntime,
+  session: SubmissionSession,
+  deps: GradeDeps,
+  job: GradeJob,
+  clock: Clock,
+  timings: { referenceMs: number; compareMs: number },
+): Promise<{ result: TestResult; runtimeError: GradeResult["runtimeError"] }> {
+  const { entry, spec, reference } = runtime;
+  const meta = entry.meta;
+  const hidden = c.kind === "hidden";
+  if (performance.now() >= clock.deadline) {
+    return { result: { ...skipped(c, c.kind, wallMessage(meta)), status: "time_limit" }, runtimeError: null };
+  }
+  const s = caseSeed(c, job.seed);
+  const args = c.make({ rng: new Rng(s) });
+  const key = `${entry.version}|${c.id}|${s}`;
+  const tr = performance.now();
+  const expected = await deps.references.get(key, () => reference.expected(args));
+  timings.referenceMs += performance.now() - tr;
+
+  const started = performance.now();
+  const outcome = await session.call(args, clock);
+  const durationMs = performance.now() - started;
+  const base = skipped(c, c.kind, { ja: "", en: "" });
+
+  if (!outcome.ok) {
+    const failure = failureOf(outcome, meta, session.sourceMap, hidden);
+    return {
+      result: { ...base, status: failure.status, message: failure.message, durationMs },
+      runtimeError: failure.runtimeError === null ? null : { ...failure.runtimeError, testId: c.id },
+    };
+  }
+
+  const tc = performance.now();
+  const actual = outcome.value;
+  const labels = meta.outputLabels;
+  const opts = {
+    tolerance: meta.tolerance,
+    ...(labels ? { labels } : {}),
+    probabilityParts: spec.probabilityParts ?? [],
+    describeMismatch: spec.describeMismatch
+      ? (part: number, shape: readonly number[], mismatches: readonly (readonly number[])[]) =>
+          spec.describeMismatch?.({ args, part, shape, mismatches }) ?? null
+      : undefined,
+  };
+  let verdict: Comparison | { ok: false; message: Localized; pitfall?: string } | { ok: true };
+  if (spec.resultSchema !== undefined && !spec.resultSchema.safeParse(actual).success) {
+    verdict = { ok: false, message: { ja: "返された値の形式が違います", en: "the returned value does not have the expected form" } };
+  } else if (spec.compare !== undefined) {
+    verdict = spec.compare(expected, actual, args);
+  } else {
+    verdict = compareValues(expected, actual, opts);
+  }
+  let result: TestResult;
+  if (verdict.ok) {
+    result = { ...base, status: "passed", message: { ja: "合格", en: "passed" }, durationMs };
+  } else {
+    let pitfallId = "pitfall" in verdict ? verdict.pitfall : undefined;
+    if (pitfallId === undefined) {
+      const tv = performance.now();
+      pitfallId = await matchVariant(runtime, key, args, actual, deps);
+      timings.referenceMs += performance.now() - tv;
+    }
+    const pitfall = pitfallHit(pitfallId === undefined ? undefined : deps.catalog.pitfalls.get(pitfallId));
+    const cmp = "expectedShape" in verdict ? verdict : null;
+    result = {
+      ...base,
+      status: "failed",
+      message: verdict.message,
+      part: cmp?.partLabel ?? null,
+      expectedShape: cmp?.expectedShape ?? null,
+      actualShape: cmp?.actualShape ?? null,
+      maxAbsError: cmp?.maxAbsError ?? null,
+      maxRelError: cmp?.maxRelError ?? null,
+      mismatches: cmp?.mismatches ?? null,
+      pitfall,
+      durationMs,
+    };
+  }
+  if (!hidden && spec.heatmapPart !== undefined) result.heatmap = heatmapOf(expected, actual, spec.heatmapPart, meta);
+  if (hidden) result = hideDetails(result);
+  timings.compareMs += performance.now() - tc;
+  return { result, runtimeError: null };
+}
+
+function wallMessage(meta: ExerciseMeta): Localized {
+  return {
+    ja: `提出全体の時間制限 (${meta.limits.wallTimeoutMs} ms) に達したため実行されませんでした`,
+    en: `not run: the submission reached its wall-clock limit (${meta.limits.wallTimeoutMs} ms)`,
+  };
+}
+
+/** Hidden tests say pass or fail, and at most which known pitfall the failure looks like. */
+function hideDetails(t: TestResult): TestResult {
+  if (t.status === "passed") return t;
+  const hint: Localized = t.pitfall
+    ? { ja: `非公開テストに不合格。${t.pitfall.title.ja} の可能性があります`, en: `hidden test failed; this looks like: ${t.pitfall.title.en}` }
+    : {
+        ja: "非公開テストに不合格。公開テストにない形状 (T=1、T_q != T_k、バッチ 1 など) でも正しく動くか確認してください",
+        en: "hidden test failed; check that your code also works for shapes the public tests do not show (T=1, T_q != T_k, batch 1, ...)",
+      };
+  return {
+    ...t,
+    message: t.status === "failed" ? hint : t.message,
+    part: null,
+    expectedShape: null,
+    actualShape: null,
+    maxAbsError: null,
+    maxRelError: null,
+    mismatches: null,
+    heatmap: null,
+  };
+}
+
+async function matchVariant(
+  runtime: ExerciseRuntime,
+  key: string,
+  args: WireValue[],
+  actual: WireValue,
+  deps: GradeDeps,
+): Promise<string | undefined> {
+  const variants = runtime.reference.variants ?? {};
+  for (const id of runtime.entry.meta.pitfalls) {
+    const variant = variants[id];
+    if (variant === undefined) continue;
+    const expected = await deps.references.get(`${key}|${id}`, () => variant(args));
+    const c = compareValues(expected, actual, {
+      tolerance: runtime.entry.meta.tolerance,
+      nanEqual: true,
+      ...(runtime.entry.meta.outputLabels ? { labels: runtime.entry.meta.outputLabels } : {}),
+    });
+    if (c.ok) return id;
+  }
+  return undefined;
+}
+
+function heatmapOf(expected: WireValue, actual: WireValue, part: number, meta: ExerciseMeta): TestResult["heatmap"] {
+  const e = Array.isArray(expected) ? expected[part] : expected;
+  const a = Array.isArray(actual) ? actual[part] : actual;
+  if (!isWireTensor(e)) return null;
+  const shape = e.$tensor.shape;
+  if (shape.length < 2) return null;
+  const rows = shape[shape.length - 2] ?? 0;
+  const cols = shape[shape.length - 1] ?? 0;
+  if (rows > HEATMAP_MAX || cols > HEATMAP_MAX || rows === 0 || cols === 0) return null;
+  const matrix = (data: ArrayLike<number>): (number | null)[][] =>
+    Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => {
+      const v = data[i * cols + j] as number;
+      return Number.isFinite(v) ? v : null;
+    }));
+  const sameShape = isWireTensor(a) && a.$tensor.shape.length === shape.length && a.$tensor.shape.every((d, i) => d === shape[i]);
+  const label = meta.outputLabels?.[part] ?? { ja: "注意重み", en: "attention weights" };
+  return {
+    label: { ja: `${label.ja} (先頭の行列)`, en: `${label.en} (first matrix)` },
+    expected: matrix(e.$tensor.data).map((r) => r.map((v) => v ?? 0)),
+    actual: sameShape ? matrix(a.$tensor.data) : [],
+  };
+}
+
+async function runInvariant(
+  inv: InvariantDef,
+  runtime: ExerciseRuntime,
+  session: SubmissionSession,
+  deps: GradeDeps,
+  job: GradeJob,
+  clock: Clock,
+): Promise<{ result: TestResult; runtimeError: GradeResult["runtimeError"] }> {
+  const meta = runtime.entry.meta;
+  const base = skipped(inv, "invariant", { ja: "", en: "" });
+  if (performance.now() >= clock.deadline) return { result: { ...base, status: "time_limit", message: wallMessage(meta) }, runtimeError: null };
+  const started = performance.now();
+  let runtimeError: GradeResult["runtimeError"] = null;
+  try {
+    const outcome = await inv.run({
+      rng: new Rng(deriveSeed(job.seed, inv.id)),
+      tolerance: meta.tolerance,
+      call: async (args) => {
+        const r = await session.call(args, clock);
+        if (r.ok) return r.value as WireValue;
+        const failure = failureOf(r, meta, session.sourceMap, false);
+        if (failure.runtimeError !== null) runtimeError = { ...failure.runtimeError, testId: inv.id };
+        throw new CallFailure(failure.status === "skipped" || failure.status === "passed" || failure.status === "failed" ? "error" : failure.status, failure.message);
+      },
+    });
+    const durationMs = performance.now() - started;
+    if (outcome.ok) return { result: { ...base, status: "passed", message: { ja: "合格", en: "passed" }, durationMs }, runtimeError };
+    const pitfall = pitfallHit(outcome.pitfall === undefined ? undefined : deps.catalog.pitfalls.get(outcome.pitfall));
+    return { result: { ...base, status: "failed", message: outcome.message, pitfall, durationMs }, runtimeError };
+  } catch (e) {
+    if (e instanceof CallFailure) {
+      return { result: { ...base, status: e.status, message: e.detail, durationMs: performance.now() - started }, runtimeError };
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,254 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { randomInt } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { GradeRequest, type GradeResult } from "@tfm/contract";
+import type { Catalog } from "./catalog.ts";
+import { type GradeJob, UnknownExerciseError } from "./grade.ts";
+import { hostResult } from "./synthetic.ts";
+import type { FromWorker, ToWorker } from "./worker/protocol.ts";
+
+const WORKER_ENTRY = fileURLToPath(new URL("./worker/main.ts", import.meta.url));
+/** Time the watchdog allows beyond an exercise's own wall-clock limit (isolate setup, copies). */
+const WATCHDOG_GRACE_MS = 5_000;
+const START_TIMEOUT_MS = 60_000;
+
+export interface PoolOptions {
+  size: number;
+  catalog: Catalog;
+  env?: NodeJS.ProcessEnv;
+  queueLimit?: number;
+  /** How many times a job whose worker crashed is tried again on a fresh worker. */
+  retries?: number;
+}
+
+interface Pending {
+  id: number;
+  job: GradeJob;
+  attempts: number;
+  enqueuedAt: number;
+  resolve: (r: GradeResult) => void;
+  reject: (e: Error) => void;
+}
+
+interface Worker {
+  child: ChildProcess;
+  ready: boolean;
+  backend: string;
+  current: Pending | null;
+  watchdog: NodeJS.Timeout | null;
+  killedByWatchdog: boolean;
+}
+
+export class QueueFullError extends Error {
+  override name = "QueueFullError";
+}
+
+export interface PoolStats {
+  size: number;
+  ready: number;
+  busy: number;
+  queued: number;
+  restarts: number;
+  watchdogKills: number;
+  backend: string;
+  cacheHits: number;
+  cacheMisses: number;
+}
+
+/** A fixed set of grading child processes; a job goes to an idle one, a dead one is replaced. */
+export class GraderPool {
+  private readonly workers: Worker[] = [];
+  private readonly queue: Pending[] = [];
+  private nextId = 1;
+  private closed = false;
+  private restarts = 0;
+  private watchdogKills = 0;
+  private backend = "unknown";
+  private cacheHits = 0;
+  private cacheMisses = 0;
+  private readyWaiters: (() => void)[] = [];
+  private readonly onResult: ((r: GradeResult, job: GradeJob) => void)[] = [];
+
+  constructor(private readonly options: PoolOptions) {}
+
+  async start(): Promise<void> {
+    for (let i = 0; i < this.options.size; i++) this.spawn();
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`grading workers did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+      this.readyWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Registers a listener for every finished grading (metrics, persistence). */
+  listen(fn: (r: GradeResult, job: GradeJob) => void): void {
+    this.onResult.push(fn);
+  }
+
+  /** Validates, assigns a seed when none was given, and grades on the first idle worker. */
+  grade(request: GradeRequest): Promise<GradeResult> {
+    if (this.closed) return Promise.reject(new Error("the grading pool is closed"));
+    const parsed = GradeRequest.parse(request);
+    if (!this.options.catalog.exercises.has(parsed.exerciseId)) {
+      return Promise.reject(new UnknownExerciseError(`unknown exercise '${parsed.exerciseId}'`));
+    }
+    const limit = this.options.queueLimit ?? 1_000;
+    if (this.queue.length >= limit) return Promise.reject(new QueueFullError(`the grading queue is full (${limit} waiting)`));
+    const job: GradeJob = { ...parsed, seed: parsed.seed ?? randomInt(0, 0x1_0000_0000) };
+    return new Promise<GradeResult>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, job, attempts: 0, enqueuedAt: performance.now(), resolve, reject });
+      this.dispatch();
+    });
+  }
+
+  stats(): PoolStats {
+    return {
+      size: this.options.size,
+      ready: this.workers.filter((w) => w.ready).length,
+      busy: this.workers.filter((w) => w.current !== null).length,
+      queued: this.queue.length,
+      restarts: this.restarts,
+      watchdogKills: this.watchdogKills,
+      backend: this.backend,
+      cacheHits: this.cacheHits,
+      cacheMisses: this.cacheMisses,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.queue.splice(0)) p.reject(new Error("the grading pool is closing"));
+    await Promise.all(
+      this.workers.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.child.exitCode !== null || w.child.signalCode !== null) return resolve();
+            w.child.once("exit", () => resolve());
+            w.child.kill("SIGKILL");
+          }),
+      ),
+    );
+  }
+
+  private spawn(): void {
+    const child = fork(WORKER_ENTRY, [], {
+      execArgv: ["--no-node-snapshot", "--import", "tsx"],
+      serialization: "advanced",
+      env: this.options.env ?? process.env,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    const worker: Worker = { child, ready: false, backend: "unknown", current: null, watchdog: null, killedByWatchdog: false };
+    this.workers.push(worker);
+    child.on("message", (raw) => this.onMessage(worker, raw as FromWorker));
+    child.on("exit", (code, signal) => this.onExit(worker, code, signal));
+    child.on("error", () => {
+      // 'exit' follows and handles replacement.
+    });
+  }
+
+  private onMessage(worker: Worker, msg: FromWorker): void {
+    switch (msg.type) {
+      case "ready": {
+        worker.ready = true;
+        worker.backend = msg.backend;
+        this.backend = msg.backend;
+        for (const w of this.readyWaiters.splice(0)) w();
+        this.dispatch();
+        return;
+      }
+      case "result":
+      case "failed": {
+        const job = worker.current;
+        if (job === null || job.id !== msg.id) return;
+        this.finishWorker(worker);
+        if (msg.type === "result") {
+          this.cacheHits = msg.cacheHits;
+          this.cacheMisses = msg.cacheMisses;
+          this.complete(job, msg.result);
+        } else {
+          this.complete(
+            job,
+            this.synthetic(job, "internal_error", {
+              ja: "採点中に採点システム側でエラーが起きました。あなたの試行回数には数えません",
+              en: "the grader failed while grading; this is not counted against you",
+            }),
+          );
+          console.error(`grading job ${job.id} (${job.job.exerciseId}) failed in the worker:\n${msg.message}`);
+        }
+        this.dispatch();
+        return;
+      }
+    }
+  }
+
+  private onExit(worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
+    const index = this.workers.indexOf(worker);
+    if (index >= 0) this.workers.splice(index, 1);
+    if (worker.watchdog) clearTimeout(worker.watchdog);
+    const job = worker.current;
+    worker.current = null;
+    if (this.closed) return;
+    if (job !== null) {
+      if (worker.killedByWatchdog) {
+        this.complete(
+          job,
+          this.synthetic(job, "time_limit", {
+            ja: "提出全体の時間制限を超えたため、ホストの監視機構が実行を停止しました",
+            en: "the submission overran its wall-clock limit and was stopped by the host watchdog",
+          }),
+        );
+      } else if (job.attempts < (this.options.retries ?? 1)) {
+        job.attempts++;
+        this.queue.unshift(job);
+      } else {
+        this.complete(
+          job,
+          this.synthetic(job, "internal_error", {
+            ja: `採点プロセスが異常終了しました (code ${code}, signal ${signal})。あなたの試行回数には数えません`,
+            en: `the grading process died (code ${code}, signal ${signal}); this is not counted against you`,
+          }),
+        );
+      }
+    }
+    this.restarts++;
+    this.spawn();
+    this.dispatch();
+  }
+
+  private finishWorker(worker: Worker): void {
+    if (worker.watchdog) clearTimeout(worker.watchdog);
+    worker.watchdog = null;
+    worker.current = null;
+  }
+
+  private dispatch(): void {
+    for (const worker of this.workers) {
+      if (this.queue.length === 0) return;
+      if (!worker.ready || worker.current !== null || !worker.child.connected) continue;
+      const job = this.queue.shift() as Pending;
+      worker.current = job;
+      const entry = this.options.catalog.exercises.get(job.job.exerciseId);
+      const wall = entry?.meta.limits.wallTimeoutMs ?? 20_000;
+      worker.watchdog = setTimeout(() => {
+        worker.killedByWatchdog = true;
+        this.watchdogKills++;
+        worker.child.kill("SIGKILL");
+      }, wall + WATCHDOG_GRACE_MS);
+      const msg: ToWorker = { type: "grade", id: job.id, job: job.job };
+      worker.child.send(msg);
+    }
+  }
+
+  private complete(p: Pending, result: GradeResult): void {
+    for (const fn of this.onResult) fn(result, p.job);
+    p.resolve(result);
+  }
+
+  private synthetic(p: Pending, verdict: "internal_error" | "time_limit", why: { ja: string; en: string }): GradeResult {
+    const entry = this.options.catalog.exercises.get(p.job.exerciseId);
+    if (entry === undefined) throw new UnknownExerciseError(p.job.exerciseId);
+    return hostResult(p.job, entry, verdict, why, this.backend, performance.now() - p.enqueuedAt);
+  }
+}

@@ -1,0 +1,161 @@
+import { fileURLToPath } from "node:url";
+import type { WireValue } from "@tfm/contract";
+import * as esbuild from "esbuild";
+import ivm from "isolated-vm";
+import type { BootOptions, CallResult, ErrorInfo } from "./in-isolate.ts";
+
+/** Outcome of running something in the isolate, as the host sees it. */
+export type RunOutcome =
+  | { ok: true; value: unknown }
+  | { ok: false; kind: "runtime" | "undefined" | "promise" | "not-function"; error: ErrorInfo }
+  | { ok: false; kind: "time" | "memory" | "output"; error: ErrorInfo };
+
+let bootstrap: { source: string; cache: ivm.ExternalCopy<ArrayBuffer> | null } | null = null;
+
+/** The kit and the harness, bundled once per process; V8 code cache shared by every isolate. */
+export function bootstrapSource(): string {
+  if (bootstrap === null) {
+    const entry = fileURLToPath(new URL("./in-isolate.ts", import.meta.url));
+    const out = esbuild.buildSync({
+      entryPoints: [entry],
+      bundle: true,
+      format: "cjs",
+      platform: "neutral",
+      target: "es2022",
+      write: false,
+      logLevel: "silent",
+    });
+    const text = out.outputFiles[0]?.text;
+    if (text === undefined) throw new Error("bundling the sandbox kit produced no output");
+    bootstrap = {
+      source: `(function () { const module = { exports: {} }; const exports = module.exports;\n${text}\nreturn module.exports; })()`,
+      cache: null,
+    };
+  }
+  return bootstrap.source;
+}
+
+export interface SandboxOptions extends BootOptions {
+  memoryMb: number;
+}
+
+const TIMEOUT_MESSAGE = /Script execution timed out/;
+
+/**
+ * One isolate for one submission: created fresh, never reused across submissions. Every call
+ * copies its arguments in and its result out.
+ */
+export class Sandbox {
+  private constructor(
+    private readonly isolate: ivm.Isolate,
+    private readonly context: ivm.Context,
+    private readonly loadRef: ivm.Reference<(f: unknown) => CallResult>,
+    private readonly callRef: ivm.Reference<(entry: string, args: unknown[]) => CallResult>,
+    private readonly drainRef: ivm.Reference<() => { text: string; exceeded: boolean }>,
+  ) {}
+
+  static async create(options: SandboxOptions): Promise<Sandbox> {
+    const source = bootstrapSource();
+    const isolate = new ivm.Isolate({ memoryLimit: options.memoryMb });
+    try {
+      const context = await isolate.createContext();
+      const cached = bootstrap?.cache ?? null;
+      const script = await isolate.compileScript(source, {
+        filename: "kit.js",
+        ...(cached ? { cachedData: cached } : { produceCachedData: true }),
+      });
+      if (bootstrap !== null && bootstrap.cache === null && script.cachedData) bootstrap.cache = script.cachedData;
+      const exportsRef = (await script.run(context, { reference: true, timeout: 5_000 })) as ivm.Reference<Record<string, unknown>>;
+      const bootRef = (await exportsRef.get("boot", { reference: true })) as ivm.Reference<(o: BootOptions) => unknown>;
+      const boot: BootOptions = {
+        withheld: options.withheld,
+        consoleBytes: options.consoleBytes,
+        resultBytes: options.resultBytes,
+        seed: options.seed,
+      };
+      const harness = (await bootRef.apply(undefined, [boot], {
+        arguments: { copy: true },
+        result: { reference: true },
+        timeout: 5_000,
+      })) as ivm.Reference<Record<string, unknown>>;
+      const loadRef = (await harness.get("load", { reference: true })) as ivm.Reference<(f: unknown) => CallResult>;
+      const callRef = (await harness.get("call", { reference: true })) as ivm.Reference<(e: string, a: unknown[]) => CallResult>;
+      const drainRef = (await harness.get("drainConsole", { reference: true })) as ivm.Reference<() => { text: string; exceeded: boolean }>;
+      exportsRef.release();
+      bootRef.release();
+      harness.release();
+      return new Sandbox(isolate, context, loadRef, callRef, drainRef);
+    } catch (e) {
+      if (!isolate.isDisposed) isolate.dispose();
+      throw e;
+    }
+  }
+
+  get disposed(): boolean {
+    return this.isolate.isDisposed;
+  }
+
+  /** CPU time the isolate has used, in milliseconds. */
+  cpuMs(): number {
+    return Number(this.isolate.cpuTime) / 1e6;
+  }
+
+  /** Evaluates the transpiled submission (its top level runs here, under the time limit). */
+  async load(code: string, timeoutMs: number): Promise<RunOutcome> {
+    let script: ivm.Script;
+    try {
+      const wrapped = `(function (require, module, exports) {\n${code}\n})`;
+      script = await this.isolate.compileScript(wrapped, { filename: "submission.js", lineOffset: -1 });
+    } catch (e) {
+      // esbuild accepted it but V8 did not (rare): the student's code, reported with V8's words.
+      if (e instanceof SyntaxError) return { ok: false, kind: "runtime", error: { name: e.name, message: e.message, messageJa: null, stack: e.stack ?? "" } };
+      return this.hostFailure(e);
+    }
+    try {
+      const factory = (await script.run(this.context, { reference: true, timeout: timeoutMs })) as ivm.Reference<unknown>;
+      const result = (await this.loadRef.apply(undefined, [factory.derefInto()], {
+        result: { copy: true },
+        timeout: timeoutMs,
+      })) as CallResult;
+      factory.release();
+      return result;
+    } catch (e) {
+      return this.hostFailure(e);
+    }
+  }
+
+  async call(entry: string, args: WireValue[], timeoutMs: number): Promise<RunOutcome> {
+    try {
+      return (await this.callRef.apply(undefined, [entry, new ivm.ExternalCopy(args).copyInto({ release: true })], {
+        result: { copy: true },
+        timeout: timeoutMs,
+      })) as CallResult;
+    } catch (e) {
+      return this.hostFailure(e);
+    }
+  }
+
+  async drainConsole(): Promise<{ text: string; exceeded: boolean }> {
+    if (this.isolate.isDisposed) return { text: "", exceeded: false };
+    try {
+      return (await this.drainRef.apply(undefined, [], { result: { copy: true }, timeout: 1_000 })) as { text: string; exceeded: boolean };
+    } catch {
+      return { text: "", exceeded: false };
+    }
+  }
+
+  dispose(): void {
+    if (!this.isolate.isDisposed) this.isolate.dispose();
+  }
+
+  /** An exception on the host side of a call: the isolate was stopped, not the student's code. */
+  private hostFailure(e: unknown): RunOutcome & { ok: false } {
+    const message = e instanceof Error ? e.message : String(e);
+    const error: ErrorInfo = { name: "SandboxLimit", message, messageJa: null, stack: "" };
+    if (this.isolate.isDisposed) return { ok: false, kind: "memory", error };
+    if (TIMEOUT_MESSAGE.test(message)) return { ok: false, kind: "time", error };
+    if (/memory limit/i.test(message)) return { ok: false, kind: "memory", error };
+    // Anything else is the grader's fault, never the student's: let it surface as internal_error.
+    throw e;
+  }
+}

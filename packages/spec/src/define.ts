@@ -1,0 +1,91 @@
+import type { Localized, PitfallId, Tolerance, WireValue } from "@tfm/contract";
+import type { z } from "zod";
+import type { Rng } from "./rng.ts";
+
+export type CaseKind = "public" | "hidden" | "pitfall";
+
+export interface CaseContext {
+  /** Seeded from the case's fixed seed (public, pitfall) or from the submission seed (hidden). */
+  rng: Rng;
+}
+
+export interface CaseDef {
+  /** Permanent id. A changed case gets a new id and names the one it replaces. */
+  id: string;
+  kind: CaseKind;
+  name: Localized;
+  replaces?: string;
+  /** Arguments for the entry point. */
+  make(ctx: CaseContext): WireValue[];
+}
+
+/** Thrown by `call` when the sandbox did not return a value; the runner turns it into the test's status. */
+export class CallFailure extends Error {
+  constructor(
+    readonly status: "error" | "time_limit" | "memory_limit" | "output_limit",
+    readonly detail: Localized,
+  ) {
+    super(detail.en);
+    this.name = "CallFailure";
+  }
+}
+
+export interface InvariantContext {
+  rng: Rng;
+  tolerance: Tolerance;
+  /** Calls the student's entry point in the sandbox with copies of `args`. */
+  call(args: WireValue[]): Promise<WireValue>;
+}
+
+export type InvariantOutcome =
+  | { ok: true }
+  | { ok: false; message: Localized; pitfall?: PitfallId };
+
+export interface InvariantDef {
+  id: string;
+  name: Localized;
+  run(ctx: InvariantContext): Promise<InvariantOutcome>;
+}
+
+export interface MismatchContext {
+  args: readonly WireValue[];
+  /** Index of the tuple part being compared (0 for a single result). */
+  part: number;
+  shape: readonly number[];
+  /** Index tuples of every mismatching element. */
+  mismatches: readonly (readonly number[])[];
+}
+
+export interface ExerciseSpec {
+  cases: CaseDef[];
+  invariants?: InvariantDef[];
+  /** Tuple parts whose last dimension holds probabilities (attention weights). */
+  probabilityParts?: number[];
+  /** Tuple part holding attention weights [..., Tq, Tk], shown as heatmaps for public tests. */
+  heatmapPart?: number;
+  /** Optional schema the actual result must satisfy before it is compared (non-tensor results). */
+  resultSchema?: z.ZodType<WireValue>;
+  /** Describes a pattern in the mismatches (e.g. only masked positions differ). */
+  describeMismatch?(ctx: MismatchContext): Localized | null;
+  /** Custom comparison for results that are not numeric (strings, SVG, token lists). */
+  compare?(expected: WireValue, actual: WireValue, args: readonly WireValue[]): CompareVerdict;
+}
+
+export type CompareVerdict =
+  | { ok: true }
+  | { ok: false; message: Localized; pitfall?: PitfallId };
+
+export interface ReferenceDef {
+  /** The expected result for the arguments of one case. */
+  expected(args: readonly WireValue[]): WireValue | Promise<WireValue>;
+  /** What each known mistake produces; a failing result that matches one names that pitfall. */
+  variants?: Record<PitfallId, (args: readonly WireValue[]) => WireValue | Promise<WireValue>>;
+}
+
+export function defineExercise(spec: ExerciseSpec): ExerciseSpec {
+  return spec;
+}
+
+export function defineReference(ref: ReferenceDef): ReferenceDef {
+  return ref;
+}

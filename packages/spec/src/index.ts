@@ -1,0 +1,4 @@
+export * from "./rng.ts";
+export * from "./tensors.ts";
+export * from "./define.ts";
+export * from "./attention.ts";
