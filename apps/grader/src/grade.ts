@@ -144,6 +144,8 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   };
 }
 
+type CallOutcome = { ok: true; value: WireValue } | (RunOutcome & { ok: false });
+
 /** The isolate of one submission; recreated (same code, fresh heap) only after a memory limit. */
 class SubmissionSession {
   private sandbox: Sandbox | null = null;
@@ -175,7 +177,7 @@ class SubmissionSession {
     return outcome;
   }
 
-  async call(args: WireValue[], clock: Clock): Promise<RunOutcome> {
+  async call(args: WireValue[], clock: Clock): Promise<CallOutcome> {
     const loaded = await this.ensureLoaded(clock);
     if (!loaded.ok) return loaded;
     const sandbox = this.sandbox as Sandbox;
@@ -483,7 +485,7 @@ async function runInvariant(
       tolerance: meta.tolerance,
       call: async (args) => {
         const r = await session.call(args, clock);
-        if (r.ok) return r.value as WireValue;
+        if (r.ok) return r.value;
         const failure = failureOf(r, meta, session.sourceMap, false);
         if (failure.runtimeError !== null) runtimeError = { ...failure.runtimeError, testId: inv.id };
         throw new CallFailure(failure.status === "skipped" || failure.status === "passed" || failure.status === "failed" ? "error" : failure.status, failure.message);

@@ -19,6 +19,8 @@ export interface PoolOptions {
   queueLimit?: number;
   /** How many times a job whose worker crashed is tried again on a fresh worker. */
   retries?: number;
+  /** Time the watchdog allows beyond an exercise's own wall-clock limit. */
+  watchdogGraceMs?: number;
 }
 
 interface Pending {
@@ -115,6 +117,16 @@ export class GraderPool {
       cacheHits: this.cacheHits,
       cacheMisses: this.cacheMisses,
     };
+  }
+
+  /** Process ids of the live workers (for operators and fault-injection tests). */
+  workerPids(): number[] {
+    return this.workers.flatMap((w) => (w.child.pid === undefined ? [] : [w.child.pid]));
+  }
+
+  /** Process ids of the workers busy with a job right now. */
+  busyWorkerPids(): number[] {
+    return this.workers.flatMap((w) => (w.current !== null && w.child.pid !== undefined ? [w.child.pid] : []));
   }
 
   async close(): Promise<void> {
@@ -235,7 +247,7 @@ export class GraderPool {
         worker.killedByWatchdog = true;
         this.watchdogKills++;
         worker.child.kill("SIGKILL");
-      }, wall + WATCHDOG_GRACE_MS);
+      }, wall + (this.options.watchdogGraceMs ?? WATCHDOG_GRACE_MS));
       const msg: ToWorker = { type: "grade", id: job.id, job: job.job };
       worker.child.send(msg);
     }

@@ -14,6 +14,8 @@ const onlyKit: esbuild.Plugin = {
     build.onResolve({ filter: /.*/ }, (args) => {
       if (args.kind === "entry-point") return undefined;
       if (args.path === KIT_MODULE) return { path: KIT_MODULE, external: true };
+      // require("x") stays a call: the sandbox's require answers it with a runtime error.
+      if (args.kind === "require-call") return { path: args.path, external: true };
       return {
         errors: [
           {

@@ -1,4 +1,7 @@
-import type { Localized, PitfallId, Tolerance, WireValue } from "@tfm/contract";
+import type { Localized, Tolerance, WireValue } from "@tfm/contract";
+
+/** A pitfall id: a file name in exercises/pitfalls/. */
+export type PitfallId = string;
 import type { z } from "zod";
 import type { Rng } from "./rng.ts";
 

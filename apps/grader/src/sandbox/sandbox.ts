@@ -60,7 +60,7 @@ export class Sandbox {
     try {
       const context = await isolate.createContext();
       const cached = bootstrap?.cache ?? null;
-      const script = await isolate.compileScript(source, {
+      const script: ivm.Script & ivm.CachedDataResult = await isolate.compileScript(source, {
         filename: "kit.js",
         ...(cached ? { cachedData: cached } : { produceCachedData: true }),
       });

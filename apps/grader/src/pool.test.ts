@@ -1,0 +1,76 @@
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCatalog } from "./catalog.ts";
+import { GraderPool } from "./pool.ts";
+
+const catalog = loadCatalog();
+const SOLUTION = readFileSync(new URL("../../../exercises/scaled-dot-product-attention/solution.ts", import.meta.url), "utf8");
+/** A correct solution that first spins for ~1.2 s at the top level: time to kill its worker. */
+const SLOW = `const until = Date.now() + 1200; while (Date.now() < until) {}\n${SOLUTION}`;
+
+async function waitFor<T>(read: () => T | undefined, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = read();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe("grader pool faults", () => {
+  let pool: GraderPool;
+  beforeAll(async () => {
+    pool = new GraderPool({ size: 1, catalog, retries: 1, watchdogGraceMs: 0 });
+    await pool.start();
+  });
+  afterAll(async () => pool.close());
+
+  it("retries a job whose worker was killed and replaces the worker", async () => {
+    const before = pool.stats().restarts;
+    const result = pool.grade({ exerciseId: "scaled-dot-product-attention", source: SLOW, seed: 5 });
+    const pid = await waitFor(() => pool.busyWorkerPids()[0]);
+    process.kill(pid, "SIGKILL");
+    const r = await result;
+    expect(r.verdict).toBe("passed");
+    expect(pool.stats().restarts).toBe(before + 1);
+    expect(pool.workerPids()).not.toContain(pid);
+  });
+
+  it("gives internal_error (never a hang) when the worker dies on every try", async () => {
+    const result = pool.grade({ exerciseId: "scaled-dot-product-attention", source: SLOW, seed: 6 });
+    const first = await waitFor(() => pool.busyWorkerPids()[0]);
+    process.kill(first, "SIGKILL");
+    const second = await waitFor(() => {
+      const p = pool.busyWorkerPids()[0];
+      return p !== undefined && p !== first ? p : undefined;
+    }, 30_000);
+    process.kill(second, "SIGKILL");
+    const r = await result;
+    expect(r.verdict).toBe("internal_error");
+    expect(r.summary.en).toMatch(/not counted against you/);
+    const after = await pool.grade({ exerciseId: "scaled-dot-product-attention", source: SOLUTION, seed: 1 });
+    expect(after.verdict).toBe("passed");
+  });
+});
+
+describe("grader pool watchdog", () => {
+  it("kills a frozen worker after the wall clock and reports time_limit", async () => {
+    const pool = new GraderPool({ size: 1, catalog, retries: 0, watchdogGraceMs: 0 });
+    await pool.start();
+    try {
+      const started = Date.now();
+      const result = pool.grade({ exerciseId: "scaled-dot-product-attention", source: SLOW, seed: 2 });
+      const pid = await waitFor(() => pool.busyWorkerPids()[0]);
+      process.kill(pid, "SIGSTOP");
+      const r = await result;
+      expect(r.verdict).toBe("time_limit");
+      expect(r.summary.en).toMatch(/watchdog/);
+      const wall = catalog.exercises.get("scaled-dot-product-attention")?.meta.limits.wallTimeoutMs ?? 0;
+      expect(Date.now() - started).toBeGreaterThanOrEqual(wall);
+      expect(pool.stats().watchdogKills).toBe(1);
+    } finally {
+      await pool.close();
+    }
+  });
+});
