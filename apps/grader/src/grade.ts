@@ -10,7 +10,7 @@ import {
   WireValueSchema,
   isWireTensor,
 } from "@tfm/contract";
-import { CallFailure, type CaseDef, type InvariantDef, Rng, deriveSeed } from "@tfm/spec";
+import { CallFailure, type CaseDef, type InvariantDef, Rng, deriveSeed, thrownExpectation } from "@tfm/spec";
 import type { Catalog, CatalogEntry } from "./catalog.ts";
 import { type Comparison, compareValues } from "./compare.ts";
 import { type ExerciseRuntime, loadRuntime } from "./runtime.ts";
@@ -217,6 +217,7 @@ function timeLeft(clock: Clock, perCall: number): number {
 interface FailureInfo {
   status: Status;
   message: Localized;
+  pitfall?: string;
   runtimeError: Omit<NonNullable<GradeResult["runtimeError"]>, "testId"> | null;
 }
 
@@ -232,6 +233,7 @@ function failureOf(outcome: RunOutcome & { ok: false }, meta: ExerciseMeta, sour
           en: `time limit exceeded (${meta.limits.callTimeoutMs} ms per call, ${meta.limits.wallTimeoutMs} ms per submission); look for an endless loop${hint ? `. ${hint.en}` : ""}`,
         },
         runtimeError: null,
+        ...(meta.limitPitfalls.time_limit ? { pitfall: meta.limitPitfalls.time_limit } : {}),
       };
     }
     case "memory": {
@@ -244,6 +246,7 @@ function failureOf(outcome: RunOutcome & { ok: false }, meta: ExerciseMeta, sour
           en: `memory limit (${meta.limits.memoryMb} MB) exceeded${detail ? `: ${detail.message}` : ""}${hint ? `. ${hint.en}` : ""}`,
         },
         runtimeError: null,
+        ...(meta.limitPitfalls.memory_limit ? { pitfall: meta.limitPitfalls.memory_limit } : {}),
       };
     }
     case "output":
@@ -332,10 +335,28 @@ async function runCase(
   const durationMs = performance.now() - started;
   const base = skipped(c, c.kind, { ja: "", en: "" });
 
+  const mustThrow = thrownExpectation(expected);
+  if (mustThrow !== null) {
+    const ok = !outcome.ok && outcome.kind === "runtime" && new RegExp(mustThrow.pattern, "i").test(outcome.error.message);
+    const result: TestResult = ok
+      ? { ...base, status: "passed", message: { ja: "合格 (正しくエラーを投げました)", en: "passed (threw as it should)" }, durationMs }
+      : {
+          ...base,
+          status: "failed",
+          message: {
+            ja: `${mustThrow.description.ja}。${outcome.ok ? "エラーを投げずに値を返しました" : `投げられたエラー: ${outcome.error.messageJa ?? outcome.error.message}`}`,
+            en: `${mustThrow.description.en}; ${outcome.ok ? "it returned a value instead of throwing" : `it threw: ${outcome.error.message}`}`,
+          },
+          durationMs,
+        };
+    if (ok || outcome.ok || outcome.kind === "runtime") return { result: hidden ? hideDetails(result) : result, runtimeError: null };
+  }
+
   if (!outcome.ok) {
     const failure = failureOf(outcome, meta, session.sourceMap, hidden);
+    const pitfall = pitfallHit(failure.pitfall === undefined ? undefined : deps.catalog.pitfalls.get(failure.pitfall));
     return {
-      result: { ...base, status: failure.status, message: failure.message, durationMs },
+      result: { ...base, status: failure.status, message: failure.message, pitfall, durationMs },
       runtimeError: failure.runtimeError === null ? null : { ...failure.runtimeError, testId: c.id },
     };
   }
@@ -478,7 +499,8 @@ async function runInvariant(
   const base = skipped(inv, "invariant", { ja: "", en: "" });
   if (performance.now() >= clock.deadline) return { result: { ...base, status: "time_limit", message: wallMessage(meta) }, runtimeError: null };
   const started = performance.now();
-  let runtimeError: GradeResult["runtimeError"] = null;
+  // Invariants may expect a call to throw; only a failure they let escape is the submission's error.
+  let lastError: GradeResult["runtimeError"] = null;
   try {
     const outcome = await inv.run({
       rng: new Rng(deriveSeed(job.seed, inv.id)),
@@ -487,17 +509,18 @@ async function runInvariant(
         const r = await session.call(args, clock);
         if (r.ok) return r.value;
         const failure = failureOf(r, meta, session.sourceMap, false);
-        if (failure.runtimeError !== null) runtimeError = { ...failure.runtimeError, testId: inv.id };
-        throw new CallFailure(failure.status === "skipped" || failure.status === "passed" || failure.status === "failed" ? "error" : failure.status, failure.message);
+        lastError = failure.runtimeError === null ? null : { ...failure.runtimeError, testId: inv.id };
+        const status = failure.status === "error" || failure.status === "time_limit" || failure.status === "memory_limit" || failure.status === "output_limit" ? failure.status : "error";
+        throw new CallFailure(status, failure.message, r.kind === "runtime" ? { name: r.error.name, message: r.error.message } : null);
       },
     });
     const durationMs = performance.now() - started;
-    if (outcome.ok) return { result: { ...base, status: "passed", message: { ja: "合格", en: "passed" }, durationMs }, runtimeError };
+    if (outcome.ok) return { result: { ...base, status: "passed", message: { ja: "合格", en: "passed" }, durationMs }, runtimeError: null };
     const pitfall = pitfallHit(outcome.pitfall === undefined ? undefined : deps.catalog.pitfalls.get(outcome.pitfall));
-    return { result: { ...base, status: "failed", message: outcome.message, pitfall, durationMs }, runtimeError };
+    return { result: { ...base, status: "failed", message: outcome.message, pitfall, durationMs }, runtimeError: null };
   } catch (e) {
     if (e instanceof CallFailure) {
-      return { result: { ...base, status: e.status, message: e.detail, durationMs: performance.now() - started }, runtimeError };
+      return { result: { ...base, status: e.status, message: e.detail, durationMs: performance.now() - started }, runtimeError: lastError };
     }
     throw e;
   }

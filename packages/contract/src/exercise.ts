@@ -48,6 +48,12 @@ export const ExerciseMeta = z
       .strict()
       .default({})
       .describe("what to do when a limit is hit, added to the limit's message"),
+    limitPitfalls: z
+      .object({ memory_limit: PitfallId, time_limit: PitfallId })
+      .partial()
+      .strict()
+      .default({})
+      .describe("the pitfall a test hitting this limit is diagnosed as (e.g. the full T x T matrix)"),
   })
   .strict();
 export type ExerciseMeta = z.infer<typeof ExerciseMeta>;

@@ -6,7 +6,7 @@ import type { DType, Storage } from "./dtype.ts";
 import { alloc, isFloating, torchName } from "./dtype.ts";
 import { KitError, fmtShape } from "./errors.ts";
 import { coalesce, forEachRow } from "./broadcast.ts";
-import { contiguousStrides, normDim, normDims, shapeNumel } from "./shape-utils.ts";
+import { contiguousStrides, normDim, normDims } from "./shape-utils.ts";
 import type { Tensor, ValuesIndices, VarOptions } from "./tensor.ts";
 import { dataOf, dtypeOf, isTensor, makeTensor, shapeOf } from "./tensor.ts";
 import { binary, requireTensor } from "./ops-elementwise.ts";
@@ -314,4 +314,3 @@ export function anyAll(t: Tensor, dim: DimArg, keepdim: boolean, isAll: boolean)
   return makeTensor("bool", p.outShape, out);
 }
 
-export { shapeNumel };

@@ -3,7 +3,11 @@ import type { InvariantDef, InvariantOutcome, MismatchContext } from "./define.t
 import type { Rng } from "./rng.ts";
 import { broadcastAt, copyTensor, strides, unravel } from "./tensors.ts";
 
-/** Host-side checks shared by the attention exercises. Each one drives the student's function. */
+/**
+ * Host-side checks shared by the attention exercises. Each one drives the student's function.
+ * They state what is violated but name no pitfall: several mistakes break the same property,
+ * and the reference variants name the mistake precisely.
+ */
 
 export function partOf(result: WireValue, part: number | null): WireTensor | null {
   const v = part === null ? result : Array.isArray(result) ? result[part] : undefined;
@@ -37,7 +41,6 @@ export function rowsSumToOne(id: string, make: (rng: Rng) => WireValue[], weight
               ja: `行 ${shapeText(row)} の重みの和が ${sum} です (1 であるべき)。softmax を最後の軸 (キー) でとっているか確認してください`,
               en: `row ${shapeText(row)} of the weights sums to ${sum}, not 1; check that the softmax runs over the last axis (the keys)`,
             },
-            pitfall: Number.isNaN(sum) ? "fully-masked-nan" : "softmax-wrong-axis",
           };
         }
       }
@@ -75,7 +78,6 @@ export function noWeightOnMasked(
               ja: `マスク (0) の位置 ${shapeText(idx)} に重み ${data[i]} が乗っています`,
               en: `masked position ${shapeText(idx)} (mask 0) has weight ${data[i]}`,
             },
-            pitfall: "mask-inverted",
           };
         }
       }
@@ -118,7 +120,6 @@ export function futureDoesNotLeak(
               ja: `位置 ${cut} 以降のトークンを変えただけで、位置 ${idx[axis]} の出力が変わりました (${a} → ${b})。未来の情報が漏れています`,
               en: `changing only the tokens from position ${cut} on changed the output at position ${idx[axis]} (${a} -> ${b}): the future leaks`,
             },
-            pitfall: "mask-inverted",
           };
         }
       }

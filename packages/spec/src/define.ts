@@ -27,10 +27,30 @@ export class CallFailure extends Error {
   constructor(
     readonly status: "error" | "time_limit" | "memory_limit" | "output_limit",
     readonly detail: Localized,
+    /** For status "error": the name and (English) message of what the student's code threw. */
+    readonly thrown: { name: string; message: string } | null = null,
   ) {
     super(detail.en);
     this.name = "CallFailure";
   }
+}
+
+/**
+ * A reference may expect the student's function to throw (invalid input must be rejected with a
+ * clear error): it returns `expectThrow(pattern)`, and the test passes only if the call throws an
+ * error whose message matches the pattern (a case-insensitive regular expression source).
+ */
+export function expectThrow(pattern: string, description: Localized): WireValue {
+  return { $throws: { pattern, ja: description.ja, en: description.en } };
+}
+
+export function thrownExpectation(v: WireValue): { pattern: string; description: Localized } | null {
+  if (v === null || typeof v !== "object" || Array.isArray(v) || !Object.hasOwn(v, "$throws")) return null;
+  const t = (v as Record<string, WireValue>).$throws;
+  if (t === null || typeof t !== "object" || Array.isArray(t)) return null;
+  const r = t as Record<string, WireValue>;
+  if (typeof r.pattern !== "string" || typeof r.ja !== "string" || typeof r.en !== "string") return null;
+  return { pattern: r.pattern, description: { ja: r.ja, en: r.en } };
 }
 
 export interface InvariantContext {

@@ -28,7 +28,7 @@ export function bootstrapSource(): string {
     const text = out.outputFiles[0]?.text;
     if (text === undefined) throw new Error("bundling the sandbox kit produced no output");
     bootstrap = {
-      source: `(function () { const module = { exports: {} }; const exports = module.exports;\n${text}\nreturn module.exports; })()`,
+      source: `(function () { const module = { exports: {} }; const exports = module.exports;\n${text}\nreturn module.exports.boot; })()`,
       cache: null,
     };
   }
@@ -65,8 +65,7 @@ export class Sandbox {
         ...(cached ? { cachedData: cached } : { produceCachedData: true }),
       });
       if (bootstrap !== null && bootstrap.cache === null && script.cachedData) bootstrap.cache = script.cachedData;
-      const exportsRef = (await script.run(context, { reference: true, timeout: 5_000 })) as ivm.Reference<Record<string, unknown>>;
-      const bootRef = (await exportsRef.get("boot", { reference: true })) as ivm.Reference<(o: BootOptions) => unknown>;
+      const bootRef = (await script.run(context, { reference: true, timeout: 5_000 })) as ivm.Reference<(o: BootOptions) => unknown>;
       const boot: BootOptions = {
         withheld: options.withheld,
         consoleBytes: options.consoleBytes,
@@ -81,7 +80,6 @@ export class Sandbox {
       const loadRef = (await harness.get("load", { reference: true })) as ivm.Reference<(f: unknown) => CallResult>;
       const callRef = (await harness.get("call", { reference: true })) as ivm.Reference<(e: string, a: unknown[]) => CallResult>;
       const drainRef = (await harness.get("drainConsole", { reference: true })) as ivm.Reference<() => { text: string; exceeded: boolean }>;
-      exportsRef.release();
       bootRef.release();
       harness.release();
       return new Sandbox(isolate, context, loadRef, callRef, drainRef);

@@ -1,0 +1,126 @@
+import type { WireValue } from "@tfm/contract";
+import { fromValues, isWireTensorLike } from "./test-helpers.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { transpile } from "../transpile.ts";
+import { Sandbox } from "./sandbox.ts";
+
+const open: Sandbox[] = [];
+afterEach(() => {
+  for (const s of open.splice(0)) s.dispose();
+});
+
+async function sandboxWith(source: string, opts: Partial<{ withheld: string[]; memoryMb: number; consoleBytes: number; seed: number }> = {}) {
+  const compiled = await transpile(source);
+  if (!compiled.ok) throw new Error(compiled.errors.map((e) => e.message).join("\n"));
+  const sb = await Sandbox.create({
+    memoryMb: opts.memoryMb ?? 64,
+    withheld: opts.withheld ?? [],
+    consoleBytes: opts.consoleBytes ?? 1_000,
+    resultBytes: 1_000_000,
+    seed: opts.seed ?? 1,
+  });
+  open.push(sb);
+  const loaded = await sb.load(compiled.code, 1_000);
+  return { sb, loaded };
+}
+
+describe("sandbox boundary", () => {
+  it("passes copies in and out: mutating an argument does not touch the host's value", async () => {
+    const { sb } = await sandboxWith(`
+      import { torch, type Tensor } from "@tfm/kit";
+      export function f(x: Tensor): Tensor { x.fill_(7); return x.add(1); }`);
+    const input = fromValues([2, 2], [1, 2, 3, 4]);
+    const out = await sb.call("f", [input], 1_000);
+    expect(out.ok).toBe(true);
+    expect(Array.from(input.$tensor.data)).toEqual([1, 2, 3, 4]);
+    if (out.ok && isWireTensorLike(out.value)) expect(Array.from(out.value.$tensor.data)).toEqual([8, 8, 8, 8]);
+  });
+
+  it("replaces withheld kit entries with a stub that explains", async () => {
+    const { sb } = await sandboxWith(
+      `import { F, type Tensor } from "@tfm/kit";
+       export function f(x: Tensor): Tensor { return F.softmax(x, -1); }
+       export function g(x: Tensor): Tensor { return x.softmax(-1); }`,
+      { withheld: ["F.softmax", "Tensor.softmax"] },
+    );
+    for (const name of ["f", "g"]) {
+      const out = await sb.call(name, [fromValues([3], [1, 2, 3])], 1_000);
+      expect(out.ok).toBe(false);
+      if (!out.ok) expect(out.error.message).toMatch(/withheld in this exercise/);
+    }
+  });
+
+  it("seeds Math.random from the submission seed", async () => {
+    const src = `export function r(): number[] { return [Math.random(), Math.random()]; }`;
+    const a = await sandboxWith(src, { seed: 42 });
+    const b = await sandboxWith(src, { seed: 42 });
+    const c = await sandboxWith(src, { seed: 43 });
+    const ra = await a.sb.call("r", [], 1_000);
+    const rb = await b.sb.call("r", [], 1_000);
+    const rc = await c.sb.call("r", [], 1_000);
+    expect(ra).toEqual(rb);
+    expect(ra).not.toEqual(rc);
+  });
+
+  it("keeps no state between submissions: each gets a fresh isolate", async () => {
+    const src = `const g = globalThis as { counter?: number };
+      export function bump(): number { g.counter = (g.counter ?? 0) + 1; return g.counter; }`;
+    const a = await sandboxWith(src);
+    expect(await a.sb.call("bump", [], 1_000)).toEqual({ ok: true, value: 1 });
+    expect(await a.sb.call("bump", [], 1_000)).toEqual({ ok: true, value: 2 });
+    const b = await sandboxWith(src);
+    expect(await b.sb.call("bump", [], 1_000)).toEqual({ ok: true, value: 1 });
+  });
+
+  it("captures console output and stops at the cap", async () => {
+    const { sb } = await sandboxWith(`export function f(n: number): number { for (let i = 0; i < n; i++) console.log("line", i); return n; }`, {
+      consoleBytes: 100,
+    });
+    expect((await sb.call("f", [3], 1_000)).ok).toBe(true);
+    expect((await sb.drainConsole()).text).toBe("line 0\nline 1\nline 2\n");
+    const flood = await sb.call("f", [1_000], 1_000);
+    expect(flood.ok).toBe(false);
+    if (!flood.ok) expect(flood.kind).toBe("output");
+  });
+
+  it("turns a failed allocation into a memory failure naming the bytes", async () => {
+    const { sb } = await sandboxWith(`import { torch, type Tensor } from "@tfm/kit";
+      export function f(): Tensor { return torch.zeros(1, 6000, 6000); }`, { memoryMb: 64 });
+    const out = await sb.call("f", [], 5_000);
+    expect(out.ok).toBe(false);
+    if (!out.ok) {
+      expect(out.kind).toBe("memory");
+      if (out.error.name === "KitMemoryError") expect(out.error.message).toMatch(/144000000 bytes/);
+    }
+  });
+
+  it("reports a load-time exception as a runtime failure", async () => {
+    const { loaded } = await sandboxWith(`throw new TypeError("boom at load");\nexport const x = 1;`);
+    expect(loaded.ok).toBe(false);
+    if (!loaded.ok) {
+      expect(loaded.kind).toBe("runtime");
+      expect(loaded.error.message).toBe("boom at load");
+    }
+  });
+
+  it("rejects a value that is not a function as the entry point", async () => {
+    const { sb } = await sandboxWith(`export const f = 3;`);
+    const out = await sb.call("f", [], 1_000);
+    expect(out).toMatchObject({ ok: false, kind: "not-function" });
+    const missing = await sb.call("nothing", [], 1_000);
+    expect(missing).toMatchObject({ ok: false, kind: "not-function" });
+  });
+
+  it("returns plain data for nested results", async () => {
+    const { sb } = await sandboxWith(`import { torch } from "@tfm/kit";
+      export function f() { return { tokens: ["C", "Br"], n: 2, ok: true, none: null, t: torch.ones(2) }; }`);
+    const out = await sb.call("f", [], 1_000);
+    expect(out.ok).toBe(true);
+    if (out.ok) {
+      const v = out.value as Record<string, WireValue>;
+      expect(v.tokens).toEqual(["C", "Br"]);
+      expect(v.n).toBe(2);
+      expect(isWireTensorLike(v.t)).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,250 @@
+/**
+ * matmul (PyTorch rules: 1-D, 2-D, batched with broadcast batch dims), bmm and the linear
+ * kernel. The inner kernel computes C = A · Bᵀ from row-major A [M, K] and Bt [N, K], four
+ * output columns at a time, accumulating in float64 locals.
+ */
+import type { DType, NumArray, Storage } from "./dtype.ts";
+import { alloc, promoteTypes } from "./dtype.ts";
+import { KitError, fmtShape } from "./errors.ts";
+import { broadcastShapes, broadcastStrides } from "./broadcast.ts";
+import { shapeNumel } from "./shape-utils.ts";
+import type { Tensor } from "./tensor.ts";
+import { dataOf, dtypeOf, makeTensor, shapeOf } from "./tensor.ts";
+import { requireTensor } from "./ops-elementwise.ts";
+
+/**
+ * out[outOff + i*N + j] = sum_k a[aOff + i*K + k] * bt[btOff + j*K + k] (+ bias[biasOff + j]).
+ */
+export function gemmABt(
+  a: NumArray, aOff: number, bt: NumArray, btOff: number, out: Storage, outOff: number,
+  M: number, K: number, N: number, bias: NumArray | null, biasOff: number,
+): void {
+  const N4 = N - (N % 4);
+  for (let i = 0; i < M; i++) {
+    const ar = aOff + i * K;
+    const arEnd = ar + K;
+    const orow = outOff + i * N;
+    let j = 0;
+    for (; j < N4; j += 4) {
+      let b0 = btOff + j * K;
+      let b1 = b0 + K;
+      let b2 = b1 + K;
+      let b3 = b2 + K;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let p = ar; p < arEnd; p++, b0++, b1++, b2++, b3++) {
+        const av = a[p]!;
+        s0 += av * bt[b0]!;
+        s1 += av * bt[b1]!;
+        s2 += av * bt[b2]!;
+        s3 += av * bt[b3]!;
+      }
+      if (bias !== null) {
+        s0 += bias[biasOff + j]!;
+        s1 += bias[biasOff + j + 1]!;
+        s2 += bias[biasOff + j + 2]!;
+        s3 += bias[biasOff + j + 3]!;
+      }
+      out[orow + j] = s0;
+      out[orow + j + 1] = s1;
+      out[orow + j + 2] = s2;
+      out[orow + j + 3] = s3;
+    }
+    for (; j < N; j++) {
+      let b0 = btOff + j * K;
+      let s = 0;
+      for (let p = ar; p < arEnd; p++, b0++) s += a[p]! * bt[b0]!;
+      if (bias !== null) s += bias[biasOff + j]!;
+      out[orow + j] = s;
+    }
+  }
+}
+
+/** dst[j*K + k] = src[off + k*N + j] : transposes one K x N matrix into N x K. */
+function transposeInto(src: NumArray, off: number, K: number, N: number, dst: Storage): void {
+  for (let k = 0; k < K; k++) {
+    const row = off + k * N;
+    for (let j = 0, d = k; j < N; j++, d += K) dst[d] = src[row + j]!;
+  }
+}
+
+function resultType(a: Tensor, b: Tensor, fn: string): DType {
+  const t = promoteTypes(dtypeOf(a), dtypeOf(b));
+  if (t === "bool") {
+    throw new KitError(
+      `${fn}: not implemented for bool tensors (shapes ${fmtShape(shapeOf(a))} and ${fmtShape(shapeOf(b))}); convert with .float() first`,
+      `${fn}: bool テンソルには使えません（形状 ${fmtShape(shapeOf(a))} と ${fmtShape(shapeOf(b))}）。先に .float() で変換してください`,
+    );
+  }
+  return t;
+}
+
+function mismatch(fn: string, as: readonly number[], bs: readonly number[], k1: number, k2: number): KitError {
+  return new KitError(
+    `${fn}: shapes ${fmtShape(as)} and ${fmtShape(bs)} cannot be multiplied (${k1} != ${k2})`,
+    `${fn}: 形状 ${fmtShape(as)} と ${fmtShape(bs)} は掛け合わせられません (${k1} != ${k2})`,
+  );
+}
+
+/**
+ * Batched product over broadcast batch dims. aBatch/bBatch are the batch shapes of A [.., M, K]
+ * and B [.., K, N]. B is transposed per distinct batch into a reusable scratch buffer.
+ */
+function batchedMatmul(
+  a: Tensor, b: Tensor, aBatch: readonly number[], bBatch: readonly number[], batch: readonly number[],
+  M: number, K: number, N: number, outType: DType, outShape: number[],
+): Tensor {
+  const total = shapeNumel(batch);
+  const out = alloc(outType, total * M * N, outShape);
+  if (out.length === 0) return makeTensor(outType, outShape, out);
+  const ad = dataOf(a);
+  const bd = dataOf(b);
+  const aStr = broadcastStrides(aBatch, batch);
+  const bStr = broadcastStrides(bBatch, batch);
+  const nb = batch.length;
+  const needT = N > 1;
+  const bt: NumArray = needT ? alloc(dtypeOf(b), K * N, [N, K]) : bd;
+  let lastB = -1;
+  for (let bi = 0; bi < total; bi++) {
+    let rem = bi;
+    let am = 0;
+    let bm = 0;
+    for (let d = nb - 1; d >= 0; d--) {
+      const size = batch[d]!;
+      const ix = rem % size;
+      rem = (rem - ix) / size;
+      am += ix * aStr[d]!;
+      bm += ix * bStr[d]!;
+    }
+    const bOff = bm * K * N;
+    let btOff = bOff;
+    if (needT) {
+      if (bOff !== lastB) {
+        transposeInto(bd, bOff, K, N, bt as Storage);
+        lastB = bOff;
+      }
+      btOff = 0;
+    }
+    gemmABt(ad, am * M * K, bt, btOff, out, bi * M * N, M, K, N, null, 0);
+  }
+  return makeTensor(outType, outShape, out);
+}
+
+/** torch.matmul semantics. */
+export function matmul(x: Tensor, y: Tensor): Tensor {
+  const a = requireTensor(x, "matmul", "input");
+  const b = requireTensor(y, "matmul", "other");
+  const as = shapeOf(a);
+  const bs = shapeOf(b);
+  if (as.length === 0 || bs.length === 0) {
+    throw new KitError(
+      `both arguments to matmul need to be at least 1D, but they are ${as.length}D and ${bs.length}D (shapes ${fmtShape(as)} and ${fmtShape(bs)})`,
+      `matmul の引数はどちらも 1 次元以上でなければなりませんが、${as.length} 次元と ${bs.length} 次元です（形状 ${fmtShape(as)} と ${fmtShape(bs)}）`,
+    );
+  }
+  const outType = resultType(a, b, "matmul");
+  if (as.length === 1 && bs.length === 1) {
+    if (as[0] !== bs[0]) throw mismatch("matmul", as, bs, as[0]!, bs[0]!);
+    const ad = dataOf(a);
+    const bd = dataOf(b);
+    let s = 0;
+    for (let i = 0; i < ad.length; i++) s += ad[i]! * bd[i]!;
+    const out = alloc(outType, 1, []);
+    out[0] = s;
+    return makeTensor(outType, [], out);
+  }
+  const aS = as.length === 1 ? [1, as[0]!] : as;
+  const bS = bs.length === 1 ? [bs[0]!, 1] : bs;
+  const M = aS[aS.length - 2]!;
+  const K = aS[aS.length - 1]!;
+  const K2 = bS[bS.length - 2]!;
+  const N = bS[bS.length - 1]!;
+  if (K !== K2) throw mismatch("matmul", as, bs, K, K2);
+  const aBatch = aS.slice(0, -2);
+  const bBatch = bS.slice(0, -2);
+  let batch: number[];
+  try {
+    batch = broadcastShapes(aBatch, bBatch);
+  } catch {
+    throw new KitError(
+      `matmul: shapes ${fmtShape(as)} and ${fmtShape(bs)} cannot be multiplied: batch dimensions ${fmtShape(aBatch)} and ${fmtShape(bBatch)} are not broadcastable`,
+      `matmul: 形状 ${fmtShape(as)} と ${fmtShape(bs)} は掛け合わせられません: バッチ次元 ${fmtShape(aBatch)} と ${fmtShape(bBatch)} がブロードキャストできません`,
+    );
+  }
+  const outShape = batch.slice();
+  if (as.length > 1) outShape.push(M);
+  if (bs.length > 1) outShape.push(N);
+  return batchedMatmul(a, b, aBatch, bBatch, batch, M, K, N, outType, outShape);
+}
+
+/** torch.bmm: strict 3-D batched product with equal batch sizes. */
+export function bmm(x: Tensor, y: Tensor): Tensor {
+  const a = requireTensor(x, "bmm", "input");
+  const b = requireTensor(y, "bmm", "mat2");
+  const as = shapeOf(a);
+  const bs = shapeOf(b);
+  if (as.length !== 3 || bs.length !== 3) {
+    throw new KitError(
+      `bmm: both arguments must be 3D tensors, but got shapes ${fmtShape(as)} and ${fmtShape(bs)}`,
+      `bmm: 引数はどちらも 3 次元テンソルでなければなりませんが、形状 ${fmtShape(as)} と ${fmtShape(bs)} が渡されました`,
+    );
+  }
+  if (as[0] !== bs[0]) {
+    throw new KitError(
+      `bmm: shapes ${fmtShape(as)} and ${fmtShape(bs)} have different batch sizes (${as[0]} != ${bs[0]})`,
+      `bmm: 形状 ${fmtShape(as)} と ${fmtShape(bs)} のバッチサイズが異なります (${as[0]} != ${bs[0]})`,
+    );
+  }
+  if (as[2] !== bs[1]) throw mismatch("bmm", as, bs, as[2]!, bs[1]!);
+  const outType = resultType(a, b, "bmm");
+  const batch = [as[0]!];
+  return batchedMatmul(a, b, batch, batch, batch, as[1]!, as[2]!, bs[2]!, outType, [as[0]!, as[1]!, bs[2]!]);
+}
+
+/** F.linear: x [..., in] · weightᵀ [in, out] + bias [out]. weight is used as Bt directly. */
+export function linear(xt: Tensor, wt: Tensor, bt?: Tensor | null): Tensor {
+  const x = requireTensor(xt, "linear", "input");
+  const w = requireTensor(wt, "linear", "weight");
+  const xs = shapeOf(x);
+  const ws = shapeOf(w);
+  if (ws.length !== 2) {
+    throw new KitError(
+      `linear: weight must be 2-D [out_features, in_features], but got shape ${fmtShape(ws)} (input shape ${fmtShape(xs)})`,
+      `linear: weight は 2 次元 [out_features, in_features] でなければなりませんが、形状 ${fmtShape(ws)} です（入力の形状 ${fmtShape(xs)}）`,
+    );
+  }
+  const outF = ws[0]!;
+  const inF = ws[1]!;
+  if (xs.length === 0 || xs[xs.length - 1] !== inF) {
+    const k = xs.length === 0 ? 0 : xs[xs.length - 1]!;
+    const rows = xs.length === 0 ? 1 : shapeNumel(xs) / Math.max(k, 1);
+    throw new KitError(
+      `linear: input shape ${fmtShape(xs)} and weight shape ${fmtShape(ws)} cannot be multiplied (${k} != ${inF}); ` +
+        `mat1 and mat2 shapes cannot be multiplied (${rows}x${k} and ${inF}x${outF})`,
+      `linear: 入力の形状 ${fmtShape(xs)} と weight の形状 ${fmtShape(ws)} は掛け合わせられません (${k} != ${inF})`,
+    );
+  }
+  let outType = resultType(x, w, "linear");
+  let biasData: NumArray | null = null;
+  if (bt !== undefined && bt !== null) {
+    const b = requireTensor(bt, "linear", "bias");
+    const bsh = shapeOf(b);
+    if (bsh.length > 1 || dataOf(b).length !== outF) {
+      throw new KitError(
+        `linear: bias shape ${fmtShape(bsh)} does not match weight shape ${fmtShape(ws)} (expected [${outF}])`,
+        `linear: bias の形状 ${fmtShape(bsh)} が weight の形状 ${fmtShape(ws)} と合いません（[${outF}] が必要です）`,
+      );
+    }
+    outType = promoteTypes(outType, dtypeOf(b));
+    biasData = dataOf(b);
+  }
+  const outShape = xs.slice(0, -1);
+  outShape.push(outF);
+  const M = shapeNumel(xs) / Math.max(inF, 1);
+  const rows = inF === 0 ? shapeNumel(outShape) / Math.max(outF, 1) : M;
+  const out = alloc(outType, rows * outF, outShape);
+  gemmABt(dataOf(x), 0, dataOf(w), 0, out, 0, rows, inF, outF, biasData, 0);
+  return makeTensor(outType, outShape, out);
+}
