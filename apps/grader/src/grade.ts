@@ -107,15 +107,31 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
       const first = tests[0];
       if (first !== undefined) tests[0] = { ...first, status: failure.status, message: failure.message };
     } else {
+      // After a time limit (or a second memory limit) the remaining tests are not run: a submission
+      // that loops or exhausts memory everywhere costs its budget once, not once per test.
+      let stopped: Localized | null = null;
+      let memoryLimits = 0;
       for (const c of cases) {
+        if (stopped !== null) {
+          tests.push(skipped(c, c.kind, stopped));
+          continue;
+        }
         const test = await runCase(c, runtime, session, deps, job, clock, timings);
         tests.push(test.result);
         runtimeError ??= test.runtimeError;
+        if (test.result.status === "time_limit") stopped = afterTimeLimit(c.id);
+        if (test.result.status === "memory_limit" && ++memoryLimits >= 2) stopped = afterMemoryLimits();
       }
       for (const inv of invariants) {
+        if (stopped !== null) {
+          tests.push(skipped(inv, "invariant", stopped));
+          continue;
+        }
         const test = await runInvariant(inv, runtime, session, deps, job, clock);
         tests.push(test.result);
         runtimeError ??= test.runtimeError;
+        if (test.result.status === "time_limit") stopped = afterTimeLimit(inv.id);
+        if (test.result.status === "memory_limit" && ++memoryLimits >= 2) stopped = afterMemoryLimits();
       }
     }
     const out = await session.drainConsole();
@@ -208,6 +224,14 @@ class SubmissionSession {
   dispose(): void {
     this.sandbox?.dispose();
   }
+}
+
+function afterTimeLimit(testId: string): Localized {
+  return { ja: `テスト ${testId} が時間制限を超えたため`, en: `test ${testId} hit the time limit` };
+}
+
+function afterMemoryLimits(): Localized {
+  return { ja: "2 つのテストがメモリ制限を超えたため", en: "two tests hit the memory limit" };
 }
 
 function timeLeft(clock: Clock, perCall: number): number {

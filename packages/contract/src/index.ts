@@ -3,3 +3,4 @@ export * from "./ids.ts";
 export * from "./wire.ts";
 export * from "./exercise.ts";
 export * from "./grading.ts";
+export * from "./quiz.ts";

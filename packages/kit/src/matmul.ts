@@ -1,7 +1,7 @@
 /**
  * matmul (PyTorch rules: 1-D, 2-D, batched with broadcast batch dims), bmm and the linear
- * kernel. The inner kernel computes C = A · Bᵀ from row-major A [M, K] and Bt [N, K], four
- * output columns at a time, accumulating in float64 locals.
+ * kernel. The inner kernel computes C = A · Bᵀ from row-major A [M, K] and Bt [N, K] in
+ * 2x4 register blocks, accumulating in float64 locals.
  */
 import type { DType, NumArray, Storage } from "./dtype.ts";
 import { alloc, promoteTypes } from "./dtype.ts";
@@ -14,32 +14,93 @@ import { requireTensor } from "./ops-elementwise.ts";
 
 /**
  * out[outOff + i*N + j] = sum_k a[aOff + i*K + k] * bt[btOff + j*K + k] (+ bias[biasOff + j]).
+ * Register-blocked 2 rows x 4 columns; both operands are read contiguously along k.
  */
 export function gemmABt(
   a: NumArray, aOff: number, bt: NumArray, btOff: number, out: Storage, outOff: number,
   M: number, K: number, N: number, bias: NumArray | null, biasOff: number,
 ): void {
   const N4 = N - (N % 4);
-  for (let i = 0; i < M; i++) {
-    const ar = aOff + i * K;
-    const arEnd = ar + K;
-    const orow = outOff + i * N;
+  const M2 = M - (M % 2);
+  for (let i = 0; i < M2; i += 2) {
+    const a0 = aOff + i * K;
+    const a1 = a0 + K;
+    const o0 = outOff + i * N;
+    const o1 = o0 + N;
     let j = 0;
     for (; j < N4; j += 4) {
-      let b0 = btOff + j * K;
-      let b1 = b0 + K;
-      let b2 = b1 + K;
-      let b3 = b2 + K;
+      const b0 = btOff + j * K;
+      const b1 = b0 + K;
+      const b2 = b1 + K;
+      const b3 = b2 + K;
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      for (let p = 0; p < K; p++) {
+        const x0 = a[a0 + p]!;
+        const x1 = a[a1 + p]!;
+        const y0 = bt[b0 + p]!;
+        const y1 = bt[b1 + p]!;
+        const y2 = bt[b2 + p]!;
+        const y3 = bt[b3 + p]!;
+        s00 += x0 * y0;
+        s01 += x0 * y1;
+        s02 += x0 * y2;
+        s03 += x0 * y3;
+        s10 += x1 * y0;
+        s11 += x1 * y1;
+        s12 += x1 * y2;
+        s13 += x1 * y3;
+      }
+      if (bias !== null) {
+        const c0 = bias[biasOff + j]!;
+        const c1 = bias[biasOff + j + 1]!;
+        const c2 = bias[biasOff + j + 2]!;
+        const c3 = bias[biasOff + j + 3]!;
+        s00 += c0; s01 += c1; s02 += c2; s03 += c3;
+        s10 += c0; s11 += c1; s12 += c2; s13 += c3;
+      }
+      out[o0 + j] = s00;
+      out[o0 + j + 1] = s01;
+      out[o0 + j + 2] = s02;
+      out[o0 + j + 3] = s03;
+      out[o1 + j] = s10;
+      out[o1 + j + 1] = s11;
+      out[o1 + j + 2] = s12;
+      out[o1 + j + 3] = s13;
+    }
+    for (; j < N; j++) {
+      const b0 = btOff + j * K;
       let s0 = 0;
       let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let p = ar; p < arEnd; p++, b0++, b1++, b2++, b3++) {
-        const av = a[p]!;
-        s0 += av * bt[b0]!;
-        s1 += av * bt[b1]!;
-        s2 += av * bt[b2]!;
-        s3 += av * bt[b3]!;
+      for (let p = 0; p < K; p++) {
+        const y = bt[b0 + p]!;
+        s0 += a[a0 + p]! * y;
+        s1 += a[a1 + p]! * y;
+      }
+      if (bias !== null) {
+        const c = bias[biasOff + j]!;
+        s0 += c;
+        s1 += c;
+      }
+      out[o0 + j] = s0;
+      out[o1 + j] = s1;
+    }
+  }
+  if (M2 < M) {
+    const a0 = aOff + M2 * K;
+    const o0 = outOff + M2 * N;
+    let j = 0;
+    for (; j < N4; j += 4) {
+      const b0 = btOff + j * K;
+      const b1 = b0 + K;
+      const b2 = b1 + K;
+      const b3 = b2 + K;
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      for (let p = 0; p < K; p++) {
+        const x = a[a0 + p]!;
+        s0 += x * bt[b0 + p]!;
+        s1 += x * bt[b1 + p]!;
+        s2 += x * bt[b2 + p]!;
+        s3 += x * bt[b3 + p]!;
       }
       if (bias !== null) {
         s0 += bias[biasOff + j]!;
@@ -47,17 +108,17 @@ export function gemmABt(
         s2 += bias[biasOff + j + 2]!;
         s3 += bias[biasOff + j + 3]!;
       }
-      out[orow + j] = s0;
-      out[orow + j + 1] = s1;
-      out[orow + j + 2] = s2;
-      out[orow + j + 3] = s3;
+      out[o0 + j] = s0;
+      out[o0 + j + 1] = s1;
+      out[o0 + j + 2] = s2;
+      out[o0 + j + 3] = s3;
     }
     for (; j < N; j++) {
-      let b0 = btOff + j * K;
+      const b0 = btOff + j * K;
       let s = 0;
-      for (let p = ar; p < arEnd; p++, b0++) s += a[p]! * bt[b0]!;
+      for (let p = 0; p < K; p++) s += a[a0 + p]! * bt[b0 + p]!;
       if (bias !== null) s += bias[biasOff + j]!;
-      out[orow + j] = s;
+      out[o0 + j] = s;
     }
   }
 }

@@ -455,8 +455,13 @@ export function copyInto(t: Tensor, source: TensorLike): void {
   let src = source;
   const ss = shapeOf(src);
   if (!sameShape(ds, ss)) {
-    const b = broadcastShapes(ds, ss);
-    if (!sameShape(b, ds)) {
+    let b: number[] | null = null;
+    try {
+      b = broadcastShapes(ds, ss);
+    } catch {
+      b = null;
+    }
+    if (b === null || !sameShape(b, ds)) {
       throw new KitError(
         `copy_: the source of shape ${fmtShape(ss)} cannot be broadcast to the destination shape ${fmtShape(ds)}`,
         `copy_: 形状 ${fmtShape(ss)} のコピー元を形状 ${fmtShape(ds)} のコピー先にブロードキャストできません`,

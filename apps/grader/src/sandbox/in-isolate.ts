@@ -403,6 +403,43 @@ const INTRINSICS = [
   "Uint32Array", "BigInt64Array", "BigUint64Array", "Intl",
 ];
 
+const ObjectDefineProperty = Object.defineProperty;
+
+/**
+ * Freezing a prototype makes its data properties non-writable, and then `this.name = ...` in an
+ * Error subclass (or `obj.toString = ...`) throws in strict mode: the "override mistake". As SES
+ * does, such properties become accessors whose setter defines an own property on the instance.
+ */
+function enableOverride(proto: object, prop: string): void {
+  const d = ObjectGetOwnPropertyDescriptor(proto, prop);
+  if (d === undefined || !("value" in d) || !d.configurable) return;
+  const value: unknown = d.value;
+  ObjectDefineProperty(proto, prop, {
+    get() {
+      return value;
+    },
+    set(this: object, v: unknown) {
+      if (this === proto) throw new TypeError(`Cannot assign to read only property '${prop}' of a frozen prototype`);
+      ObjectDefineProperty(this, prop, { value: v, writable: true, enumerable: true, configurable: true });
+    },
+    enumerable: d.enumerable === true,
+    configurable: false,
+  });
+}
+
+const OVERRIDABLE: [string, string[]][] = [
+  ["Object", ["toString", "valueOf", "toLocaleString", "constructor"]],
+  ["Function", ["toString", "name"]],
+  ["Error", ["name", "message", "toString", "constructor"]],
+  ["TypeError", ["name", "message", "constructor"]],
+  ["RangeError", ["name", "message", "constructor"]],
+  ["SyntaxError", ["name", "message", "constructor"]],
+  ["ReferenceError", ["name", "message", "constructor"]],
+  ["EvalError", ["name", "message", "constructor"]],
+  ["URIError", ["name", "message", "constructor"]],
+  ["AggregateError", ["name", "message", "constructor"]],
+];
+
 /** Freezes the intrinsics and everything reachable from the student kit (SES-style lockdown). */
 function lockdown(studentKit: Record<string, unknown>): void {
   const seen = new SetCtor<unknown>();
@@ -419,6 +456,10 @@ function lockdown(studentKit: Record<string, unknown>): void {
     freezeDeep(ObjectGetPrototypeOf(v), depth + 1);
   };
   const g = globalThis as unknown as Record<string, unknown>;
+  for (const [ctor, props] of OVERRIDABLE) {
+    const proto = (g[ctor] as { prototype?: object } | undefined)?.prototype;
+    if (proto !== undefined) for (const prop of props) enableOverride(proto, prop);
+  }
   for (const name of INTRINSICS) {
     const c = g[name];
     if (c === undefined) continue;

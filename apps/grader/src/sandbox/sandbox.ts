@@ -102,7 +102,7 @@ export class Sandbox {
   async load(code: string, timeoutMs: number): Promise<RunOutcome> {
     let script: ivm.Script;
     try {
-      const wrapped = `(function (require, module, exports) {\n${code}\n})`;
+      const wrapped = `(function (require, module, exports) {"use strict";\n${code}\n})`;
       script = await this.isolate.compileScript(wrapped, { filename: "submission.js", lineOffset: -1 });
     } catch (e) {
       // esbuild accepted it but V8 did not (rare): the student's code, reported with V8's words.
@@ -153,6 +153,16 @@ export class Sandbox {
     if (this.isolate.isDisposed) return { ok: false, kind: "memory", error };
     if (TIMEOUT_MESSAGE.test(message)) return { ok: false, kind: "time", error };
     if (/memory limit/i.test(message)) return { ok: false, kind: "memory", error };
+    // An error raised by code inside the isolate that escaped the harness (isolated-vm rethrows
+    // unhandled promise rejections from the student's microtasks): the student's runtime error.
+    const stack = e instanceof Error ? (e.stack ?? "") : "";
+    if (/\((submission|kit)\.js:\d+:\d+\)|at (submission|kit)\.js:\d+/.test(stack)) {
+      return {
+        ok: false,
+        kind: "runtime",
+        error: { name: e instanceof Error ? e.name : "Error", message: `unhandled promise rejection: ${message}`, messageJa: `処理されなかった Promise の reject: ${message}`, stack },
+      };
+    }
     // Anything else is the grader's fault, never the student's: let it surface as internal_error.
     throw e;
   }
