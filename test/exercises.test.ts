@@ -24,6 +24,10 @@ function failingWithPitfall(r: GradeResult, pitfall: string): boolean {
 }
 
 describe("exercise catalog", () => {
+  it("loads every exercise folder without a problem", () => {
+    expect(catalog.problems).toEqual([]);
+  });
+
   it("has the core exercises", () => {
     for (const id of ["scaled-dot-product-attention", "multi-head-attention", "positional-encoding"]) {
       expect(catalog.exercises.has(id), id).toBe(true);

@@ -21,6 +21,8 @@ export interface Catalog {
   root: string;
   exercises: Map<string, CatalogEntry>;
   pitfalls: Map<string, Pitfall>;
+  /** Exercise folders that failed validation: reported and left out, the others keep working. */
+  problems: { folder: string; message: string }[];
 }
 
 export class CatalogError extends Error {
@@ -53,11 +55,32 @@ export function loadCatalog(root = DEFAULT_EXERCISES_DIR, referenceDir = DEFAULT
   }
 
   const exercises = new Map<string, CatalogEntry>();
+  const problems: Catalog["problems"] = [];
   for (const name of readdirSync(root).sort()) {
     const dir = path.join(root, name);
     if (!statSync(dir).isDirectory() || name === "node_modules" || name === "pitfalls" || name.startsWith(".")) continue;
     const metaFile = path.join(dir, "exercise.json");
     if (!existsSync(metaFile)) continue;
+    try {
+      exercises.set(name, loadEntry(name, dir, metaFile, pitfalls, pitfallsDir, referenceDir));
+    } catch (e) {
+      if (!(e instanceof CatalogError)) throw e;
+      problems.push({ folder: name, message: e.message });
+    }
+  }
+  const ordered = [...exercises.values()].sort((a, b) => a.meta.order - b.meta.order || a.meta.id.localeCompare(b.meta.id));
+  return { root, exercises: new Map(ordered.map((e) => [e.meta.id, e])), pitfalls, problems };
+}
+
+function loadEntry(
+  name: string,
+  dir: string,
+  metaFile: string,
+  pitfalls: Map<string, Pitfall>,
+  pitfallsDir: string,
+  referenceDir: string,
+): CatalogEntry {
+  {
     const parsed = ExerciseMeta.safeParse(readJson(metaFile));
     if (!parsed.success) throw new CatalogError(formatIssues(metaFile, parsed.error.issues));
     const meta = parsed.data;
@@ -81,7 +104,7 @@ export function loadCatalog(root = DEFAULT_EXERCISES_DIR, referenceDir = DEFAULT
       hash.update(part);
       hash.update("\0");
     }
-    exercises.set(name, {
+    return {
       meta,
       dir,
       version: hash.digest("hex").slice(0, 16),
@@ -91,8 +114,6 @@ export function loadCatalog(root = DEFAULT_EXERCISES_DIR, referenceDir = DEFAULT
       referencePath,
       solutionPath: path.join(dir, "solution.ts"),
       mutantsDir: path.join(dir, "mutants"),
-    });
+    };
   }
-  const ordered = [...exercises.values()].sort((a, b) => a.meta.order - b.meta.order || a.meta.id.localeCompare(b.meta.id));
-  return { root, exercises: new Map(ordered.map((e) => [e.meta.id, e])), pitfalls };
 }

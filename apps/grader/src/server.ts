@@ -7,6 +7,7 @@ import { GraderPool } from "./pool.ts";
 export async function startGrader(env: NodeJS.ProcessEnv = process.env) {
   const config = loadConfig(env);
   const catalog = loadCatalog(config.TFM_EXERCISES_DIR, config.TFM_REFERENCE_DIR);
+  for (const p of catalog.problems) console.error(`exercise '${p.folder}' left out: ${p.message}`);
   const pool = new GraderPool({ size: config.TFM_GRADER_WORKERS, catalog, env, queueLimit: config.TFM_QUEUE_LIMIT });
   await pool.start();
   const app = createApp({ pool, catalog, bodyLimit: config.TFM_BODY_LIMIT });

@@ -27,8 +27,8 @@ function isTyped(x: unknown): x is Float32Array | Int32Array | Uint8Array {
 /** torch.tensor(nested, {dtype?}): booleans -> bool, else float32 unless dtype is given. */
 export function tensor(data: Nested | Tensor, options?: DTypeOptions): Tensor {
   if (isTensor(data)) {
-    const c = clone(data);
-    return options?.dtype !== undefined ? castTo(c, normalizeDType(options.dtype)) : c;
+    const d = options?.dtype !== undefined ? normalizeDType(options.dtype) : dtypeOf(data);
+    return d === dtypeOf(data) ? clone(data) : castTo(data, d);
   }
   // Infer the shape from the first element at each level.
   const shape: number[] = [];

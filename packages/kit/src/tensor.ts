@@ -153,7 +153,13 @@ export class Tensor {
   size(dim: number): number;
   size(dim?: number): number | number[] {
     if (dim === undefined) return this.#shape.slice();
-    return this.#shape[normDim(dim, this.#shape.length)] ?? 1;
+    if (this.#shape.length === 0) {
+      throw new KitError(
+        `Dimension specified as ${dim} but tensor has no dimensions`,
+        `次元 ${dim} が指定されましたが、テンソルは 0 次元です`,
+      );
+    }
+    return this.#shape[normDim(dim, this.#shape.length)]!;
   }
   numel(): number {
     return shapeNumel(this.#shape);
@@ -174,6 +180,9 @@ export class Tensor {
     return this.#data[0]!;
   }
   tolist(): NestedList {
+    return this.#nested();
+  }
+  #nested(): NestedList {
     const data = this.#data;
     const shape = this.#shape;
     if (shape.length === 0) return data[0]!;
@@ -222,7 +231,7 @@ export class Tensor {
   }
   toString(): string {
     const n = this.#data.length;
-    const body = n <= 64 ? JSON.stringify(this.tolist()) : `<${n} elements>`;
+    const body = n <= 64 ? JSON.stringify(this.#nested()) : `<${n} elements>`;
     return `tensor(${body}, shape=${fmtShape(this.#shape)}, dtype=${this.#dtype})`;
   }
 
@@ -274,6 +283,12 @@ export class Tensor {
   }
   sliceScatter(src: Tensor, dim = 0, start?: number | null, end?: number | null, step = 1): Tensor {
     return sh.sliceScatter(this, expectTensor(src, "sliceScatter", "src"), dim, start, end, step);
+  }
+  tril(diagonal = 0): Tensor {
+    return sh.triangle(this, diagonal, false);
+  }
+  triu(diagonal = 0): Tensor {
+    return sh.triangle(this, diagonal, true);
   }
   maskedFill(mask: Tensor, value: TensorLike): Tensor {
     return ew.maskedFill(this, mask, value);

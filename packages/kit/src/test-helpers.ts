@@ -97,7 +97,7 @@ function close(a: number, b: number, atol: number, rtol: number): boolean {
 /** Elementwise allclose of a kit tensor against expected values; throws describing the first mismatch. */
 export function expectAllClose(
   actual: Tensor,
-  expected: tf.Tensor | { shape: readonly number[]; values: ArrayLike<number>; dtype?: DType },
+  expected: Tensor | tf.Tensor | { shape: readonly number[]; values: ArrayLike<number>; dtype?: DType },
   opts: { atol?: number; rtol?: number; checkDtype?: boolean } = {},
 ): void {
   const atol = opts.atol ?? ATOL;
@@ -107,14 +107,21 @@ export function expectAllClose(
   let eShape: readonly number[];
   let eValues: ArrayLike<number>;
   let eDtype: string | undefined;
-  if (expected instanceof tf.Tensor) {
+  const kitExpected = tensorParts(expected);
+  if (kitExpected !== null) {
+    eShape = kitExpected.shape;
+    eValues = kitExpected.data;
+    eDtype = kitExpected.dtype;
+  } else if (expected instanceof tf.Tensor) {
     eShape = expected.shape;
     eValues = expected.dataSync() as ArrayLike<number>;
     eDtype = expected.dtype;
-  } else {
+  } else if (!(expected instanceof Tensor)) {
     eShape = expected.shape;
     eValues = expected.values;
     eDtype = expected.dtype;
+  } else {
+    throw new Error("expectAllClose: unreadable expected tensor");
   }
   if (parts.shape.length !== eShape.length || parts.shape.some((s, i) => s !== eShape[i])) {
     throw new Error(`shape mismatch: kit [${parts.shape.join(", ")}] vs expected [${eShape.join(", ")}]`);

@@ -61,9 +61,7 @@ export const torch = {
 
   // randomness
   Generator,
-  get defaultGenerator(): Generator {
-    return defaultGenerator;
-  },
+  defaultGenerator,
   manualSeed(seed: number): Generator {
     return manualSeedImpl(seed);
   },

@@ -1,11 +1,13 @@
 import { GradeRequest } from "@tfm/contract";
 import express, { type NextFunction, type Request, type Response } from "express";
-import type { z } from "zod";
 import type { Catalog } from "../catalog.ts";
 import { UnknownExerciseError } from "../grade.ts";
 import { createMetrics } from "../metrics.ts";
 import { type GraderPool, QueueFullError } from "../pool.ts";
 import { publicExercise } from "../public-view.ts";
+import { loadQuizCatalog } from "../quiz/catalog.ts";
+import { issuesText, problem } from "./problem.ts";
+import { quizRouter } from "./quiz-routes.ts";
 
 export interface AppOptions {
   pool: GraderPool;
@@ -14,13 +16,7 @@ export interface AppOptions {
   startedAt?: number;
 }
 
-function issuesText(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : "body"}: ${i.message}`).join("; ");
-}
 
-function problem(res: Response, status: number, error: string, message: string): void {
-  res.status(status).json({ error, message });
-}
 
 /** The grader's HTTP API. Every body is validated; only what a student may see goes out. */
 export function createApp({ pool, catalog, bodyLimit, startedAt = Date.now() }: AppOptions) {
@@ -40,6 +36,7 @@ export function createApp({ pool, catalog, bodyLimit, startedAt = Date.now() }: 
       backend: s.backend,
       workers: { size: s.size, ready: s.ready, busy: s.busy, queued: s.queued, restarts: s.restarts },
       exercises: catalog.exercises.size,
+      exerciseProblems: catalog.problems,
       uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
     });
   });
@@ -76,6 +73,8 @@ export function createApp({ pool, catalog, bodyLimit, startedAt = Date.now() }: 
       throw e;
     }
   });
+
+  app.use(quizRouter({ quizzes: loadQuizCatalog(catalog.root) }));
 
   app.use((_req, res) => problem(res, 404, "not_found", "no such route"));
 

@@ -23,7 +23,12 @@ async function main(): Promise<void> {
   const references = new ReferenceCache();
   bootstrapSource();
   // Import every exercise's spec and reference now, so the first grading pays nothing for it.
-  await Promise.all([...catalog.exercises.values()].map((e) => loadRuntime(e)));
+  // A broken exercise module is reported and fails only its own gradings (as internal_error).
+  await Promise.all(
+    [...catalog.exercises.values()].map((e) =>
+      loadRuntime(e).catch((err: unknown) => console.error(`exercise '${e.meta.id}' could not be loaded: ${String(err)}`)),
+    ),
+  );
 
   process.on("message", (raw) => {
     const msg = raw as ToWorker;

@@ -1,0 +1,29 @@
+import { torch, F, type Tensor } from "@tfm/kit";
+
+export interface MhaWeights {
+  Wq: Tensor; bq: Tensor;
+  Wk: Tensor; bk: Tensor;
+  Wv: Tensor; bv: Tensor;
+  Wo: Tensor; bo: Tensor;
+}
+
+function attend(Q: Tensor, K: Tensor, V: Tensor, mask: Tensor | null): [Tensor, Tensor] {
+  let scores = torch.matmul(Q, K.transpose(-2, -1)).div(Math.sqrt(Q.size(-1)));
+  if (mask !== null) scores = scores.maskedFill(mask.eq(0), -1e9);
+  const weights = F.softmax(scores, -1);
+  return [torch.matmul(weights, V), weights];
+}
+
+// A partial fix: the error message says "use .reshape", so the transpose was dropped and the
+// heads reshaped directly. No error any more, the shape is right, the values are scrambled.
+export function multiHeadAttention(x: Tensor, w: MhaWeights, numHeads: number, mask: Tensor | null): [Tensor, Tensor] {
+  const [batch, seqLen, dModel] = x.shape as [number, number, number];
+  const dK = dModel / numHeads;
+  const toHeads = (t: Tensor): Tensor => t.view(batch, seqLen, numHeads, dK).transpose(1, 2);
+  const Q = toHeads(F.linear(x, w.Wq, w.bq));
+  const K = toHeads(F.linear(x, w.Wk, w.bk));
+  const V = toHeads(F.linear(x, w.Wv, w.bv));
+  const [heads, weights] = attend(Q, K, V, mask);
+  const merged = heads.reshape(batch, seqLen, dModel);
+  return [F.linear(merged, w.Wo, w.bo), weights];
+}

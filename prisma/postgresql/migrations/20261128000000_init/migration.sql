@@ -1,0 +1,407 @@
+-- CreateSchema
+CREATE SCHEMA IF NOT EXISTS "public";
+
+-- CreateEnum
+CREATE TYPE "Role" AS ENUM ('student', 'instructor', 'admin');
+
+-- CreateEnum
+CREATE TYPE "Lang" AS ENUM ('ja', 'en');
+
+-- CreateEnum
+CREATE TYPE "GradeScope" AS ENUM ('all', 'public');
+
+-- CreateEnum
+CREATE TYPE "SubmissionStatus" AS ENUM ('queued', 'grading', 'done', 'failed');
+
+-- CreateEnum
+CREATE TYPE "Verdict" AS ENUM ('passed', 'failed', 'compile_error', 'runtime_error', 'time_limit', 'memory_limit', 'output_limit', 'internal_error');
+
+-- CreateEnum
+CREATE TYPE "TestKind" AS ENUM ('public', 'hidden', 'pitfall', 'invariant');
+
+-- CreateEnum
+CREATE TYPE "TestStatus" AS ENUM ('passed', 'failed', 'error', 'time_limit', 'memory_limit', 'output_limit', 'skipped');
+
+-- CreateEnum
+CREATE TYPE "GradingTrigger" AS ENUM ('submit', 'regrade', 'retry');
+
+-- CreateEnum
+CREATE TYPE "ProgressLevel" AS ENUM ('none', 'minimum', 'recommended', 'excellent');
+
+-- CreateTable
+CREATE TABLE "users" (
+    "id" TEXT NOT NULL,
+    "email" TEXT NOT NULL,
+    "display_name" TEXT NOT NULL,
+    "role" "Role" NOT NULL DEFAULT 'student',
+    "password_hash" TEXT,
+    "locale" "Lang" NOT NULL DEFAULT 'ja',
+    "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updated_at" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "users_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "classes" (
+    "id" TEXT NOT NULL,
+    "name" TEXT NOT NULL,
+    "invite_code" TEXT NOT NULL,
+    "owner_id" TEXT NOT NULL,
+    "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "archived_at" TIMESTAMP(3),
+
+    CONSTRAINT "classes_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "enrolments" (
+    "class_id" TEXT NOT NULL,
+    "user_id" TEXT NOT NULL,
+    "joined_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "enrolments_pkey" PRIMARY KEY ("class_id","user_id")
+);
+
+-- CreateTable
+CREATE TABLE "exercises" (
+    "id" TEXT NOT NULL,
+    "sort_order" INTEGER NOT NULL,
+    "area" TEXT NOT NULL,
+    "title_ja" TEXT NOT NULL,
+    "title_en" TEXT NOT NULL,
+    "current_version_id" TEXT,
+    "updated_at" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "exercises_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "exercise_versions" (
+    "id" TEXT NOT NULL,
+    "exercise_id" TEXT NOT NULL,
+    "hash" TEXT NOT NULL,
+    "meta" JSONB NOT NULL,
+    "first_seen_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "exercise_versions_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "quizzes" (
+    "id" TEXT NOT NULL,
+    "title_ja" TEXT NOT NULL,
+    "title_en" TEXT NOT NULL,
+    "current_version_id" TEXT,
+    "updated_at" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "quizzes_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "quiz_versions" (
+    "id" TEXT NOT NULL,
+    "quiz_id" TEXT NOT NULL,
+    "hash" TEXT NOT NULL,
+    "question_count" INTEGER NOT NULL,
+    "first_seen_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "quiz_versions_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "submissions" (
+    "id" TEXT NOT NULL,
+    "user_id" TEXT NOT NULL,
+    "exercise_id" TEXT NOT NULL,
+    "exercise_version_id" TEXT NOT NULL,
+    "source" TEXT NOT NULL,
+    "seed" BIGINT NOT NULL,
+    "scope" "GradeScope" NOT NULL DEFAULT 'all',
+    "lang" "Lang" NOT NULL DEFAULT 'ja',
+    "status" "SubmissionStatus" NOT NULL DEFAULT 'queued',
+    "priority" INTEGER NOT NULL DEFAULT 0,
+    "pending_trigger" "GradingTrigger" NOT NULL DEFAULT 'submit',
+    "regrade_pending" BOOLEAN NOT NULL DEFAULT false,
+    "received_at" TIMESTAMP(3) NOT NULL,
+    "queued_at" TIMESTAMP(3) NOT NULL,
+    "available_at" TIMESTAMP(3) NOT NULL,
+    "started_at" TIMESTAMP(3),
+    "finished_at" TIMESTAMP(3),
+    "grading_attempts" INTEGER NOT NULL DEFAULT 0,
+    "round_attempts" INTEGER NOT NULL DEFAULT 0,
+    "lease_owner" TEXT,
+    "lease_expires_at" TIMESTAMP(3),
+    "last_error" TEXT,
+    "verdict" "Verdict",
+    "score" DOUBLE PRECISION,
+    "counts_as_attempt" BOOLEAN,
+    "current_grading_id" TEXT,
+
+    CONSTRAINT "submissions_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "gradings" (
+    "id" TEXT NOT NULL,
+    "submission_id" TEXT NOT NULL,
+    "exercise_version_id" TEXT NOT NULL,
+    "trigger" "GradingTrigger" NOT NULL,
+    "attempt" INTEGER NOT NULL,
+    "worker_id" TEXT NOT NULL,
+    "seed" BIGINT NOT NULL,
+    "verdict" "Verdict" NOT NULL,
+    "score" DOUBLE PRECISION NOT NULL,
+    "passed_tests" INTEGER NOT NULL,
+    "total_tests" INTEGER NOT NULL,
+    "counts_as_attempt" BOOLEAN NOT NULL,
+    "summary_ja" TEXT NOT NULL,
+    "summary_en" TEXT NOT NULL,
+    "backend" TEXT NOT NULL,
+    "grader_version" TEXT NOT NULL,
+    "total_ms" DOUBLE PRECISION NOT NULL,
+    "result" JSONB NOT NULL,
+    "started_at" TIMESTAMP(3) NOT NULL,
+    "finished_at" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "gradings_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "grading_tests" (
+    "id" TEXT NOT NULL,
+    "grading_id" TEXT NOT NULL,
+    "position" INTEGER NOT NULL,
+    "test_id" TEXT NOT NULL,
+    "kind" "TestKind" NOT NULL,
+    "status" "TestStatus" NOT NULL,
+    "name_ja" TEXT NOT NULL,
+    "name_en" TEXT NOT NULL,
+    "message_ja" TEXT NOT NULL,
+    "message_en" TEXT NOT NULL,
+    "pitfall_id" TEXT,
+    "max_abs_error" DOUBLE PRECISION,
+    "max_rel_error" DOUBLE PRECISION,
+    "mismatch_count" INTEGER,
+    "duration_ms" DOUBLE PRECISION NOT NULL,
+
+    CONSTRAINT "grading_tests_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "quiz_attempts" (
+    "id" TEXT NOT NULL,
+    "user_id" TEXT NOT NULL,
+    "quiz_id" TEXT NOT NULL,
+    "quiz_version_id" TEXT NOT NULL,
+    "seed" BIGINT NOT NULL,
+    "answers" JSONB NOT NULL,
+    "verdict" "Verdict" NOT NULL,
+    "score" DOUBLE PRECISION NOT NULL,
+    "correct" INTEGER NOT NULL,
+    "total" INTEGER NOT NULL,
+    "result" JSONB,
+    "submitted_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "quiz_attempts_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "free_text_answers" (
+    "id" TEXT NOT NULL,
+    "user_id" TEXT NOT NULL,
+    "problem_id" TEXT NOT NULL,
+    "text" TEXT NOT NULL,
+    "lang" "Lang" NOT NULL,
+    "submitted_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "free_text_answers_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "free_text_reviews" (
+    "id" TEXT NOT NULL,
+    "answer_id" TEXT NOT NULL,
+    "reviewer_id" TEXT NOT NULL,
+    "points" INTEGER NOT NULL,
+    "max_points" INTEGER NOT NULL,
+    "passed" BOOLEAN NOT NULL,
+    "criteria" JSONB NOT NULL,
+    "comment" TEXT,
+    "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "free_text_reviews_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "self_assessments" (
+    "id" TEXT NOT NULL,
+    "user_id" TEXT NOT NULL,
+    "item_id" TEXT NOT NULL,
+    "checked" BOOLEAN NOT NULL,
+    "at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "self_assessments_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "checklist_progress" (
+    "user_id" TEXT NOT NULL,
+    "item_id" TEXT NOT NULL,
+    "done" BOOLEAN NOT NULL,
+    "done_at" TIMESTAMP(3),
+    "evidence" JSONB,
+    "updated_at" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "checklist_progress_pkey" PRIMARY KEY ("user_id","item_id")
+);
+
+-- CreateTable
+CREATE TABLE "learner_progress" (
+    "user_id" TEXT NOT NULL,
+    "done_count" INTEGER NOT NULL,
+    "total" INTEGER NOT NULL,
+    "level" "ProgressLevel" NOT NULL,
+    "computed_at" TIMESTAMP(3) NOT NULL,
+
+    CONSTRAINT "learner_progress_pkey" PRIMARY KEY ("user_id")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "users_email_key" ON "users"("email");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "classes_invite_code_key" ON "classes"("invite_code");
+
+-- CreateIndex
+CREATE INDEX "classes_owner_id_idx" ON "classes"("owner_id");
+
+-- CreateIndex
+CREATE INDEX "enrolments_user_id_idx" ON "enrolments"("user_id");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "exercises_current_version_id_key" ON "exercises"("current_version_id");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "exercise_versions_exercise_id_hash_key" ON "exercise_versions"("exercise_id", "hash");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "quizzes_current_version_id_key" ON "quizzes"("current_version_id");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "quiz_versions_quiz_id_hash_key" ON "quiz_versions"("quiz_id", "hash");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "submissions_current_grading_id_key" ON "submissions"("current_grading_id");
+
+-- CreateIndex
+CREATE INDEX "submissions_status_available_at_idx" ON "submissions"("status", "available_at");
+
+-- CreateIndex
+CREATE INDEX "submissions_status_lease_expires_at_idx" ON "submissions"("status", "lease_expires_at");
+
+-- CreateIndex
+CREATE INDEX "submissions_user_id_exercise_id_idx" ON "submissions"("user_id", "exercise_id");
+
+-- CreateIndex
+CREATE INDEX "submissions_exercise_id_status_idx" ON "submissions"("exercise_id", "status");
+
+-- CreateIndex
+CREATE INDEX "gradings_submission_id_finished_at_idx" ON "gradings"("submission_id", "finished_at");
+
+-- CreateIndex
+CREATE INDEX "gradings_exercise_version_id_idx" ON "gradings"("exercise_version_id");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "gradings_submission_id_attempt_key" ON "gradings"("submission_id", "attempt");
+
+-- CreateIndex
+CREATE INDEX "grading_tests_pitfall_id_idx" ON "grading_tests"("pitfall_id");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "grading_tests_grading_id_position_key" ON "grading_tests"("grading_id", "position");
+
+-- CreateIndex
+CREATE INDEX "quiz_attempts_user_id_quiz_id_idx" ON "quiz_attempts"("user_id", "quiz_id");
+
+-- CreateIndex
+CREATE INDEX "free_text_answers_user_id_problem_id_idx" ON "free_text_answers"("user_id", "problem_id");
+
+-- CreateIndex
+CREATE INDEX "free_text_answers_problem_id_submitted_at_idx" ON "free_text_answers"("problem_id", "submitted_at");
+
+-- CreateIndex
+CREATE INDEX "free_text_reviews_answer_id_idx" ON "free_text_reviews"("answer_id");
+
+-- CreateIndex
+CREATE INDEX "self_assessments_user_id_item_id_at_idx" ON "self_assessments"("user_id", "item_id", "at");
+
+-- AddForeignKey
+ALTER TABLE "classes" ADD CONSTRAINT "classes_owner_id_fkey" FOREIGN KEY ("owner_id") REFERENCES "users"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "enrolments" ADD CONSTRAINT "enrolments_class_id_fkey" FOREIGN KEY ("class_id") REFERENCES "classes"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "enrolments" ADD CONSTRAINT "enrolments_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "exercises" ADD CONSTRAINT "exercises_current_version_id_fkey" FOREIGN KEY ("current_version_id") REFERENCES "exercise_versions"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "exercise_versions" ADD CONSTRAINT "exercise_versions_exercise_id_fkey" FOREIGN KEY ("exercise_id") REFERENCES "exercises"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "quizzes" ADD CONSTRAINT "quizzes_current_version_id_fkey" FOREIGN KEY ("current_version_id") REFERENCES "quiz_versions"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "quiz_versions" ADD CONSTRAINT "quiz_versions_quiz_id_fkey" FOREIGN KEY ("quiz_id") REFERENCES "quizzes"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "submissions" ADD CONSTRAINT "submissions_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "submissions" ADD CONSTRAINT "submissions_exercise_id_fkey" FOREIGN KEY ("exercise_id") REFERENCES "exercises"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "submissions" ADD CONSTRAINT "submissions_exercise_version_id_fkey" FOREIGN KEY ("exercise_version_id") REFERENCES "exercise_versions"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "submissions" ADD CONSTRAINT "submissions_current_grading_id_fkey" FOREIGN KEY ("current_grading_id") REFERENCES "gradings"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "gradings" ADD CONSTRAINT "gradings_submission_id_fkey" FOREIGN KEY ("submission_id") REFERENCES "submissions"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "gradings" ADD CONSTRAINT "gradings_exercise_version_id_fkey" FOREIGN KEY ("exercise_version_id") REFERENCES "exercise_versions"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "grading_tests" ADD CONSTRAINT "grading_tests_grading_id_fkey" FOREIGN KEY ("grading_id") REFERENCES "gradings"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "quiz_attempts" ADD CONSTRAINT "quiz_attempts_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "quiz_attempts" ADD CONSTRAINT "quiz_attempts_quiz_id_fkey" FOREIGN KEY ("quiz_id") REFERENCES "quizzes"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "quiz_attempts" ADD CONSTRAINT "quiz_attempts_quiz_version_id_fkey" FOREIGN KEY ("quiz_version_id") REFERENCES "quiz_versions"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "free_text_answers" ADD CONSTRAINT "free_text_answers_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "free_text_reviews" ADD CONSTRAINT "free_text_reviews_answer_id_fkey" FOREIGN KEY ("answer_id") REFERENCES "free_text_answers"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "free_text_reviews" ADD CONSTRAINT "free_text_reviews_reviewer_id_fkey" FOREIGN KEY ("reviewer_id") REFERENCES "users"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "self_assessments" ADD CONSTRAINT "self_assessments_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "checklist_progress" ADD CONSTRAINT "checklist_progress_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "learner_progress" ADD CONSTRAINT "learner_progress_user_id_fkey" FOREIGN KEY ("user_id") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
