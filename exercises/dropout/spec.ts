@@ -67,17 +67,17 @@ function equalsInput(x: WireTensor, y: WireTensor, tolerance: { atol: number; rt
 }
 
 /**
- * The statistical tests run on a tensor of n = 100 000 ones with p = 0.3 and the FIXED seed
+ * The statistical tests run on a tensor of n = 40 000 ones with p = 0.3 and the FIXED seed
  * STAT_SEED, so for a given submission they are deterministic, and every submission that follows
- * the statement's convention draws exactly the mask the model solution draws (mean 1.00227 and
- * zero fraction 0.30039 for this seed).
+ * the statement's convention draws exactly the mask the model solution draws (mean 0.99893 and
+ * zero fraction 0.30075 for this seed).
  * The bounds are 6 standard deviations of the sampling distribution: each output is B/(1-p) with
- * B ~ Bernoulli(1-p), so the mean has standard deviation sqrt(p / ((1-p) n)) = 0.00207 and the
- * fraction of zeros sqrt(p (1-p) / n) = 0.00145. A seed drawn at random would break a bound with
+ * B ~ Bernoulli(1-p), so the mean has standard deviation sqrt(p / ((1-p) n)) = 0.00327 and the
+ * fraction of zeros sqrt(p (1-p) / n) = 0.00229. A seed drawn at random would break a bound with
  * probability 2 * Phi(-6) = 2e-9 (normal approximation).
  */
-const STAT_SHAPE = [200, 500];
-const STAT_N = 100_000;
+const STAT_SHAPE = [200, 200];
+const STAT_N = 40_000;
 const STAT_P = 0.3;
 const STAT_SEED = 20_240_615;
 const MEAN_BOUND = 6 * Math.sqrt(STAT_P / ((1 - STAT_P) * STAT_N));
@@ -140,7 +140,7 @@ const invariants: InvariantDef[] = [
   },
   {
     id: "do-inv-mean-kept",
-    name: name("期待値を保つ: 1 だけの 100 000 要素で出力の平均が 1 (±6σ)", "keeps the expectation: the mean over 100 000 ones is 1 (±6 sigma)"),
+    name: name("期待値を保つ: 1 だけの 40 000 要素で出力の平均が 1 (±6σ)", "keeps the expectation: the mean over 40 000 ones is 1 (±6 sigma)"),
     async run({ call }) {
       const s = await statsOfOnes(call);
       if (s === null) return wrongSize;

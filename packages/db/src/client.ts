@@ -21,8 +21,6 @@ export type PrismaClient = SqlitePrismaClient;
 export type Tx = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
 export type Provider = DbConfig["provider"];
 
-/** SQLite waits this long for another process's write lock before reporting the database busy. */
-const SQLITE_BUSY_TIMEOUT_MS = 15_000;
 const TRANSACTION_OPTIONS = { maxWait: 20_000, timeout: 30_000 } as const;
 
 /** One database: the Prisma client and how operations reach it. Create one per process (`getDatabase`). */
@@ -50,7 +48,7 @@ export class Database {
     let prisma: PrismaClient;
     if (config.provider === "sqlite") {
       mkdirSync(path.dirname(config.file), { recursive: true });
-      prisma = new SqlitePrismaClient({ adapter: new PrismaBetterSQLite3({ url: config.url, timeout: SQLITE_BUSY_TIMEOUT_MS }) });
+      prisma = new SqlitePrismaClient({ adapter: new PrismaBetterSQLite3({ url: config.url, timeout: config.busyTimeoutMs }) });
     } else {
       const pool = new pg.Pool({
         connectionString: config.url,

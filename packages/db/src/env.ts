@@ -16,7 +16,7 @@ export const DbEnv = z
   .strip();
 
 export type DbConfig =
-  | { provider: "sqlite"; url: string; file: string }
+  | { provider: "sqlite"; url: string; file: string; busyTimeoutMs: number }
   | { provider: "postgresql"; url: string; poolMax: number; connectTimeoutMs: number };
 
 /** The URL with its password replaced, for messages and logs. */
@@ -36,14 +36,15 @@ export function describeConfig(config: DbConfig): string {
 }
 
 /** Parses a database URL; relative SQLite paths are resolved against the repository root. */
-export function parseDatabaseUrl(url: string, options: { poolMax?: number; connectTimeoutMs?: number } = {}): DbConfig {
+export function parseDatabaseUrl(url: string, options: { poolMax?: number; connectTimeoutMs?: number; busyTimeoutMs?: number } = {}): DbConfig {
   if (url.startsWith("file:")) {
     const raw = url.slice("file:".length).replace(/\?.*$/, "");
     if (raw.length === 0 || raw === ":memory:") {
       throw new DbConfigError(`database URL '${url}' names no file: the embedded database is a file, e.g. ${DEFAULT_DATABASE_URL}`);
     }
     const file = path.isAbsolute(raw) ? raw : path.resolve(REPO_ROOT, raw);
-    return { provider: "sqlite", url: `file:${file}`, file };
+    // SQLite waits this long for another process's write lock before reporting the database busy.
+    return { provider: "sqlite", url: `file:${file}`, file, busyTimeoutMs: options.busyTimeoutMs ?? 15_000 };
   }
   if (/^postgres(ql)?:\/\//.test(url)) {
     let parsed: URL;

@@ -147,6 +147,9 @@ export function isConnectionFailure(e: unknown): boolean {
 export function translateError(e: unknown, what: string, where: string): DbError {
   if (e instanceof DbError) return e;
   const f = factsOf(e);
+  if (f.adapterKind === "DatabaseDoesNotExist" || f.prismaCode === "P1003") {
+    return withCause(new DbConfigError(`${what}: the database does not exist (${where}); \`npm run db:migrate\` creates and migrates it`), e);
+  }
   if (isConnectionFailure(e)) {
     return withCause(new DatabaseUnavailableError(`database unavailable while ${what} (${where}): ${firstLine(f.message)}; nothing of this operation was written`), e);
   }

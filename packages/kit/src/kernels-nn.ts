@@ -176,7 +176,7 @@ export function dropout(t: Tensor, p = 0.5, training = true, generator?: Generat
   }
   const shape = shapeOf(x);
   const src = dataOf(x);
-  const dt = dtypeOf(x) === "float32" ? "float32" : dtypeOf(x);
+  const dt = dtypeOf(x);
   const out = alloc(dt, src.length, shape);
   if (!training || p === 0) {
     out.set(src);

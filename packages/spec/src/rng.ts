@@ -1,7 +1,8 @@
 /**
- * Seeded randomness for case generators and references. The algorithm is the kit's published one
- * (xoshiro128** seeded by splitmix32, 24-bit uniforms, Box-Muller normals), written again here
- * independently so that references can reproduce what a student's seeded kit code draws.
+ * Seeded randomness for case generators (host side): xoshiro128** seeded through a murmur3-style
+ * mixer, 24-bit uniforms, Box-Muller normals. It is NOT the kit's generator (its seeding
+ * constants differ); a reference that must reproduce what a student's seeded kit code draws uses
+ * the independent re-implementation in reference/src/kit-rng.ts.
  */
 export class Rng {
   private s0 = 0;

@@ -1,0 +1,11 @@
+import { torch, type Tensor } from "@tfm/kit";
+
+// Marks the padding with 1 and the real tokens with 0.
+export function padBatch(sequences: number[][], padId: number): { ids: Tensor; mask: Tensor } {
+  const T = Math.max(0, ...sequences.map((s) => s.length));
+  const rows = sequences.map((s) => s.concat(new Array<number>(T - s.length).fill(padId)));
+  const ids = torch.tensor(rows, { dtype: torch.int32 });
+  const lengths = torch.tensor(sequences.map((s) => s.length), { dtype: torch.int32 }).unsqueeze(1);
+  const mask = torch.arange(T).unsqueeze(0).ge(lengths).int();
+  return { ids, mask };
+}

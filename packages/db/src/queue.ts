@@ -1,0 +1,488 @@
+import { randomInt } from "node:crypto";
+import { ExerciseId, GradeRequest, GradeResult, Lang, type Verdict, countsAsAttempt } from "@tfm/contract";
+import { z } from "zod";
+import { resolveExerciseVersion, toJson } from "./catalog.ts";
+import type { Database, Tx } from "./client.ts";
+import { ConstraintError, LeaseLostError, NotFoundError } from "./errors.ts";
+import { Prisma } from "./generated/sqlite/client.ts";
+import type { GradingTrigger, SubmissionStatus } from "./generated/sqlite/enums.ts";
+
+/**
+ * The durable grading queue. A submission row is the job: `submit` stores it (queued) before anything
+ * else happens; a worker claims it with a lease (owner + expiry) and renews the lease while grading;
+ * the result is written once, in one transaction with the status change, and only by the worker that
+ * still holds the lease. A worker that dies leaves a lease that expires: the next claim takes the job
+ * again. History is appended: every grading is its own row (Grading, with its tests), and the
+ * submission points at its current one.
+ */
+
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DEFAULT_RETRY_DELAY_MS = 5_000;
+
+export const SubmitInput = z
+  .object({
+    userId: z.string().min(1),
+    exerciseId: ExerciseId,
+    source: GradeRequest.shape.source,
+    seed: GradeRequest.shape.seed,
+    lang: Lang.default("ja"),
+    scope: z.enum(["all", "public"]).default("all"),
+    receivedAt: z.date().optional().describe("when the request arrived; defaults to now"),
+  })
+  .strict();
+export type SubmitInput = z.input<typeof SubmitInput>;
+
+export interface Submitted {
+  id: string;
+  seed: number;
+  status: "queued";
+  exerciseVersion: string;
+  queuedAt: Date;
+}
+
+/** Stores a submission (status queued) and returns its id. Nothing else happens before this row exists. */
+export async function submit(db: Database, input: SubmitInput, now = new Date()): Promise<Submitted> {
+  const data = SubmitInput.parse(input);
+  const exercise = await db.run("looking up the exercise of a submission", (p) =>
+    p.exercise.findUnique({ where: { id: data.exerciseId }, select: { currentVersion: { select: { id: true, hash: true } } } }),
+  );
+  if (exercise?.currentVersion == null) throw new NotFoundError(`unknown exercise '${data.exerciseId}' (not synced from the exercises tree)`);
+  const version = exercise.currentVersion;
+  const seed = data.seed ?? randomInt(0, 0x1_0000_0000);
+  try {
+    const row = await db.run("storing a submission", (p) =>
+      p.submission.create({
+        data: {
+          userId: data.userId,
+          exerciseId: data.exerciseId,
+          exerciseVersionId: version.id,
+          source: data.source,
+          seed: BigInt(seed),
+          lang: data.lang,
+          scope: data.scope,
+          status: "queued",
+          receivedAt: data.receivedAt ?? now,
+          queuedAt: now,
+          availableAt: now,
+        },
+        select: { id: true, queuedAt: true },
+      }),
+    );
+    return { id: row.id, seed, status: "queued", exerciseVersion: version.hash, queuedAt: row.queuedAt };
+  } catch (e) {
+    if (e instanceof ConstraintError) throw new NotFoundError(`no user with id ${data.userId}`);
+    throw e;
+  }
+}
+
+export interface ClaimOptions {
+  /** Who holds the lease: unique per runner loop (host:pid:loop). */
+  workerId: string;
+  /** How long the lease lasts unless renewed. */
+  leaseMs: number;
+  /** Claims per round after which a job whose lease keeps expiring is given up (status failed). */
+  maxAttempts?: number;
+  now?: Date;
+}
+
+export interface ClaimedJob {
+  submissionId: string;
+  userId: string;
+  exerciseId: string;
+  /** The exercise version current when the student submitted. */
+  submittedVersion: string;
+  source: string;
+  seed: number;
+  lang: "ja" | "en";
+  scope: "all" | "public";
+  trigger: GradingTrigger;
+  /** This claim's number (Submission.gradingAttempts): give it back to renew, complete or abandon. */
+  attempt: number;
+  workerId: string;
+  leaseExpiresAt: Date;
+  receivedAt: Date;
+  queuedAt: Date;
+}
+
+const ClaimedRow = z.object({ id: z.string() });
+
+/**
+ * Takes the next job: the oldest claimable one of the highest priority (fresh submissions before
+ * regrades). Claimable: queued and due, or grading with an expired lease (its worker died).
+ * PostgreSQL: one UPDATE over `SELECT ... FOR UPDATE SKIP LOCKED`, so concurrent claimers in any
+ * number of processes each get a different row without waiting on each other. SQLite: a
+ * compare-and-set on the claim counter; SQLite serialises writers, and a lost race tries the next row.
+ */
+export async function claimNext(db: Database, options: ClaimOptions): Promise<ClaimedJob | null> {
+  const now = options.now ?? new Date();
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const leaseExpiresAt = new Date(now.getTime() + options.leaseMs);
+  await giveUpExhausted(db, now, maxAttempts);
+  const id =
+    db.provider === "postgresql"
+      ? await db.run("claiming a grading job", async (p) => {
+          const rows = await p.$queryRaw(Prisma.sql`
+            UPDATE submissions AS s
+               SET status = 'grading', lease_owner = ${options.workerId}, lease_expires_at = ${leaseExpiresAt},
+                   started_at = ${now}, grading_attempts = s.grading_attempts + 1, round_attempts = s.round_attempts + 1
+             WHERE s.id = (
+                   SELECT c.id FROM submissions AS c
+                    WHERE (c.status = 'queued' AND c.available_at <= ${now})
+                       OR (c.status = 'grading' AND c.lease_expires_at < ${now} AND c.round_attempts < ${maxAttempts})
+                    ORDER BY c.priority, c.available_at, c.id
+                    LIMIT 1
+                      FOR UPDATE SKIP LOCKED)
+            RETURNING s.id`);
+          return z.array(ClaimedRow).parse(rows)[0]?.id ?? null;
+        })
+      : await claimSqlite(db, options.workerId, now, leaseExpiresAt, maxAttempts);
+  if (id === null) return null;
+  const row = await db.run("reading a claimed job", (p) =>
+    p.submission.findUniqueOrThrow({
+      where: { id },
+      select: {
+        id: true,
+        userId: true,
+        exerciseId: true,
+        source: true,
+        seed: true,
+        lang: true,
+        scope: true,
+        pendingTrigger: true,
+        gradingAttempts: true,
+        leaseOwner: true,
+        leaseExpiresAt: true,
+        receivedAt: true,
+        queuedAt: true,
+        exerciseVersion: { select: { hash: true } },
+      },
+    }),
+  );
+  return {
+    submissionId: row.id,
+    userId: row.userId,
+    exerciseId: row.exerciseId,
+    submittedVersion: row.exerciseVersion.hash,
+    source: row.source,
+    seed: Number(row.seed),
+    lang: row.lang,
+    scope: row.scope,
+    trigger: row.pendingTrigger,
+    attempt: row.gradingAttempts,
+    workerId: options.workerId,
+    leaseExpiresAt: row.leaseExpiresAt ?? leaseExpiresAt,
+    receivedAt: row.receivedAt,
+    queuedAt: row.queuedAt,
+  };
+}
+
+async function claimSqlite(db: Database, workerId: string, now: Date, leaseExpiresAt: Date, maxAttempts: number): Promise<string | null> {
+  return db.run("claiming a grading job", async (p) => {
+    for (let tries = 0; tries < 20; tries++) {
+      const candidate = await p.submission.findFirst({
+        where: {
+          OR: [
+            { status: "queued", availableAt: { lte: now } },
+            { status: "grading", leaseExpiresAt: { lt: now }, roundAttempts: { lt: maxAttempts } },
+          ],
+        },
+        orderBy: [{ priority: "asc" }, { availableAt: "asc" }, { id: "asc" }],
+        select: { id: true, status: true, gradingAttempts: true },
+      });
+      if (candidate === null) return null;
+      // gradingAttempts only grows: if it still has the value read above, nobody claimed the row in between.
+      const { count } = await p.submission.updateMany({
+        where: { id: candidate.id, status: candidate.status, gradingAttempts: candidate.gradingAttempts },
+        data: {
+          status: "grading",
+          leaseOwner: workerId,
+          leaseExpiresAt,
+          startedAt: now,
+          gradingAttempts: { increment: 1 },
+          roundAttempts: { increment: 1 },
+        },
+      });
+      if (count === 1) return candidate.id;
+    }
+    return null;
+  });
+}
+
+/** Jobs whose lease expired maxAttempts times in this round end failed instead of looping forever. */
+async function giveUpExhausted(db: Database, now: Date, maxAttempts: number): Promise<void> {
+  const where = { status: "grading", leaseExpiresAt: { lt: now }, roundAttempts: { gte: maxAttempts } } as const;
+  const lastError = `grading was interrupted ${maxAttempts} times (the grader stopped while grading); not counted against the student`;
+  await db.run("giving up interrupted jobs", async (p) => {
+    const stuck = await p.submission.count({ where });
+    if (stuck === 0) return;
+    // Keep the verdict of an earlier grading (a regrade that keeps dying); a first grading ends internal_error.
+    await p.submission.updateMany({
+      where: { ...where, currentGradingId: null },
+      data: { status: "failed", verdict: "internal_error", countsAsAttempt: false, leaseOwner: null, leaseExpiresAt: null, finishedAt: now, lastError },
+    });
+    await p.submission.updateMany({
+      where,
+      data: { status: "failed", leaseOwner: null, leaseExpiresAt: null, finishedAt: now, lastError },
+    });
+  });
+}
+
+export interface LeaseRef {
+  submissionId: string;
+  workerId: string;
+  attempt: number;
+}
+
+/** Extends a held lease; false when it is no longer ours (expired and claimed by another worker). */
+export async function renewLease(db: Database, ref: LeaseRef, leaseMs: number, now = new Date()): Promise<boolean> {
+  const { count } = await db.run("renewing a lease", (p) =>
+    p.submission.updateMany({
+      where: { id: ref.submissionId, status: "grading", leaseOwner: ref.workerId, gradingAttempts: ref.attempt },
+      data: { leaseExpiresAt: new Date(now.getTime() + leaseMs) },
+    }),
+  );
+  return count === 1;
+}
+
+export interface CompleteOptions {
+  now?: Date;
+  maxAttempts?: number;
+  /** First back-off after an internal error; doubles with each retry. */
+  retryDelayMs?: number;
+}
+
+export interface CompleteOutcome {
+  gradingId: string;
+  verdict: Verdict;
+  status: SubmissionStatus;
+  /** The submission went back to the queue: a retry after an internal error, or a regrade requested meanwhile. */
+  requeued: "retry" | "regrade" | null;
+}
+
+/** Takes the lease back (clearing it) if `ref` still holds it; the first statement of every finishing transaction. */
+async function takeBack(tx: Tx, ref: LeaseRef, now: Date): Promise<void> {
+  const { count } = await tx.submission.updateMany({
+    where: { id: ref.submissionId, status: "grading", leaseOwner: ref.workerId, gradingAttempts: ref.attempt },
+    data: { leaseOwner: null, leaseExpiresAt: null, finishedAt: now },
+  });
+  if (count !== 1) {
+    throw new LeaseLostError(
+      `submission ${ref.submissionId}: worker ${ref.workerId} no longer holds the lease of claim ${ref.attempt}; its result is not written (another claim owns the job)`,
+    );
+  }
+}
+
+function retryDelay(options: CompleteOptions, roundAttempts: number): number {
+  return (options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS) * 2 ** Math.max(0, roundAttempts - 1);
+}
+
+/**
+ * Writes a grading result, once: the grading row, its tests and the submission's new status in one
+ * transaction that first checks the lease. A late duplicate (a worker whose lease expired) gets
+ * LeaseLostError and changes nothing. An internal_error is kept in the history but never counts as an
+ * attempt; the job is retried with back-off until maxAttempts, then ends failed.
+ */
+export async function completeGrading(db: Database, ref: LeaseRef, resultInput: GradeResult, options: CompleteOptions = {}): Promise<CompleteOutcome> {
+  const result = GradeResult.parse(resultInput);
+  const now = options.now ?? new Date();
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  // Outside the transaction (idempotent): its first statement stays the lease check, so SQLite takes
+  // its write lock there rather than upgrading halfway through.
+  const versionId = await db.run("recording the exercise version of a result", (p) => resolveExerciseVersion(p, result.exerciseId, result.exerciseVersion));
+  return db.transaction("writing a grading result", async (tx) => {
+    await takeBack(tx, ref, now);
+    const sub = await tx.submission.findUniqueOrThrow({
+      where: { id: ref.submissionId },
+      select: { exerciseId: true, seed: true, roundAttempts: true, regradePending: true, pendingTrigger: true, currentGradingId: true, startedAt: true },
+    });
+    if (sub.exerciseId !== result.exerciseId) {
+      throw new ConstraintError(`submission ${ref.submissionId} is for '${sub.exerciseId}' but the result is for '${result.exerciseId}'`);
+    }
+    if (sub.seed !== BigInt(result.seed)) {
+      throw new ConstraintError(`submission ${ref.submissionId} has seed ${sub.seed} but the result was graded with seed ${result.seed}`);
+    }
+    const counts = countsAsAttempt(result.verdict);
+    const grading = await tx.grading.create({
+      data: {
+        submissionId: ref.submissionId,
+        exerciseVersionId: versionId,
+        trigger: sub.pendingTrigger,
+        attempt: ref.attempt,
+        workerId: ref.workerId,
+        seed: BigInt(result.seed),
+        verdict: result.verdict,
+        score: result.score,
+        passedTests: result.passed,
+        totalTests: result.total,
+        countsAsAttempt: counts,
+        summaryJa: result.summary.ja,
+        summaryEn: result.summary.en,
+        backend: result.backend,
+        graderVersion: result.graderVersion,
+        totalMs: result.timings.totalMs,
+        result: toJson(result),
+        startedAt: sub.startedAt ?? now,
+        finishedAt: now,
+        tests: {
+          createMany: {
+            data: result.tests.map((t, position) => ({
+              position,
+              testId: t.id,
+              kind: t.kind,
+              status: t.status,
+              nameJa: t.name.ja,
+              nameEn: t.name.en,
+              messageJa: t.message.ja,
+              messageEn: t.message.en,
+              pitfallId: t.pitfall?.id ?? null,
+              maxAbsError: t.maxAbsError,
+              maxRelError: t.maxRelError,
+              mismatchCount: t.mismatches?.count ?? null,
+              durationMs: t.durationMs,
+            })),
+          },
+        },
+      },
+      select: { id: true },
+    });
+
+    const internal = result.verdict === "internal_error";
+    let next: Prisma.SubmissionUpdateInput;
+    let requeued: CompleteOutcome["requeued"] = null;
+    if (internal && sub.roundAttempts < maxAttempts) {
+      requeued = "retry";
+      const due = new Date(now.getTime() + retryDelay(options, sub.roundAttempts));
+      next = { status: "queued", pendingTrigger: "retry", queuedAt: now, availableAt: due, startedAt: null, finishedAt: null, lastError: result.summary.en };
+    } else if (internal) {
+      next = { status: "failed", lastError: result.summary.en };
+    } else if (sub.regradePending) {
+      requeued = "regrade";
+      next = { status: "queued", pendingTrigger: "regrade", regradePending: false, priority: 1, roundAttempts: 0, queuedAt: now, availableAt: now, startedAt: null, finishedAt: null, lastError: null };
+    } else {
+      next = { status: "done", lastError: null };
+    }
+    // An internal error never replaces a real verdict as the one dashboards and progress see.
+    const becomesCurrent = !internal || sub.currentGradingId === null;
+    const current: Prisma.SubmissionUpdateInput = becomesCurrent
+      ? { currentGrading: { connect: { id: grading.id } }, verdict: result.verdict, score: result.score, countsAsAttempt: counts }
+      : {};
+    const updated = await tx.submission.update({ where: { id: ref.submissionId }, data: { ...next, ...current }, select: { status: true } });
+    return { gradingId: grading.id, verdict: result.verdict, status: updated.status, requeued };
+  });
+}
+
+/**
+ * The worker could not produce a result (the grader pool refused the job, the exercise is not in its
+ * catalog): the lease is given back and the job retried with back-off, or failed after maxAttempts.
+ * `countAttempt: false` (a graceful shutdown) returns the job without using up one of its attempts.
+ */
+export async function abandonGrading(
+  db: Database,
+  ref: LeaseRef,
+  reason: string,
+  options: CompleteOptions & { countAttempt?: boolean } = {},
+): Promise<"requeued" | "failed"> {
+  const now = options.now ?? new Date();
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  return db.transaction("returning a grading job", async (tx) => {
+    await takeBack(tx, ref, now);
+    const sub = await tx.submission.findUniqueOrThrow({ where: { id: ref.submissionId }, select: { roundAttempts: true, currentGradingId: true } });
+    const counted = options.countAttempt ?? true;
+    const attempts = counted ? sub.roundAttempts : sub.roundAttempts - 1;
+    if (attempts < maxAttempts) {
+      const due = counted ? new Date(now.getTime() + retryDelay(options, attempts)) : now;
+      await tx.submission.update({
+        where: { id: ref.submissionId },
+        data: { status: "queued", roundAttempts: attempts, queuedAt: now, availableAt: due, startedAt: null, finishedAt: null, lastError: reason },
+      });
+      return "requeued";
+    }
+    await tx.submission.update({
+      where: { id: ref.submissionId },
+      data: {
+        status: "failed",
+        lastError: reason,
+        ...(sub.currentGradingId === null ? { verdict: "internal_error" as const, countsAsAttempt: false } : {}),
+      },
+    });
+    return "failed";
+  });
+}
+
+export interface RegradeReport {
+  /** Graded submissions put back in the queue. */
+  requeued: number;
+  /** Submissions being graded right now: queued again as soon as their current grading is written. */
+  flagged: number;
+}
+
+const REGRADE_QUEUE = {
+  status: "queued",
+  pendingTrigger: "regrade",
+  priority: 1,
+  roundAttempts: 0,
+  startedAt: null,
+  finishedAt: null,
+  lastError: null,
+} as const;
+
+/**
+ * Requeues every submission of an exercise (after the exercise was fixed). History is kept: each
+ * regrade appends a Grading row (trigger regrade) graded against the version the grader has then;
+ * earlier gradings stay with the version they were graded against. Queued submissions are left as
+ * they are (they will be graded with the current version anyway).
+ */
+export async function regradeExercise(db: Database, exerciseId: string, now = new Date()): Promise<RegradeReport> {
+  return db.transaction("requeueing an exercise's submissions", async (tx) => {
+    // In-flight ones first: one that finishes between the two statements is then caught by the second.
+    const flagged = await tx.submission.updateMany({ where: { exerciseId, status: "grading" }, data: { regradePending: true } });
+    const requeued = await tx.submission.updateMany({
+      where: { exerciseId, status: { in: ["done", "failed"] } },
+      data: { ...REGRADE_QUEUE, queuedAt: now, availableAt: now },
+    });
+    return { requeued: requeued.count, flagged: flagged.count };
+  });
+}
+
+/** Requeues one submission (an instructor's "grade again"). */
+export async function regradeSubmission(db: Database, submissionId: string, now = new Date()): Promise<RegradeReport> {
+  return db.transaction("requeueing a submission", async (tx) => {
+    const flagged = await tx.submission.updateMany({ where: { id: submissionId, status: "grading" }, data: { regradePending: true } });
+    const requeued = await tx.submission.updateMany({
+      where: { id: submissionId, status: { in: ["done", "failed"] } },
+      data: { ...REGRADE_QUEUE, queuedAt: now, availableAt: now },
+    });
+    if (flagged.count + requeued.count === 0 && (await tx.submission.count({ where: { id: submissionId } })) === 0) {
+      throw new NotFoundError(`no submission with id ${submissionId}`);
+    }
+    return { requeued: requeued.count, flagged: flagged.count };
+  });
+}
+
+export interface QueueStats {
+  queued: number;
+  grading: number;
+  done: number;
+  failed: number;
+  /** Age of the oldest due queued job, in ms (0 when none waits). */
+  oldestQueuedMs: number;
+  /** Jobs being graded whose lease has expired (their worker probably died). */
+  expiredLeases: number;
+}
+
+export async function queueStats(db: Database, now = new Date()): Promise<QueueStats> {
+  return db.run("reading queue statistics", async (p) => {
+    const groups = await p.submission.groupBy({ by: ["status"], _count: { _all: true } });
+    const oldest = await p.submission.findFirst({ where: { status: "queued", availableAt: { lte: now } }, orderBy: { availableAt: "asc" }, select: { availableAt: true } });
+    const expiredLeases = await p.submission.count({ where: { status: "grading", leaseExpiresAt: { lt: now } } });
+    const count = (s: SubmissionStatus) => groups.find((g) => g.status === s)?._count._all ?? 0;
+    return {
+      queued: count("queued"),
+      grading: count("grading"),
+      done: count("done"),
+      failed: count("failed"),
+      oldestQueuedMs: oldest === null ? 0 : Math.max(0, now.getTime() - oldest.availableAt.getTime()),
+      expiredLeases,
+    };
+  });
+}
