@@ -1,4 +1,4 @@
-import { type WireTensor, type WireValue, isWireTensor, shapeText, wireTensor } from "@tfm/contract";
+import { type WireTensor, type WireValue, isWireTensor, wireTensor } from "@tfm/contract";
 import { type CaseDef, type InvariantDef, type InvariantOutcome, type Rng, defineExercise, fromValues, full, numel, randn } from "@tfm/spec";
 
 const name = (ja: string, en: string) => ({ ja, en });

@@ -58,10 +58,12 @@ function statsOf(t: WireTensor): SampleStats {
   let sum = 0;
   let sq = 0;
   let maxAbs = 0;
-  for (const v of data) {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as number;
     sum += v;
     sq += v * v;
-    maxAbs = Math.max(maxAbs, Math.abs(v));
+    const a = v < 0 ? -v : v;
+    if (a > maxAbs) maxAbs = a;
   }
   return { n: data.length, mean: sum / data.length, secondMoment: sq / data.length, maxAbs, data };
 }
@@ -76,42 +78,46 @@ function misfit(s: SampleStats, h: Hypothesis): Localized | null {
   const meanBound = (6 * h.std) / Math.sqrt(n);
   if (!(Math.abs(s.mean) <= meanBound)) {
     return {
-      ja: `重みの平均が ${f(s.mean)} です。平均 0 の分布なら ±${f(meanBound)} (標準誤差の 6 倍) に収まるはずです`,
-      en: `the weights have mean ${f(s.mean)}; a distribution centred at 0 stays within ±${f(meanBound)} (6 standard errors)`,
+      ja: `平均が ${f(s.mean)} です。平均 0 の分布なら ±${f(meanBound)} (標準誤差の 6 倍) に収まります`,
+      en: `their mean is ${f(s.mean)}; a distribution centred at 0 stays within ±${f(meanBound)} (6 standard errors)`,
     };
   }
   const k = h.distribution === "normal" ? 2 : 0.8;
   const varBound = 6 * variance * Math.sqrt(k / n);
   if (!(Math.abs(s.secondMoment - variance) <= varBound)) {
     return {
-      ja: `重みの分散 (平均 w²) が ${f(s.secondMoment)} ですが、${f(variance)} ± ${f(varBound)} (std ${f(h.std)}、標準誤差の 6 倍) であるべきです。比は ${f(s.secondMoment / variance)} 倍です`,
-      en: `the weights have variance (mean of w^2) ${f(s.secondMoment)}, but it must be ${f(variance)} ± ${f(varBound)} (std ${f(h.std)}, 6 standard errors): ${f(s.secondMoment / variance)} times the target`,
+      ja: `分散 (w² の平均) が ${f(s.secondMoment)} です。${f(variance)} ± ${f(varBound)} (std ${f(h.std)}、標準誤差の 6 倍) であるべきで、目標の ${f(s.secondMoment / variance)} 倍になっています`,
+      en: `their variance (mean of w^2) is ${f(s.secondMoment)}, not ${f(variance)} ± ${f(varBound)} (std ${f(h.std)}, 6 standard errors): ${f(s.secondMoment / variance)} times the target`,
     };
   }
   if (h.distribution === "uniform" && h.bound !== null) {
     const b = h.bound;
     if (!(s.maxAbs <= b * (1 + 1e-6))) {
       return {
-        ja: `一様分布 U(-a, a) の範囲 a = ${f(b)} を超える値 (最大 |w| = ${f(s.maxAbs)}) があります`,
-        en: `a value lies outside the bound a = ${f(b)} of U(-a, a) (max |w| = ${f(s.maxAbs)})`,
+        ja: `範囲 ±${f(b)} の外の値があります (最大 |w| = ${f(s.maxAbs)})`,
+        en: `a value lies outside ±${f(b)} (max |w| = ${f(s.maxAbs)})`,
       };
     }
     const reach = b * (1 - 20 / n);
     if (!(s.maxAbs >= reach)) {
       return {
-        ja: `最大 |w| が ${f(s.maxAbs)} で、範囲 a = ${f(b)} に届いていません (${n} 個の標本なら ${f(reach)} 以上になるはずです)。範囲が狭すぎます`,
-        en: `the largest |w| is ${f(s.maxAbs)}, short of the bound a = ${f(b)} (${n} samples reach at least ${f(reach)}): the range is too narrow`,
+        ja: `最大の |w| が ${f(s.maxAbs)} で、範囲の端 ${f(b)} に届いていません (${n} 個の標本なら ${f(reach)} 以上になります)。範囲が狭すぎます`,
+        en: `the largest |w| is ${f(s.maxAbs)}, short of the bound ${f(b)} (${n} samples reach at least ${f(reach)}): the range is too narrow`,
       };
     }
   }
   if (h.distribution === "normal") {
     let beyond = 0;
-    for (let i = 0; i < s.n; i++) if (Math.abs(s.data[i] as number) > 2 * h.std) beyond++;
+    const cut = 2 * h.std;
+    for (let i = 0; i < s.n; i++) {
+      const v = s.data[i] as number;
+      if (v > cut || v < -cut) beyond++;
+    }
     const fraction = beyond / n;
     const fracBound = 6 * Math.sqrt((TWO_SIGMA_TAIL * (1 - TWO_SIGMA_TAIL)) / n);
     if (!(Math.abs(fraction - TWO_SIGMA_TAIL) <= fracBound)) {
       return {
-        ja: `|w| > 2σ の割合が ${f(fraction)} です。正規分布なら ${f(TWO_SIGMA_TAIL)} ± ${f(fracBound)} です (一様分布から引いていませんか)`,
+        ja: `|w| > 2σ となる割合が ${f(fraction)} です。正規分布なら ${f(TWO_SIGMA_TAIL)} ± ${f(fracBound)} です (一様分布から引いていませんか)`,
         en: `a fraction ${f(fraction)} of the weights has |w| > 2 sigma; a normal distribution gives ${f(TWO_SIGMA_TAIL)} ± ${f(fracBound)} (was it drawn from a uniform distribution?)`,
       };
     }
@@ -162,7 +168,7 @@ function compare(expected: WireValue, actual: WireValue): CompareVerdict {
   const target = describe(h);
   return {
     ok: false,
-    message: { ja: `重みは ${target.ja} から引かれているはずですが、${wrong.ja}`, en: `the weights should come from ${target.en}, but ${wrong.en}` },
+    message: { ja: `重みは ${target.ja} に従うはずですが、${wrong.ja}`, en: `the weights should follow ${target.en}; ${wrong.en}` },
     ...(fits.length === 1 ? { pitfall: fits[0] } : {}),
   };
 }
@@ -214,7 +220,7 @@ const cases: CaseDef[] = [
     name: name("問題文の例: Xavier 一様、Linear(256 → 64) の重み [64, 256]", "the statement's example: Xavier uniform, a Linear(256 -> 64) weight [64, 256]"),
     make: () => initArgs([64, 256], "xavier_uniform", XAVIER(), 42),
   },
-  { id: "wi-xavier-normal", kind: "public", name: name("Xavier 正規 [96, 160]", "Xavier normal [96, 160]"), make: () => initArgs([96, 160], "xavier_normal", XAVIER(), 7) },
+  { id: "wi-xavier-normal", kind: "public", name: name("Xavier 正規 [72, 128]", "Xavier normal [72, 128]"), make: () => initArgs([72, 128], "xavier_normal", XAVIER(), 7) },
   {
     id: "wi-kaiming-uniform-relu",
     kind: "public",
@@ -230,8 +236,8 @@ const cases: CaseDef[] = [
   {
     id: "wi-conv2d-xavier",
     kind: "public",
-    name: name("畳み込みの重み [32, 24, 5, 5] (受容野 25)、Xavier 一様", "a convolution weight [32, 24, 5, 5] (receptive field 25), Xavier uniform"),
-    make: () => initArgs([32, 24, 5, 5], "xavier_uniform", XAVIER(), 5),
+    name: name("畳み込みの重み [32, 16, 4, 4] (受容野 16)、Xavier 一様", "a convolution weight [32, 16, 4, 4] (receptive field 16), Xavier uniform"),
+    make: () => initArgs([32, 16, 4, 4], "xavier_uniform", XAVIER(), 5),
   },
   {
     id: "wi-xavier-tanh-gain",
@@ -242,32 +248,32 @@ const cases: CaseDef[] = [
   {
     id: "wi-kaiming-tall",
     kind: "pitfall",
-    name: name("Kaiming 正規、fan_in = 512、fan_out = 64 [64, 512]", "Kaiming normal, fan_in = 512, fan_out = 64 [64, 512]"),
-    make: () => initArgs([64, 512], "kaiming_normal", KAIMING("relu"), 17),
+    name: name("Kaiming 正規、fan_in = 256、fan_out = 32 [32, 256]", "Kaiming normal, fan_in = 256, fan_out = 32 [32, 256]"),
+    make: () => initArgs([32, 256], "kaiming_normal", KAIMING("relu"), 17),
   },
   {
     id: "wi-kaiming-relu-square",
     kind: "pitfall",
-    name: name("Kaiming 一様、ReLU の gain √2 が効く [128, 128]", "Kaiming uniform, where ReLU's gain sqrt(2) matters [128, 128]"),
-    make: () => initArgs([128, 128], "kaiming_uniform", KAIMING("relu"), 23),
+    name: name("Kaiming 一様、ReLU の gain √2 が効く [96, 96]", "Kaiming uniform, where ReLU's gain sqrt(2) matters [96, 96]"),
+    make: () => initArgs([96, 96], "kaiming_uniform", KAIMING("relu"), 23),
   },
   {
     id: "wi-xavier-uniform-bound",
     kind: "pitfall",
-    name: name("Xavier 一様の範囲 a = √3 σ [100, 160]", "the Xavier uniform bound a = sqrt(3) sigma [100, 160]"),
-    make: () => initArgs([100, 160], "xavier_uniform", XAVIER(), 29),
+    name: name("Xavier 一様の範囲 a = √3 σ [80, 128]", "the Xavier uniform bound a = sqrt(3) sigma [80, 128]"),
+    make: () => initArgs([80, 128], "xavier_uniform", XAVIER(), 29),
   },
   {
     id: "wi-xavier-wide",
     kind: "pitfall",
-    name: name("Xavier 正規、fan_in ≠ fan_out [64, 320]", "Xavier normal, fan_in != fan_out [64, 320]"),
-    make: () => initArgs([64, 320], "xavier_normal", XAVIER(), 31),
+    name: name("Xavier 正規、fan_in ≠ fan_out [40, 256]", "Xavier normal, fan_in != fan_out [40, 256]"),
+    make: () => initArgs([40, 256], "xavier_normal", XAVIER(), 31),
   },
   {
     id: "wi-leaky-relu",
     kind: "pitfall",
-    name: name("Kaiming 正規、leaky_relu (a = 0.2) [100, 200]", "Kaiming normal, leaky_relu (a = 0.2) [100, 200]"),
-    make: () => initArgs([100, 200], "kaiming_normal", KAIMING("leaky_relu", "fan_in", 0.2), 37),
+    name: name("Kaiming 正規、leaky_relu (a = 0.2) [64, 160]", "Kaiming normal, leaky_relu (a = 0.2) [64, 160]"),
+    make: () => initArgs([64, 160], "kaiming_normal", KAIMING("leaky_relu", "fan_in", 0.2), 37),
   },
   {
     id: "wi-conv-kaiming",
@@ -307,15 +313,15 @@ const cases: CaseDef[] = [
   }),
   hidden("wi-hidden-tall", "縦長の重み (out ≫ in)", "a tall weight (out >> in)", (rng) => {
     const method = rng.pick(METHODS);
-    return initArgs([rng.int(256, 513), rng.int(32, 65)], method, randomOptions(rng, method), seedOf(rng));
+    return initArgs([rng.int(256, 385), rng.int(32, 48)], method, randomOptions(rng, method), seedOf(rng));
   }),
   hidden("wi-hidden-wide", "横長の重み (in ≫ out)", "a wide weight (in >> out)", (rng) => {
     const method = rng.pick(METHODS);
-    return initArgs([rng.int(32, 65), rng.int(256, 513)], method, randomOptions(rng, method), seedOf(rng));
+    return initArgs([rng.int(32, 48), rng.int(256, 385)], method, randomOptions(rng, method), seedOf(rng));
   }),
   hidden("wi-hidden-odd-dims", "奇数の次元", "odd dimensions", (rng) => {
     const method = rng.pick(METHODS);
-    return initArgs([2 * rng.int(45, 90) + 1, 2 * rng.int(50, 100) + 1], method, randomOptions(rng, method), seedOf(rng));
+    return initArgs([2 * rng.int(45, 60) + 1, 2 * rng.int(50, 70) + 1], method, randomOptions(rng, method), seedOf(rng));
   }),
 ];
 

@@ -378,7 +378,10 @@ async function runCase(
 
   if (!outcome.ok) {
     const failure = failureOf(outcome, meta, session.sourceMap, hidden);
-    const pitfall = pitfallHit(failure.pitfall === undefined ? undefined : deps.catalog.pitfalls.get(failure.pitfall));
+    // A known mistake may show as an exception (a variant that "throws" with a matching message).
+    const thrownPitfall = outcome.kind === "runtime" ? await matchThrowingVariant(runtime, key, args, outcome.error.message, deps) : undefined;
+    const pitfallId = failure.pitfall ?? thrownPitfall;
+    const pitfall = pitfallHit(pitfallId === undefined ? undefined : deps.catalog.pitfalls.get(pitfallId));
     return {
       result: { ...base, status: failure.status, message: failure.message, pitfall, durationMs },
       runtimeError: failure.runtimeError === null ? null : { ...failure.runtimeError, testId: c.id },
@@ -450,8 +453,8 @@ function hideDetails(t: TestResult): TestResult {
   const hint: Localized = t.pitfall
     ? { ja: `非公開テストに不合格。${t.pitfall.title.ja} の可能性があります`, en: `hidden test failed; this looks like: ${t.pitfall.title.en}` }
     : {
-        ja: "非公開テストに不合格。公開テストにない形状 (T=1、T_q != T_k、バッチ 1 など) でも正しく動くか確認してください",
-        en: "hidden test failed; check that your code also works for shapes the public tests do not show (T=1, T_q != T_k, batch 1, ...)",
+        ja: "非公開テストに不合格。公開テストにない入力 (大きさ 1 の次元、形の揃わない入力、極端な値など) でも問題文どおりに動くか確認してください",
+        en: "hidden test failed; check that your code follows the statement for inputs the public tests do not show (dimensions of size 1, uneven shapes, extreme values, ...)",
       };
   return {
     ...t,
@@ -466,6 +469,23 @@ function hideDetails(t: TestResult): TestResult {
   };
 }
 
+async function matchThrowingVariant(
+  runtime: ExerciseRuntime,
+  key: string,
+  args: WireValue[],
+  message: string,
+  deps: GradeDeps,
+): Promise<string | undefined> {
+  const variants = runtime.reference.variants ?? {};
+  for (const id of runtime.entry.meta.pitfalls) {
+    const variant = variants[id];
+    if (variant === undefined) continue;
+    const expected = thrownExpectation(await deps.references.get(`${key}|${id}`, () => variant(args)));
+    if (expected !== null && new RegExp(expected.pattern, "i").test(message)) return id;
+  }
+  return undefined;
+}
+
 async function matchVariant(
   runtime: ExerciseRuntime,
   key: string,
@@ -478,11 +498,15 @@ async function matchVariant(
     const variant = variants[id];
     if (variant === undefined) continue;
     const expected = await deps.references.get(`${key}|${id}`, () => variant(args));
-    const c = compareValues(expected, actual, {
-      tolerance: runtime.entry.meta.tolerance,
-      nanEqual: true,
-      ...(runtime.entry.meta.outputLabels ? { labels: runtime.entry.meta.outputLabels } : {}),
-    });
+    if (thrownExpectation(expected) !== null) continue;
+    const custom = runtime.spec.compare;
+    const c = custom
+      ? custom(expected, actual, args)
+      : compareValues(expected, actual, {
+          tolerance: runtime.entry.meta.tolerance,
+          nanEqual: true,
+          ...(runtime.entry.meta.outputLabels ? { labels: runtime.entry.meta.outputLabels } : {}),
+        });
     if (c.ok) return id;
   }
   return undefined;

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { GradeResult, type TestResult, type Verdict } from "@tfm/contract";
 import pg from "pg";
 import { Database } from "./client.ts";
 import { type DbConfig, parseDatabaseUrl } from "./env.ts";
@@ -82,4 +83,63 @@ export async function openScratchDatabase(provider: Provider, label?: string): P
       await scratch.drop();
     },
   };
+}
+
+export interface SyntheticTest {
+  id: string;
+  status: TestResult["status"];
+  kind?: TestResult["kind"];
+  pitfallId?: string | null;
+}
+
+/** A GradeResult as the grader would return it (valid against the contract), for tests and benchmarks. */
+export function syntheticResult(input: {
+  exerciseId: string;
+  exerciseVersion: string;
+  seed: number;
+  verdict: Verdict;
+  tests?: SyntheticTest[];
+  score?: number;
+}): GradeResult {
+  const tests: TestResult[] = (input.tests ?? []).map((t) => ({
+    id: t.id,
+    name: { ja: `テスト ${t.id}`, en: `test ${t.id}` },
+    kind: t.kind ?? "public",
+    status: t.status,
+    message: t.status === "passed" ? { ja: "合格", en: "passed" } : { ja: "値が違います", en: "values differ" },
+    part: null,
+    expectedShape: [2, 4, 4],
+    actualShape: [2, 4, 4],
+    maxAbsError: t.status === "passed" ? 0 : 0.25,
+    maxRelError: t.status === "passed" ? 0 : 0.5,
+    mismatches: t.status === "passed" ? null : { count: 3, total: 32, nonFinite: 0, first: [[0, 1, 2]], where: null },
+    pitfall:
+      t.pitfallId == null
+        ? null
+        : { id: t.pitfallId, title: { ja: t.pitfallId, en: t.pitfallId }, explanation: { ja: "説明", en: "explanation" }, fix: { ja: "直し方", en: "fix" } },
+    heatmap: null,
+    durationMs: 1.5,
+  }));
+  const passed = tests.filter((t) => t.status === "passed").length;
+  return GradeResult.parse({
+    resultVersion: 1,
+    exerciseId: input.exerciseId,
+    exerciseVersion: input.exerciseVersion,
+    seed: input.seed,
+    scope: "all",
+    lang: "ja",
+    verdict: input.verdict,
+    score: input.score ?? (tests.length === 0 ? (input.verdict === "passed" ? 1 : 0) : passed / tests.length),
+    passed,
+    total: tests.length,
+    summary: { ja: `判定: ${input.verdict}`, en: `verdict: ${input.verdict}` },
+    compileErrors: [],
+    runtimeError: null,
+    tests,
+    console: "",
+    consoleTruncated: false,
+    backend: "cpu",
+    graderVersion: "test",
+    timings: { transpileMs: 1, sandboxMs: 2, referenceMs: 3, compareMs: 1, totalMs: 7 },
+  });
 }

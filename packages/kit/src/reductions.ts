@@ -202,7 +202,11 @@ export function maxMin(t: Tensor, arg: number | Tensor | undefined | null, keepd
   }
   const [values, indices] = extremeAlongDim(x, arg, keepdim, isMax, true);
   const pair: [Tensor, Tensor] = [values, indices];
-  return Object.assign(pair, { values, indices });
+  // defineProperty, not assignment: `values` shadows Array.prototype.values, which the sandbox
+  // freezes (an assignment would hit the frozen, non-writable inherited property).
+  Object.defineProperty(pair, "values", { value: values, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(pair, "indices", { value: indices, enumerable: true, writable: true, configurable: true });
+  return pair as [Tensor, Tensor] & { values: Tensor; indices: Tensor };
 }
 
 export function amaxmin(t: Tensor, dim: DimArg, keepdim: boolean, isMax: boolean): Tensor {

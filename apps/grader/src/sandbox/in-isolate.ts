@@ -17,6 +17,7 @@ const ObjectFreeze = Object.freeze;
 const ObjectGetPrototypeOf = Object.getPrototypeOf;
 const ObjectGetOwnPropertyNames = Object.getOwnPropertyNames;
 const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
+const ObjectDefineProperty = Object.defineProperty;
 const ReflectApply = Reflect.apply;
 const ReflectDeleteProperty = Reflect.deleteProperty;
 const StringCtor = String;
@@ -353,44 +354,74 @@ function formatForConsole(v: unknown, depth: number): string {
   }
 }
 
-/** The module object students import, with withheld entries replaced by explaining stubs. */
+/**
+ * The module object students import, with withheld entries replaced by explaining stubs.
+ * Withholding goes by identity: every place in the kit that holds a withheld function (its
+ * namespace entry, a top-level re-export such as `LayerNorm` for `nn.LayerNorm`, an alias
+ * such as `masked_fill`) gets the stub, so no import path reaches the original.
+ */
 function buildStudentKit(withheld: string[]): Record<string, unknown> {
-  const torch = { ...(kit.torch as unknown as Record<string, unknown>) };
-  const F = { ...(kit.F as unknown as Record<string, unknown>) };
-  const init = { ...((kit.nn as unknown as { init: Record<string, unknown> }).init) };
-  const nn = { ...(kit.nn as unknown as Record<string, unknown>), init };
-  const spaces: Record<string, Record<string, unknown>> = {
-    torch,
-    F,
-    nn,
-    "nn.init": init,
-    Tensor: (kit.Tensor as unknown as { prototype: Record<string, unknown> }).prototype,
-  };
-  for (const path of withheld) {
-    const dot = path.lastIndexOf(".");
-    const space = spaces[path.slice(0, dot)];
-    const name = path.slice(dot + 1);
-    if (space === undefined) continue;
-    const stub = function withheldEntry(): never {
-      throw new KitError(
-        `${path} is withheld in this exercise: write it yourself with the other kit operations`,
-        `${path} はこの演習では使えません。他のキットの演算を使って自分で実装してください`,
-      );
-    };
-    space[name] = stub;
-    if (path.startsWith("Tensor.")) {
-      const snake = name.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());
-      if (snake !== name && snake in space) space[snake] = stub;
-    }
-  }
+  const copy = (o: unknown): Record<string, unknown> => ({ ...(o as Record<string, unknown>) });
   const out: Record<string, unknown> = {};
   for (const key of ObjectKeys(kit)) {
     if (key === "tensorParts" || key === "fromParts") continue;
     out[key] = (kit as Record<string, unknown>)[key];
   }
-  out.torch = torch;
-  out.F = F;
-  out.nn = nn;
+  const init = copy((kit.nn as unknown as { init: unknown }).init);
+  out.torch = copy(kit.torch);
+  out.F = copy(kit.F);
+  out.nn = { ...copy(kit.nn), init };
+  const spaces: Record<string, unknown> = {
+    torch: out.torch,
+    F: out.F,
+    nn: out.nn,
+    "nn.init": init,
+    Tensor: (kit.Tensor as unknown as { prototype: unknown }).prototype,
+  };
+  const originals = new SetCtor<unknown>();
+  for (const path of withheld) {
+    const dot = path.lastIndexOf(".");
+    const space = spaces[path.slice(0, dot)] as Record<string, unknown> | undefined;
+    const value = space?.[path.slice(dot + 1)];
+    if (value !== undefined) ReflectApply(SetAdd, originals, [value]);
+  }
+  if (withheld.length === 0) return out;
+  const stubFor = (name: string) =>
+    function withheldEntry(): never {
+      throw new KitError(
+        `${name} is withheld in this exercise: write it yourself with the other kit operations`,
+        `${name} はこの演習では使えません。他のキットの演算を使って自分で実装してください`,
+      );
+    };
+  const names = new Map<unknown, string>();
+  for (const path of withheld) {
+    const dot = path.lastIndexOf(".");
+    const space = spaces[path.slice(0, dot)] as Record<string, unknown> | undefined;
+    const value = space?.[path.slice(dot + 1)];
+    if (value !== undefined && !names.has(value)) names.set(value, path);
+  }
+  const visited = new SetCtor<unknown>();
+  const replaceIn = (holder: unknown, depth: number): void => {
+    if ((typeof holder !== "object" && typeof holder !== "function") || holder === null || depth > 4) return;
+    if (ReflectApply(SetHas, visited, [holder])) return;
+    ReflectApply(SetAdd, visited, [holder]);
+    for (const key of ObjectGetOwnPropertyNames(holder)) {
+      const d = ObjectGetOwnPropertyDescriptor(holder, key);
+      if (d === undefined || !("value" in d)) continue;
+      const v: unknown = d.value;
+      if (ReflectApply(SetHas, originals, [v])) {
+        ObjectDefineProperty(holder, key, { ...d, value: stubFor(names.get(v) ?? key) });
+        continue;
+      }
+      // Walk kit namespaces and classes (with their prototypes), never the intrinsics.
+      if (typeof v === "object" && v !== null && ObjectGetPrototypeOf(v) === Object.prototype) replaceIn(v, depth + 1);
+      if (typeof v === "function" && key !== "constructor") {
+        replaceIn(v, depth + 1);
+        replaceIn((v as { prototype?: unknown }).prototype, depth + 1);
+      }
+    }
+  };
+  replaceIn(out, 0);
   return out;
 }
 
@@ -402,8 +433,6 @@ const INTRINSICS = [
   "Int8Array", "Int16Array", "Int32Array", "Uint8Array", "Uint8ClampedArray", "Uint16Array",
   "Uint32Array", "BigInt64Array", "BigUint64Array", "Intl",
 ];
-
-const ObjectDefineProperty = Object.defineProperty;
 
 /**
  * Freezing a prototype makes its data properties non-writable, and then `this.name = ...` in an

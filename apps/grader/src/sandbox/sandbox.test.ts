@@ -50,6 +50,32 @@ describe("sandbox boundary", () => {
     }
   });
 
+  it("withholds by identity: no alias or re-export reaches a withheld entry", async () => {
+    const { sb } = await sandboxWith(
+      `import * as kit from "@tfm/kit";
+       import { LayerNorm, nn, F, type Tensor } from "@tfm/kit";
+       export function viaTopLevel(x: Tensor): Tensor { return new LayerNorm(x.size(-1)).forward(x); }
+       export function viaNamespace(x: Tensor): Tensor { return new nn.LayerNorm(x.size(-1)).forward(x); }
+       export function viaFunctional(x: Tensor): Tensor { return F.layerNorm(x, [x.size(-1)]); }
+       export function viaStar(x: Tensor): Tensor { return new (kit as unknown as { LayerNorm: typeof LayerNorm }).LayerNorm(x.size(-1)).forward(x); }
+       export function allowed(x: Tensor): Tensor { return F.relu(x); }`,
+      { withheld: ["F.layerNorm", "nn.LayerNorm"] },
+    );
+    for (const name of ["viaTopLevel", "viaNamespace", "viaFunctional", "viaStar"]) {
+      const out = await sb.call(name, [fromValues([2, 3], [1, 2, 3, 4, 5, 6])], 1_000);
+      expect(out.ok, name).toBe(false);
+      if (!out.ok) expect(out.error.message, name).toMatch(/withheld in this exercise/);
+    }
+    expect((await sb.call("allowed", [fromValues([2], [-1, 1])], 1_000)).ok).toBe(true);
+  });
+
+  it("runs the chapter's torch.max(x, dim, keepdim)[0] under the lockdown", async () => {
+    const { sb } = await sandboxWith(`import { torch, type Tensor } from "@tfm/kit";
+      export function f(x: Tensor): Tensor[] { const m = torch.max(x, -1, true); return [m[0], m.values, x.max(0).indices]; }`);
+    const out = await sb.call("f", [fromValues([2, 3], [1, 5, 2, 7, 0, 3])], 1_000);
+    expect(out.ok, JSON.stringify(out)).toBe(true);
+  });
+
   it("seeds Math.random from the submission seed", async () => {
     const src = `export function r(): number[] { return [Math.random(), Math.random()]; }`;
     const a = await sandboxWith(src, { seed: 42 });

@@ -1,0 +1,86 @@
+import type { GradeRequest, GradeResult } from "@tfm/contract";
+import { type Database, claimNext, createUser, getSubmission, submit, syncExercises } from "@tfm/db";
+import { openScratchDatabase, syntheticResult, testProviders } from "@tfm/db/testing";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { DurableRunner, type Grader } from "./runner.ts";
+
+const EX = "layer-norm";
+
+/** A grader that answers after `delayMs`, or refuses. */
+function fakeGrader(options: { delayMs?: number; refuse?: string } = {}): Grader & { calls: GradeRequest[] } {
+  const calls: GradeRequest[] = [];
+  return {
+    calls,
+    async grade(request: GradeRequest): Promise<GradeResult> {
+      calls.push(request);
+      await new Promise((r) => setTimeout(r, options.delayMs ?? 0));
+      if (options.refuse !== undefined) throw new Error(options.refuse);
+      return syntheticResult({ exerciseId: request.exerciseId, exerciseVersion: "ln1", seed: request.seed ?? 0, verdict: "passed" });
+    },
+  };
+}
+
+describe.each(testProviders())("durable runner on %s", (provider) => {
+  let db: Database;
+  let close: () => Promise<void>;
+  let userId: string;
+  beforeAll(async () => {
+    ({ db, close } = await openScratchDatabase(provider, "runner"));
+    await syncExercises(db, [{ id: EX, version: "ln1", order: 13, area: "implementation", title: { ja: "LN", en: "LN" }, meta: {} }]);
+    userId = (await createUser(db, { email: "runner@example.org", displayName: "r" })).id;
+  });
+  afterAll(async () => close());
+  beforeEach(async () => {
+    await db.run("clean", (p) => p.submission.deleteMany());
+  });
+
+  it("grades with the stored seed, language and scope, and writes the result", async () => {
+    const s = await submit(db, { userId, exerciseId: EX, source: "x", seed: 99, lang: "en", scope: "public" });
+    const grader = fakeGrader();
+    const runner = new DurableRunner({ db, grader, workerId: "r", loops: 2, pollMs: 20, log: () => {} });
+    runner.start();
+    await runner.drain();
+    await runner.stop();
+    expect(grader.calls).toEqual([{ exerciseId: EX, source: "x", seed: 99, lang: "en", scope: "public" }]);
+    expect(await getSubmission(db, s.id)).toMatchObject({ status: "done", verdict: "passed" });
+  });
+
+  it("renews the lease while a grading outlasts it, so nobody else takes the job", async () => {
+    const s = await submit(db, { userId, exerciseId: EX, source: "slow" });
+    const runner = new DurableRunner({ db, grader: fakeGrader({ delayMs: 1_500 }), workerId: "r", loops: 1, leaseMs: 400, pollMs: 20, log: () => {} });
+    runner.start();
+    const seen: (string | null)[] = [];
+    for (let i = 0; i < 8; i++) {
+      await new Promise((r) => setTimeout(r, 150));
+      seen.push((await claimNext(db, { workerId: "thief", leaseMs: 400 }))?.submissionId ?? null);
+    }
+    await runner.drain();
+    await runner.stop();
+    expect(seen.every((x) => x === null)).toBe(true);
+    expect((await getSubmission(db, s.id)).history.map((g) => g.workerId)).toEqual(["r#0"]);
+  });
+
+  it("hands a job the grader refused back to the queue with the reason, and fails it after maxAttempts", async () => {
+    const s = await submit(db, { userId, exerciseId: EX, source: "x" });
+    const runner = new DurableRunner({ db, grader: fakeGrader({ refuse: "the grading queue is full" }), workerId: "r", loops: 1, pollMs: 20, maxAttempts: 2, retryDelayMs: 10, log: () => {} });
+    runner.start();
+    await runner.drain();
+    await runner.stop();
+    expect(await getSubmission(db, s.id)).toMatchObject({ status: "failed", verdict: "internal_error", countsAsAttempt: false, gradings: 0 });
+    expect((await getSubmission(db, s.id)).lastError).toMatch(/queue is full/);
+    expect(runner.stats()).toMatchObject({ abandoned: 2, completed: 0 });
+  });
+
+  it("on stop, gives in-flight jobs back without using up an attempt", async () => {
+    const s = await submit(db, { userId, exerciseId: EX, source: "x" });
+    const runner = new DurableRunner({ db, grader: fakeGrader({ delayMs: 2_000 }), workerId: "r", loops: 1, pollMs: 20, stopTimeoutMs: 100, log: () => {} });
+    runner.start();
+    while ((await getSubmission(db, s.id)).status !== "grading") await new Promise((r) => setTimeout(r, 20));
+    await runner.stop();
+    const row = await db.run("t", (p) => p.submission.findUniqueOrThrow({ where: { id: s.id } }));
+    expect(row).toMatchObject({ status: "queued", roundAttempts: 0, leaseOwner: null });
+    // The grading that finishes later is not written: the job belongs to the queue again.
+    await new Promise((r) => setTimeout(r, 2_200));
+    expect(await db.run("t", (p) => p.grading.count())).toBe(0);
+  });
+});

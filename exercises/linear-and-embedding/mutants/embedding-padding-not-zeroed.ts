@@ -1,0 +1,27 @@
+// Returns the stored row for the padding id, as if the table row were guaranteed to be zero.
+import { torch, type Tensor } from "@tfm/kit";
+
+/** y = x Wᵀ + b over the last axis of x; W is (out, in) as in nn.Linear. */
+export function linear(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
+  const y = torch.matmul(x, weight.transpose(0, 1));
+  return bias === null ? y : y.add(bias);
+}
+
+/** table[ids]: one row per id, output shape ids.shape + [dim]; the padding id gives zeros. */
+export function embedding(ids: Tensor, table: Tensor, paddingIdx: number | null): Tensor {
+  const dim = table.size(1);
+  const rows = table.indexSelect(0, ids.reshape(-1)).reshape([...ids.shape, dim]);
+  void paddingIdx;
+  return rows;
+}
+
+export function linearAndEmbedding(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  ids: Tensor,
+  table: Tensor,
+  paddingIdx: number | null,
+): [Tensor, Tensor] {
+  return [linear(x, weight, bias), embedding(ids, table, paddingIdx)];
+}

@@ -1,0 +1,266 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createUser } from "./accounts.ts";
+import { syncExercises } from "./catalog.ts";
+import { Database } from "./client.ts";
+import { ConstraintError, LeaseLostError, NotFoundError } from "./errors.ts";
+import { getSubmission } from "./learner.ts";
+import {
+  type ClaimedJob,
+  abandonGrading,
+  claimNext,
+  completeGrading,
+  queueStats,
+  regradeExercise,
+  regradeSubmission,
+  renewLease,
+  submit,
+} from "./queue.ts";
+import { openScratchDatabase, syntheticResult, testProviders } from "./testing.ts";
+
+const EX = "scaled-dot-product-attention";
+const exercise = (version: string) => ({ id: EX, version, order: 1, area: "implementation", title: { ja: "注意", en: "attention" }, meta: { id: EX } });
+const at = (base: Date, ms: number) => new Date(base.getTime() + ms);
+const refOf = (job: ClaimedJob) => ({ submissionId: job.submissionId, workerId: job.workerId, attempt: job.attempt });
+const passed = (job: ClaimedJob, version = "v1") =>
+  syntheticResult({ exerciseId: EX, exerciseVersion: version, seed: job.seed, verdict: "passed", tests: [{ id: "shape", status: "passed" }] });
+
+describe.each(testProviders())("durable queue on %s", (provider) => {
+  let db: Database;
+  let close: () => Promise<void>;
+  let userId: string;
+
+  beforeAll(async () => {
+    const opened = await openScratchDatabase(provider, "queue");
+    db = opened.db;
+    close = opened.close;
+    await syncExercises(db, [exercise("v1")]);
+    userId = (await createUser(db, { email: "queue@example.org", displayName: "Queue" })).id;
+  });
+  afterAll(async () => close());
+  beforeEach(async () => {
+    await syncExercises(db, [exercise("v1")]);
+    await db.run("cleaning up", (p) => p.submission.deleteMany());
+  });
+
+  it("stores a submission as queued before anything else happens and returns its id", async () => {
+    const received = new Date(Date.now() - 1_000);
+    const s = await submit(db, { userId, exerciseId: EX, source: "export const x = 1;", receivedAt: received });
+    const row = await db.run("t", (p) => p.submission.findUniqueOrThrow({ where: { id: s.id }, include: { gradings: true } }));
+    expect(row.status).toBe("queued");
+    expect(row.receivedAt).toEqual(received);
+    expect(row.queuedAt.getTime()).toBeGreaterThanOrEqual(received.getTime());
+    expect(row.startedAt).toBeNull();
+    expect(row.finishedAt).toBeNull();
+    expect(Number(row.seed)).toBe(s.seed);
+    expect(row.gradings).toHaveLength(0);
+    expect(s.exerciseVersion).toBe("v1");
+  });
+
+  it("keeps a 32-bit seed exactly, and refuses unknown exercises and users with typed errors", async () => {
+    const s = await submit(db, { userId, exerciseId: EX, source: "x", seed: 0xffff_ffff });
+    expect((await getSubmission(db, s.id)).seed).toBe(0xffff_ffff);
+    await expect(submit(db, { userId, exerciseId: "no-such-exercise", source: "x" })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(submit(db, { userId: "nobody", exerciseId: EX, source: "x" })).rejects.toThrow(/no user with id nobody/);
+  });
+
+  it("claims the oldest due job with a lease, fresh submissions before regrades", async () => {
+    const t0 = new Date();
+    const first = await submit(db, { userId, exerciseId: EX, source: "a" }, t0);
+    const second = await submit(db, { userId, exerciseId: EX, source: "b" }, at(t0, 10));
+    const job = await claimNext(db, { workerId: "w1", leaseMs: 30_000, now: at(t0, 20) });
+    expect(job?.submissionId).toBe(first.id);
+    expect(job?.attempt).toBe(1);
+    expect(job?.leaseExpiresAt).toEqual(at(t0, 30_020));
+    const row = await db.run("t", (p) => p.submission.findUniqueOrThrow({ where: { id: first.id } }));
+    expect(row).toMatchObject({ status: "grading", leaseOwner: "w1", startedAt: at(t0, 20), gradingAttempts: 1 });
+    expect((await claimNext(db, { workerId: "w2", leaseMs: 30_000, now: at(t0, 30) }))?.submissionId).toBe(second.id);
+    expect(await claimNext(db, { workerId: "w3", leaseMs: 30_000, now: at(t0, 40) })).toBeNull();
+  });
+
+  // PostgreSQL: three clients (connection pools) in this process; SQLite: one client, as a process has
+  // (a second connection in the same thread would wait on the first synchronously). Several processes
+  // on either database: test/db-durable.test.ts.
+  it("never gives one job to two of several concurrent claimers", async () => {
+    const jobs = 60;
+    for (let i = 0; i < jobs; i++) await submit(db, { userId, exerciseId: EX, source: `s${i}` });
+    const clients = provider === "postgresql" ? await Promise.all([0, 1, 2].map(() => Database.connect(db.config))) : [db, db, db];
+    try {
+      const claimed: string[] = [];
+      await Promise.all(
+        clients.flatMap((client, c) =>
+          [0, 1, 2].map(async (l) => {
+            for (;;) {
+              const job = await claimNext(client, { workerId: `c${c}l${l}`, leaseMs: 60_000 });
+              if (job === null) return;
+              claimed.push(job.submissionId);
+            }
+          }),
+        ),
+      );
+      expect(claimed).toHaveLength(jobs);
+      expect(new Set(claimed).size).toBe(jobs);
+    } finally {
+      if (provider === "postgresql") await Promise.all(clients.map((c) => c.close()));
+    }
+  });
+
+  it("reclaims a job whose lease expired, and refuses the first worker's late result", async () => {
+    const t0 = new Date();
+    const s = await submit(db, { userId, exerciseId: EX, source: "a" }, t0);
+    const first = await claimNext(db, { workerId: "dead", leaseMs: 1_000, now: t0 });
+    expect(first?.submissionId).toBe(s.id);
+    expect(await claimNext(db, { workerId: "other", leaseMs: 1_000, now: at(t0, 500) })).toBeNull();
+    const second = await claimNext(db, { workerId: "alive", leaseMs: 1_000, now: at(t0, 1_500) });
+    expect(second).toMatchObject({ submissionId: s.id, attempt: 2, workerId: "alive" });
+    if (first === null || second === null) throw new Error("unreachable");
+    await expect(completeGrading(db, refOf(first), passed(first))).rejects.toBeInstanceOf(LeaseLostError);
+    await completeGrading(db, refOf(second), passed(second));
+    const detail = await getSubmission(db, s.id);
+    expect(detail.status).toBe("done");
+    expect(detail.history.map((g) => [g.workerId, g.attempt])).toEqual([["alive", 2]]);
+  });
+
+  it("writes a result exactly once, even when the same completion races itself", async () => {
+    await submit(db, { userId, exerciseId: EX, source: "a" });
+    const job = await claimNext(db, { workerId: "w", leaseMs: 60_000 });
+    if (job === null) throw new Error("no job");
+    const outcomes = await Promise.allSettled([completeGrading(db, refOf(job), passed(job)), completeGrading(db, refOf(job), passed(job))]);
+    expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
+    const rejected = outcomes.find((o) => o.status === "rejected");
+    expect(rejected?.status === "rejected" && rejected.reason).toBeInstanceOf(LeaseLostError);
+    const counts = await db.run("t", async (p) => ({ gradings: await p.grading.count(), tests: await p.gradingTest.count() }));
+    expect(counts).toEqual({ gradings: 1, tests: 1 });
+  });
+
+  it("renews a held lease and refuses to renew a lost one", async () => {
+    const t0 = new Date();
+    await submit(db, { userId, exerciseId: EX, source: "a" }, t0);
+    const job = await claimNext(db, { workerId: "w", leaseMs: 1_000, now: t0 });
+    if (job === null) throw new Error("no job");
+    expect(await renewLease(db, refOf(job), 1_000, at(t0, 900))).toBe(true);
+    expect(await claimNext(db, { workerId: "x", leaseMs: 1_000, now: at(t0, 1_500) })).toBeNull();
+    const stolen = await claimNext(db, { workerId: "x", leaseMs: 1_000, now: at(t0, 2_000) });
+    expect(stolen?.attempt).toBe(2);
+    expect(await renewLease(db, refOf(job), 1_000, at(t0, 2_100))).toBe(false);
+  });
+
+  it("keeps an internal_error in the history without counting it, retries with back-off, then fails", async () => {
+    const t0 = new Date();
+    const s = await submit(db, { userId, exerciseId: EX, source: "a" }, t0);
+    let now = t0;
+    for (let round = 1; round <= 3; round++) {
+      const job = await claimNext(db, { workerId: `w${round}`, leaseMs: 1_000, now });
+      expect(job?.submissionId).toBe(s.id);
+      if (job === null) throw new Error("no job");
+      const broken = syntheticResult({ exerciseId: EX, exerciseVersion: "v1", seed: job.seed, verdict: "internal_error" });
+      const out = await completeGrading(db, refOf(job), broken, { now, retryDelayMs: 1_000, maxAttempts: 3 });
+      expect(out.requeued).toBe(round < 3 ? "retry" : null);
+      expect(out.status).toBe(round < 3 ? "queued" : "failed");
+      if (round < 3) {
+        // Back-off: not due before 1 s, 2 s ... have passed.
+        expect(await claimNext(db, { workerId: "early", leaseMs: 1_000, now: at(now, 500) })).toBeNull();
+        now = at(now, 1_000 * 2 ** (round - 1) + 1);
+      }
+    }
+    const detail = await getSubmission(db, s.id);
+    expect(detail).toMatchObject({ status: "failed", verdict: "internal_error", countsAsAttempt: false });
+    expect(detail.history.map((g) => [g.verdict, g.countsAsAttempt, g.trigger])).toEqual([
+      ["internal_error", false, "submit"],
+      ["internal_error", false, "retry"],
+      ["internal_error", false, "retry"],
+    ]);
+  });
+
+  it("gives up a job whose worker keeps dying (lease expired maxAttempts times)", async () => {
+    const t0 = new Date();
+    const s = await submit(db, { userId, exerciseId: EX, source: "a" }, t0);
+    for (let i = 0; i < 3; i++) expect((await claimNext(db, { workerId: `w${i}`, leaseMs: 100, now: at(t0, i * 200) }))?.submissionId).toBe(s.id);
+    expect(await claimNext(db, { workerId: "w3", leaseMs: 100, now: at(t0, 1_000), maxAttempts: 3 })).toBeNull();
+    const detail = await getSubmission(db, s.id);
+    expect(detail).toMatchObject({ status: "failed", verdict: "internal_error", countsAsAttempt: false, gradings: 0 });
+    expect(detail.lastError).toMatch(/interrupted 3 times/);
+  });
+
+  it("does not count a compile error as an attempt", async () => {
+    const s = await submit(db, { userId, exerciseId: EX, source: "const = ;" });
+    const job = await claimNext(db, { workerId: "w", leaseMs: 60_000 });
+    if (job === null) throw new Error("no job");
+    await completeGrading(db, refOf(job), syntheticResult({ exerciseId: EX, exerciseVersion: "v1", seed: job.seed, verdict: "compile_error" }));
+    expect(await getSubmission(db, s.id)).toMatchObject({ status: "done", verdict: "compile_error", countsAsAttempt: false });
+  });
+
+  it("refuses a result for another exercise or seed (a mixed-up worker) and writes nothing", async () => {
+    await submit(db, { userId, exerciseId: EX, source: "a", seed: 7 });
+    const job = await claimNext(db, { workerId: "w", leaseMs: 60_000 });
+    if (job === null) throw new Error("no job");
+    const wrongSeed = syntheticResult({ exerciseId: EX, exerciseVersion: "v1", seed: 8, verdict: "passed" });
+    await expect(completeGrading(db, refOf(job), wrongSeed)).rejects.toBeInstanceOf(ConstraintError);
+    // The transaction rolled back: the lease is still held and a correct result goes through.
+    await completeGrading(db, refOf(job), passed(job));
+    expect(await db.run("t", (p) => p.grading.count())).toBe(1);
+  });
+
+  it("regrading an exercise requeues its submissions and appends gradings, keeping the old ones with their version", async () => {
+    const a = await submit(db, { userId, exerciseId: EX, source: "a" });
+    const b = await submit(db, { userId, exerciseId: EX, source: "b" });
+    for (let i = 0; i < 2; i++) {
+      const job = await claimNext(db, { workerId: "w", leaseMs: 60_000 });
+      if (job === null) throw new Error("no job");
+      const verdict = job.submissionId === a.id ? "passed" : "failed";
+      await completeGrading(db, refOf(job), syntheticResult({ exerciseId: EX, exerciseVersion: "v1", seed: job.seed, verdict, tests: [{ id: "t", status: verdict === "passed" ? "passed" : "failed" }] }));
+    }
+    await syncExercises(db, [exercise("v2")]);
+    expect(await regradeExercise(db, EX)).toEqual({ requeued: 2, flagged: 0 });
+    const fresh = await submit(db, { userId, exerciseId: EX, source: "c" });
+    const order: string[] = [];
+    for (;;) {
+      const job = await claimNext(db, { workerId: "w", leaseMs: 60_000 });
+      if (job === null) break;
+      order.push(job.submissionId);
+      expect(job.trigger).toBe(job.submissionId === fresh.id ? "submit" : "regrade");
+      await completeGrading(db, refOf(job), passed(job, "v2"));
+    }
+    expect(order[0]).toBe(fresh.id);
+    const detail = await getSubmission(db, b.id);
+    expect(detail.exerciseVersion).toBe("v1");
+    expect(detail.history.map((g) => [g.trigger, g.exerciseVersion, g.verdict, g.current])).toEqual([
+      ["submit", "v1", "failed", false],
+      ["regrade", "v2", "passed", true],
+    ]);
+    expect(detail).toMatchObject({ status: "done", verdict: "passed" });
+    expect((await getSubmission(db, fresh.id)).exerciseVersion).toBe("v2");
+  });
+
+  it("a regrade asked for during grading keeps that grading's result and queues the submission again", async () => {
+    const s = await submit(db, { userId, exerciseId: EX, source: "a" });
+    const job = await claimNext(db, { workerId: "w", leaseMs: 60_000 });
+    if (job === null) throw new Error("no job");
+    expect(await regradeSubmission(db, s.id)).toEqual({ requeued: 0, flagged: 1 });
+    const out = await completeGrading(db, refOf(job), passed(job));
+    expect(out).toMatchObject({ status: "queued", requeued: "regrade" });
+    const again = await claimNext(db, { workerId: "w", leaseMs: 60_000 });
+    expect(again).toMatchObject({ submissionId: s.id, trigger: "regrade", attempt: 2 });
+    if (again === null) throw new Error("no job");
+    await completeGrading(db, refOf(again), passed(again));
+    expect((await getSubmission(db, s.id)).history.map((g) => g.trigger)).toEqual(["submit", "regrade"]);
+    await expect(regradeSubmission(db, "missing")).rejects.toBeInstanceOf(NotFoundError);
+  });
+
+  it("hands a job back: a graceful stop does not use up an attempt, a refusal does until maxAttempts", async () => {
+    const s = await submit(db, { userId, exerciseId: EX, source: "a" });
+    const job = await claimNext(db, { workerId: "w", leaseMs: 60_000 });
+    if (job === null) throw new Error("no job");
+    expect(await abandonGrading(db, refOf(job), "stopping", { countAttempt: false })).toBe("requeued");
+    let row = await db.run("t", (p) => p.submission.findUniqueOrThrow({ where: { id: s.id } }));
+    expect(row).toMatchObject({ status: "queued", roundAttempts: 0, gradingAttempts: 1, leaseOwner: null });
+    for (let i = 0; i < 3; i++) {
+      const j = await claimNext(db, { workerId: "w", leaseMs: 60_000, now: new Date(Date.now() + 3_600_000) });
+      if (j === null) throw new Error("no job");
+      const r = await abandonGrading(db, refOf(j), "pool refused", { retryDelayMs: 0 });
+      expect(r).toBe(i < 2 ? "requeued" : "failed");
+    }
+    row = await db.run("t", (p) => p.submission.findUniqueOrThrow({ where: { id: s.id } }));
+    expect(row).toMatchObject({ status: "failed", lastError: "pool refused", verdict: "internal_error" });
+    expect(await queueStats(db)).toMatchObject({ queued: 0, grading: 0, failed: 1 });
+  });
+});

@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import { SvgError, XmlError, apply, flatten, lightness, parseColour, parseTransform, parseXml, textContent, visibleColour } from "./svg.ts";
+
+function xmlError(src: string): XmlError {
+  try {
+    parseXml(src);
+  } catch (e) {
+    if (e instanceof XmlError) return e;
+    throw e;
+  }
+  throw new Error(`parsed without error: ${src}`);
+}
+
+describe("parseXml", () => {
+  it("reads elements, attributes, text, entities, comments, CDATA and a declaration", () => {
+    const root = parseXml(`<?xml version="1.0"?>\n<!-- c -->\n<svg a="1" b='x &amp; y'><g><text>A&lt;B&#67;&#x44;</text></g><![CDATA[<raw>]]><e/></svg>\n`);
+    expect(root.name).toBe("svg");
+    expect(root.attrs).toEqual({ a: "1", b: "x & y" });
+    expect(textContent(root)).toBe("A<BCD<raw>");
+    expect(root.children.length).toBe(3);
+  });
+
+  it("accepts a DOCTYPE without an internal subset and a byte-order mark", () => {
+    expect(parseXml(`\ufeff<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd"><svg/>`).name).toBe("svg");
+  });
+
+  it.each([
+    ["", "empty"],
+    ["text<svg/>", "text before the root"],
+    ["<svg>", "never closed"],
+    ["<svg></g>", "closes <svg>"],
+    ["<svg a=1/>", "must be quoted"],
+    ['<svg a="1" a="2"/>', "duplicate attribute"],
+    ["<svg>A & B</svg>", "'&' must start an entity"],
+    ["<svg>&nbsp;</svg>", "unknown entity"],
+    ['<svg a="<"/>', "'<' is not allowed"],
+    ["<svg/><svg/>", "exactly one root"],
+    ["<svg><!-- x</svg>", "unterminated comment"],
+    ['<!DOCTYPE svg [<!ENTITY x "y">]><svg/>', "internal subset"],
+    ["<svg", "never finished"],
+  ])("rejects %j (%s)", (src, fragment) => {
+    const e = xmlError(src);
+    expect(e.message).toContain(fragment);
+    expect(e.detail.ja.length).toBeGreaterThan(0);
+  });
+
+  it("reports the line and column of the problem", () => {
+    const e = xmlError("<svg>\n  <g>\n  </h>\n</svg>");
+    expect([e.line, e.column]).toEqual([3, 5]);
+  });
+});
+
+describe("transforms", () => {
+  it("composes a list left to right, as SVG does", () => {
+    const m = parseTransform("translate(10, 20) scale(2)");
+    expect(apply(m, 1, 1)).toEqual([12, 22]);
+  });
+
+  it("rotates about a point", () => {
+    const [x, y] = apply(parseTransform("rotate(90 5 5)"), 5, 5);
+    expect(x).toBeCloseTo(5);
+    expect(y).toBeCloseTo(5);
+  });
+
+  it("applies ancestors' transforms before the element's own", () => {
+    const root = parseXml('<svg><g transform="translate(100,0)"><rect transform="translate(0,7)"/></g></svg>');
+    const rect = flatten(root).find((p) => p.el.name === "rect");
+    expect(rect && apply(rect.transform, 0, 0)).toEqual([100, 7]);
+  });
+
+  it("rejects what it cannot read", () => {
+    expect(() => parseTransform("wobble(3)")).toThrow(SvgError);
+    expect(() => parseTransform("translate(1, 2, 3)")).toThrow(SvgError);
+  });
+});
+
+describe("colours", () => {
+  it("reads hex, rgb(), hsl() and the two named colours", () => {
+    expect(parseColour("#fff")?.rgb).toEqual({ r: 255, g: 255, b: 255 });
+    expect(parseColour("#08306b")?.rgb).toEqual({ r: 8, g: 48, b: 107 });
+    expect(parseColour("rgb(10, 20, 30)")?.rgb).toEqual({ r: 10, g: 20, b: 30 });
+    expect(parseColour("rgb(100%, 0%, 50%)")?.rgb).toEqual({ r: 255, g: 0, b: 127.5 });
+    expect(parseColour("rgba(0,0,0,0.25)")?.alpha).toBe(0.25);
+    const red = parseColour("hsl(0, 100%, 50%)")?.rgb;
+    expect(red && [Math.round(red.r), Math.round(red.g), Math.round(red.b)]).toEqual([255, 0, 0]);
+    const blue = parseColour("hsl(240deg 100% 50%)")?.rgb;
+    expect(blue && [Math.round(blue.r), Math.round(blue.g), Math.round(blue.b)]).toEqual([0, 0, 255]);
+    expect(parseColour("black")?.rgb).toEqual({ r: 0, g: 0, b: 0 });
+    expect(parseColour("none")).toBeNull();
+    expect(() => parseColour("steelblue")).toThrow(SvgError);
+  });
+
+  it("gives CIE lightness 0 for black, 100 for white, about 32.3 for pure blue", () => {
+    expect(lightness({ r: 0, g: 0, b: 0 })).toBe(0);
+    expect(lightness({ r: 255, g: 255, b: 255 })).toBeCloseTo(100, 6);
+    expect(lightness({ r: 0, g: 0, b: 255 })).toBeCloseTo(32.3, 1);
+  });
+
+  it("composites fill-opacity, opacity and inherited fills over white", () => {
+    const root = parseXml('<svg><g fill="#000000" opacity="0.5"><rect style="fill-opacity: 0.5"/></g></svg>');
+    const rect = flatten(root).find((p) => p.el.name === "rect");
+    if (rect === undefined) throw new Error("no rect");
+    const c = visibleColour(rect);
+    expect(c.r).toBeCloseTo(255 * 0.75);
+  });
+});
