@@ -16,7 +16,8 @@ const entry = (body: string) =>
 interface Hostile {
   name: string;
   source: string;
-  verdict: Verdict;
+  /** Several verdicts where the submission legitimately exhausts more than one limit. */
+  verdict: Verdict | Verdict[];
   message?: RegExp;
 }
 
@@ -35,7 +36,7 @@ const corpus: Hostile[] = [
   { name: "throwing an object with a throwing getter", source: entry("throw { get message(): string { throw new Error('gotcha'); } };"), verdict: "runtime_error" },
   { name: "returning a Promise", source: `${HEADER}export async function scaledDotProductAttention(Q: Tensor) { return [Q, Q]; }`, verdict: "runtime_error", message: /Promise/ },
   { name: "endless microtask loop at the top level", source: `${HEADER}const spin = (): void => { void Promise.resolve().then(spin); };\nspin();\nexport const x = 1;`, verdict: "time_limit" },
-  { name: "growing promise chain", source: `${HEADER}const spin = (): Promise<void> => Promise.resolve().then(spin);\nvoid spin();\nexport const x = 1;`, verdict: "memory_limit" },
+  { name: "growing promise chain", source: `${HEADER}const spin = (): Promise<void> => Promise.resolve().then(spin);\nvoid spin();\nexport const x = 1;`, verdict: ["memory_limit", "time_limit"] },
   { name: "a promise that never settles", source: `${HEADER}void new Promise<void>(() => {});\n${SOLUTION.replace(/^import .*$/m, "")}`, verdict: "passed" },
   { name: "a cyclic result", source: entry("const a: unknown[] = []; a.push(a); return a as unknown as [Tensor, Tensor];"), verdict: "runtime_error", message: /cycle/ },
   { name: "a giant result", source: entry("const big = new Array(3_000_000).fill('0123456789'); return big as unknown as [Tensor, Tensor];"), verdict: "output_limit" },
@@ -49,7 +50,7 @@ const corpus: Hostile[] = [
 describe("hostile submissions", () => {
   it.each(corpus)("$name -> $verdict", async ({ source, verdict, message }) => {
     const r = await gradeViaApi({ exerciseId: EXERCISE, source, seed: 3 });
-    expect(r.verdict, JSON.stringify(r.tests.slice(0, 2).map((t) => t.message.en))).toBe(verdict);
+    expect(Array.isArray(verdict) ? verdict : [verdict], JSON.stringify(r.tests.slice(0, 2).map((t) => t.message.en))).toContain(r.verdict);
     if (message !== undefined) {
       const text = [r.runtimeError?.message.en ?? "", ...r.tests.map((t) => t.message.en)].join("\n");
       expect(text).toMatch(message);

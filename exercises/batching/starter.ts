@@ -7,12 +7,10 @@ import { torch, type Tensor } from "@tfm/kit";
  */
 export function padBatch(sequences: number[][], padId: number): { ids: Tensor; mask: Tensor } {
   const B = sequences.length;
-  const T = 0; // the longest length
-  // 1. pad every row on the right with padId up to T
-  // 2. ids = torch.tensor(rows, { dtype: torch.int32 })
-  // 3. mask[b, j] = 1 if j < sequences[b].length else 0
-  void padId;
-  const ids = torch.zeros([B, T], { dtype: torch.int32 });
+  const T = Math.max(0, ...sequences.map((s) => s.length));
+  // 1. put the tokens of sequences[b] at the start of row b (the rest stays padId)
+  // 2. mask[b, j] = 1 if j < sequences[b].length else 0
+  const ids = torch.full([B, T], padId, { dtype: torch.int32 });
   const mask = torch.zeros([B, T], { dtype: torch.int32 });
   return { ids, mask };
 }

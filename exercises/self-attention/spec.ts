@@ -50,10 +50,10 @@ const cases: CaseDef[] = [
   },
   { id: "self-basic", kind: "public", name: name("基本: B=2, T=5, d_model=8", "basic: B=2, T=5, d_model=8"), make: ({ rng }) => args(rng, 2, 5, 8) },
   {
-    id: "self-chapter-shapes",
+    id: "self-chapter-batch",
     kind: "public",
-    name: name("章の使用例の形状: (4, 10, 128)", "the chapter's example shapes: (4, 10, 128)"),
-    make: ({ rng }) => args(rng, 4, 10, 128),
+    name: name("章の使用例と同じ B=4, T=10 (d_model=32)", "the chapter's B=4, T=10 (d_model=32)"),
+    make: ({ rng }) => args(rng, 4, 10, 32),
   },
   { id: "self-single-token", kind: "public", name: name("T=1 (トークン 1 個)", "T=1 (a single token)"), make: ({ rng }) => args(rng, 2, 1, 6) },
   { id: "self-odd-width", kind: "public", name: name("B=1, d_model=5 (奇数)", "B=1, d_model=5 (odd)"), make: ({ rng }) => args(rng, 1, 7, 5) },

@@ -1,5 +1,5 @@
 import { type Localized, type WireTensor, type WireValue, isWireTensor, shapeText } from "@tfm/contract";
-import { CallFailure, type CaseDef, type CompareVerdict, type InvariantDef, type InvariantOutcome, type Rng, copyTensor, defineExercise, randn } from "@tfm/spec";
+import { CallFailure, type CaseDef, type CompareVerdict, type InvariantDef, type Rng, copyTensor, defineExercise, randn } from "@tfm/spec";
 
 const name = (ja: string, en: string): Localized => ({ ja, en });
 

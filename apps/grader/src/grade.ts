@@ -362,6 +362,9 @@ async function runCase(
   const mustThrow = thrownExpectation(expected);
   if (mustThrow !== null) {
     const ok = !outcome.ok && outcome.kind === "runtime" && new RegExp(mustThrow.pattern, "i").test(outcome.error.message);
+    // Returning a value where an error was due may be a known mistake (e.g. a check left out).
+    const pitfallId = outcome.ok ? await matchVariant(runtime, key, args, outcome.value, deps) : undefined;
+    const pitfall = pitfallHit(pitfallId === undefined ? undefined : deps.catalog.pitfalls.get(pitfallId));
     const result: TestResult = ok
       ? { ...base, status: "passed", message: { ja: "合格 (正しくエラーを投げました)", en: "passed (threw as it should)" }, durationMs }
       : {
@@ -371,6 +374,7 @@ async function runCase(
             ja: `${mustThrow.description.ja}。${outcome.ok ? "エラーを投げずに値を返しました" : `投げられたエラー: ${outcome.error.messageJa ?? outcome.error.message}`}`,
             en: `${mustThrow.description.en}; ${outcome.ok ? "it returned a value instead of throwing" : `it threw: ${outcome.error.message}`}`,
           },
+          pitfall,
           durationMs,
         };
     if (ok || outcome.ok || outcome.kind === "runtime") return { result: hidden ? hideDetails(result) : result, runtimeError: null };

@@ -10,7 +10,6 @@ export function stateDict(params: StateDict): StateDict {
   return out;
 }
 
-const sameShape = (a: readonly number[], b: readonly number[]): boolean => a.length === b.length && a.every((d, i) => d === b[i]);
 const quote = (keys: readonly string[]): string => keys.map((k) => `"${k}"`).join(", ");
 
 /**

@@ -70,7 +70,8 @@ describe.each(testProviders())("nothing accepted is lost when %s goes away", (pr
   beforeAll(async () => {
     const opened = await openScratchDatabase(provider, "outage");
     close = opened.close;
-    db = provider === "sqlite" ? await Database.connect({ ...opened.scratch.config, busyTimeoutMs: 300 }) : opened.db;
+    const config = opened.scratch.config;
+    db = config.provider === "sqlite" ? await Database.connect({ ...config, busyTimeoutMs: 300 }) : opened.db;
     if (provider === "sqlite") await opened.db.close();
     await syncExercises(db, [exercise]);
     userId = (await createUser(db, { email: "outage@example.org", displayName: "o" })).id;

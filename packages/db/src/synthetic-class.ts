@@ -1,4 +1,5 @@
-import { EXERCISE_IDS, PROGRESS_LEVELS, type Verdict, countsAsAttempt } from "@tfm/contract";
+import { EXERCISE_IDS, type GradeResult, PROGRESS_LEVELS, type Verdict, countsAsAttempt } from "@tfm/contract";
+import { type BulkRow, bulkInsert } from "./bulk.ts";
 import { Prisma } from "./generated/sqlite/client.ts";
 import { toJson } from "./catalog.ts";
 import type { Database } from "./client.ts";
@@ -18,6 +19,8 @@ export interface SyntheticClassOptions {
   seed?: number;
   /** Prefix of every generated id, so several classes fit in one database. */
   prefix?: string;
+  /** Every student submits every exercise (the benchmark's full matrix); otherwise weaker students reach fewer. */
+  everyExercise?: boolean;
 }
 
 export interface GeneratedSubmission {
@@ -97,15 +100,15 @@ export async function generateClass(db: Database, options: SyntheticClassOptions
   });
 
   const submissions: GeneratedSubmission[] = [];
-  const subRows: Prisma.SubmissionCreateManyInput[] = [];
-  const gradingRows: Prisma.GradingCreateManyInput[] = [];
-  const testRows: Prisma.GradingTestCreateManyInput[] = [];
+  const subRows: BulkRow[] = [];
+  const gradingRows: BulkRow[] = [];
+  const testRows: BulkRow[] = [];
   // One result document per verdict: the JSON column's content does not matter to the queries timed here.
-  const resultJson = new Map<Verdict, Prisma.InputJsonValue>();
+  const resultJson = new Map<Verdict, GradeResult>();
   const resultFor = (verdict: Verdict, exerciseId: string) => {
     let r = resultJson.get(verdict);
     if (r === undefined) {
-      r = toJson(syntheticResult({ exerciseId, exerciseVersion: `${prefix}-hash`, seed: 1, verdict, tests: [{ id: "t0", status: verdict === "passed" ? "passed" : "failed" }] }));
+      r = syntheticResult({ exerciseId, exerciseVersion: `${prefix}-hash`, seed: 1, verdict, tests: [{ id: "t0", status: verdict === "passed" ? "passed" : "failed" }] });
       resultJson.set(verdict, r);
     }
     return r;
@@ -118,7 +121,7 @@ export async function generateClass(db: Database, options: SyntheticClassOptions
     if (rand() < 0.8) levels.set(userId, PROGRESS_LEVELS[Math.min(3, Math.floor(skill * 4))] ?? "none");
     for (const [ei, exerciseId] of exerciseIds.entries()) {
       // Weaker students reach fewer exercises.
-      if (ei > exerciseIds.length * (0.3 + skill)) continue;
+      if (!options.everyExercise && ei > exerciseIds.length * (0.3 + skill)) continue;
       for (let k = 0; k < options.submissionsPerExercise; k++) {
         const id = `${prefix}-sub-${n++}`;
         const receivedAt = new Date(base + (si * 7919 + ei * 86_400 + k * 3_600) * 1_000);
@@ -138,73 +141,79 @@ export async function generateClass(db: Database, options: SyntheticClassOptions
             const pitfallId = fails && rand() < 0.7 ? (pitfalls[Math.floor(rand() * pitfalls.length)] ?? null) : null;
             if (pitfallId !== null) failingPitfalls.push(pitfallId);
             testRows.push({
-              gradingId,
+              id: `${gradingId}-${t}`,
+              grading_id: gradingId,
               position: t,
-              testId: `case-${t}`,
+              test_id: `case-${t}`,
               kind: t === testsPerGrading - 1 ? "hidden" : "public",
               status: fails ? "failed" : "passed",
-              nameJa: `ケース ${t}`,
-              nameEn: `case ${t}`,
-              messageJa: fails ? "値が違います" : "合格",
-              messageEn: fails ? "values differ" : "passed",
-              pitfallId,
-              maxAbsError: fails ? 0.3 : 0,
-              maxRelError: fails ? 0.6 : 0,
-              mismatchCount: fails ? 5 : null,
-              durationMs: 2,
+              name_ja: `ケース ${t}`,
+              name_en: `case ${t}`,
+              message_ja: fails ? "値が違います" : "合格",
+              message_en: fails ? "values differ" : "passed",
+              pitfall_id: pitfallId,
+              max_abs_error: fails ? 0.3 : 0,
+              max_rel_error: fails ? 0.6 : 0,
+              mismatch_count: fails ? 5 : null,
+              duration_ms: 2,
             });
           }
         }
         const finishedAt = new Date(receivedAt.getTime() + 900);
         subRows.push({
           id,
-          userId,
-          exerciseId,
-          exerciseVersionId: versionIds.get(exerciseId) ?? "",
+          user_id: userId,
+          exercise_id: exerciseId,
+          exercise_version_id: versionIds.get(exerciseId) ?? "",
           source: `// submission ${k} of ${userId}\nexport function f() { return ${k}; }\n`,
           seed: BigInt(Math.floor(rand() * 0xffff_ffff)),
+          scope: "all",
+          lang: "ja",
           status: "done",
-          receivedAt,
-          queuedAt: receivedAt,
-          availableAt: receivedAt,
-          startedAt: new Date(receivedAt.getTime() + 100),
-          finishedAt,
-          gradingAttempts: 1,
-          roundAttempts: 1,
+          priority: 0,
+          pending_trigger: "submit",
+          regrade_pending: false,
+          received_at: receivedAt,
+          queued_at: receivedAt,
+          available_at: receivedAt,
+          started_at: new Date(receivedAt.getTime() + 100),
+          finished_at: finishedAt,
+          grading_attempts: 1,
+          round_attempts: 1,
           verdict,
           score,
-          countsAsAttempt: counts,
+          counts_as_attempt: counts,
         });
         gradingRows.push({
           id: gradingId,
-          submissionId: id,
-          exerciseVersionId: versionIds.get(exerciseId) ?? "",
+          submission_id: id,
+          exercise_version_id: versionIds.get(exerciseId) ?? "",
           trigger: "submit",
           attempt: 1,
-          workerId: "generator",
+          worker_id: "generator",
           seed: 1n,
           verdict,
           score,
-          passedTests: withTests ? testsPerGrading - failing : 0,
-          totalTests: withTests ? testsPerGrading : 0,
-          countsAsAttempt: counts,
-          summaryJa: verdict,
-          summaryEn: verdict,
+          passed_tests: withTests ? testsPerGrading - failing : 0,
+          total_tests: withTests ? testsPerGrading : 0,
+          counts_as_attempt: counts,
+          summary_ja: verdict,
+          summary_en: verdict,
           backend: "cpu",
-          graderVersion: "generator",
-          totalMs: 800,
-          result: resultFor(verdict, exerciseId),
-          startedAt: new Date(receivedAt.getTime() + 100),
-          finishedAt,
+          grader_version: "generator",
+          total_ms: 800,
+          result: { ...resultFor(verdict, exerciseId) },
+          started_at: new Date(receivedAt.getTime() + 100),
+          finished_at: finishedAt,
         });
         submissions.push({ id, userId, exerciseId, verdict, score, receivedAt, failingPitfalls });
       }
     }
   }
 
-  await db.run("writing generated submissions", (p) => inChunks(subRows, 500, (rows) => p.submission.createMany({ data: rows })));
-  await db.run("writing generated gradings", (p) => inChunks(gradingRows, 500, (rows) => p.grading.createMany({ data: rows })));
-  await db.run("writing generated test results", (p) => inChunks(testRows, 1_000, (rows) => p.gradingTest.createMany({ data: rows })));
+  await bulkInsert(db.config, "submissions", subRows);
+  await bulkInsert(db.config, "gradings", gradingRows);
+  await bulkInsert(db.config, "grading_tests", testRows);
   await db.run("linking current gradings", (p) =>
     p.$executeRaw(Prisma.sql`UPDATE submissions SET current_grading_id = id || '-g' WHERE id LIKE ${`${prefix}-sub-%`}`),
   );

@@ -1,0 +1,245 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import {
+  CHECKLIST_GROUPS,
+  ChecklistFile,
+  type ItemEvidence,
+  type ItemProgress,
+  type LearnerEvidence,
+  type Progress,
+  type ProgressLevel,
+} from "@tfm/contract";
+import { type CatalogEntry, loadCatalog } from "../apps/grader/src/catalog.ts";
+import { loadConfig } from "../apps/grader/src/config.ts";
+import { DurableRunner, catalogVersions } from "../apps/grader/src/durable/runner.ts";
+import { GraderPool } from "../apps/grader/src/pool.ts";
+import {
+  Database,
+  classDashboard,
+  createClass,
+  createUser,
+  describeConfig,
+  findUserByEmail,
+  hashPassword,
+  joinClass,
+  learnerEvidence,
+  loadDbConfig,
+  migrate,
+  recordQuizAttempt,
+  recordSelfAssessment,
+  reviewFreeText,
+  saveProgress,
+  submit,
+  submitFreeText,
+  syncExercises,
+  syncQuizzes,
+} from "../packages/db/src/index.ts";
+
+/**
+ * `npm run db:seed`: a demo class with a living dashboard. Migrates the database of TFM_DATABASE_URL
+ * (default: the embedded SQLite file), then creates an instructor, a class with invite code DEMO-2026
+ * and six students whose histories are made of the course's own files: each exercise's starter (fails),
+ * its pitfall mutants (fail, naming the pitfall), a syntax error (compile error) and its solution
+ * (passes). Every submission is graded for real by the durable runner on the grader pool, so the
+ * stored results are genuine GradeResults. Quiz results, self-assessments and reviewed free-text
+ * answers complete the picture. Running it again does nothing (the instructor exists).
+ */
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const INSTRUCTOR = { email: "sensei@example.org", password: "transformer-demo", displayName: "山田 先生 (Yamada-sensei)" };
+const INVITE = "DEMO-2026";
+const DAY = 86_400_000;
+
+type Step = "starter" | "mutant" | "compile" | "solution";
+interface Persona {
+  email: string;
+  displayName: string;
+  /** Share of the exercises (in course order) the student has reached. */
+  reach: number;
+  /** What they submit for each exercise, in order. */
+  steps: Step[];
+  quizzesPassed: number;
+  selfChecked: number;
+  freeText: boolean;
+}
+
+const PERSONAS: Persona[] = [
+  { email: "aiko@example.org", displayName: "佐藤 愛子", reach: 1, steps: ["solution"], quizzesPassed: 18, selfChecked: 4, freeText: true },
+  { email: "kenji@example.org", displayName: "鈴木 健二", reach: 0.9, steps: ["starter", "solution"], quizzesPassed: 16, selfChecked: 3, freeText: true },
+  { email: "maria@example.org", displayName: "Maria Garcia", reach: 0.75, steps: ["mutant", "mutant", "solution"], quizzesPassed: 14, selfChecked: 2, freeText: true },
+  { email: "takumi@example.org", displayName: "高橋 拓海", reach: 0.5, steps: ["compile", "mutant", "solution"], quizzesPassed: 9, selfChecked: 1, freeText: false },
+  { email: "li@example.org", displayName: "Li Wei", reach: 0.35, steps: ["starter", "mutant"], quizzesPassed: 5, selfChecked: 0, freeText: true },
+  { email: "yui@example.org", displayName: "伊藤 結衣", reach: 0.15, steps: ["compile", "starter"], quizzesPassed: 1, selfChecked: 0, freeText: false },
+];
+
+function sourceFor(entry: CatalogEntry, step: Step, k: number): string {
+  if (step === "solution") return readFileSync(entry.solutionPath, "utf8");
+  if (step === "starter") return entry.starter;
+  if (step === "compile") return `${entry.starter}\nexport function broken( {\n`;
+  const mutants = existsSync(entry.mutantsDir) ? readdirSync(entry.mutantsDir).filter((f) => f.endsWith(".ts")).sort() : [];
+  const file = mutants[k % Math.max(1, mutants.length)];
+  return file === undefined ? entry.starter : readFileSync(path.join(entry.mutantsDir, file), "utf8");
+}
+
+/**
+ * Stand-in for @tfm/progress (being written in packages/progress) so the demo shows checklist levels:
+ * the rules of docs/checklist-ids.md. Replace with the real function once it lands.
+ */
+function progressOf(checklist: ChecklistFile, evidence: LearnerEvidence): Progress {
+  const passedExercise = new Map<string, { submissionId: string; at: string }>();
+  for (const s of evidence.submissions) if (s.verdict === "passed" && !passedExercise.has(s.exerciseId)) passedExercise.set(s.exerciseId, { submissionId: s.submissionId, at: s.at });
+  const passedQuiz = new Map<string, { resultId: string; at: string }>();
+  for (const q of evidence.quizResults) if (q.verdict === "passed" && !passedQuiz.has(q.quizId)) passedQuiz.set(q.quizId, { resultId: q.resultId, at: q.at });
+  const latestTick = new Map<string, { checked: boolean; at: string }>();
+  for (const t of evidence.selfAssessments) latestTick.set(t.itemId, { checked: t.checked, at: t.at });
+  const items: ItemProgress[] = checklist.items.map((item) => {
+    let ev: ItemEvidence | null = null;
+    let pending: string[] = [];
+    const e = item.evidence;
+    if (e.kind === "exercise") {
+      pending = e.exercises.filter((x) => !passedExercise.has(x));
+      if (pending.length === 0) ev = { kind: "exercise", submissions: e.exercises.map((x) => ({ exerciseId: x, ...(passedExercise.get(x) ?? { submissionId: "", at: "" }) })) };
+    } else if (e.kind === "quiz") {
+      const q = passedQuiz.get(e.quiz);
+      const review = evidence.reviews.find((r) => r.passed && (e.orFreeText ?? []).includes(r.problemId));
+      if (q !== undefined) ev = { kind: "quiz", quizId: e.quiz, resultId: q.resultId, at: q.at };
+      else if (review !== undefined) ev = { kind: "review", problemId: review.problemId, reviewId: review.reviewId, at: review.at };
+      else pending = [e.quiz];
+    } else {
+      const t = latestTick.get(item.id);
+      if (t?.checked) ev = { kind: "self", at: t.at };
+    }
+    const at = ev === null ? null : ev.kind === "exercise" ? (ev.submissions.map((s) => s.at).sort().at(-1) ?? null) : ev.at;
+    return { id: item.id, group: item.group, done: ev !== null, evidence: ev, at, pending };
+  });
+  const doneCount = items.filter((i) => i.done).length;
+  const marks = checklist.marks;
+  const level: ProgressLevel = doneCount >= marks.excellent ? "excellent" : doneCount >= marks.recommended ? "recommended" : doneCount >= marks.minimum ? "minimum" : "none";
+  const byGroup = Object.fromEntries(
+    CHECKLIST_GROUPS.map((g) => [g, { done: items.filter((i) => i.group === g && i.done).length, total: items.filter((i) => i.group === g).length }]),
+  ) as Progress["byGroup"];
+  return { items, doneCount, total: items.length, byGroup, level, marks };
+}
+
+async function main(): Promise<void> {
+  const dbConfig = loadDbConfig();
+  await migrate(dbConfig);
+  const db = await Database.connect(dbConfig);
+  try {
+    const existing = await findUserByEmail(db, INSTRUCTOR.email);
+    if (existing !== null) {
+      console.log(`${describeConfig(dbConfig)} is already seeded (instructor ${INSTRUCTOR.email}, invite code ${INVITE}); nothing to do`);
+      return;
+    }
+    const graderConfig = loadConfig(process.env);
+    const catalog = loadCatalog(graderConfig.TFM_EXERCISES_DIR, graderConfig.TFM_REFERENCE_DIR);
+    await syncExercises(db, catalogVersions(catalog));
+    const checklistText = readFileSync(path.join(ROOT, "exercises", "checklist.json"), "utf8");
+    const checklist = ChecklistFile.parse(JSON.parse(checklistText));
+    const quizItems = checklist.items.flatMap((i) => (i.evidence.kind === "quiz" ? [{ item: i, quizId: i.evidence.quiz }] : []));
+    // Until the quiz files land, a quiz's version is the hash of its checklist item (and of its file, once there).
+    await syncQuizzes(
+      db,
+      quizItems.map(({ item, quizId }) => {
+        const file = path.join(ROOT, "exercises", "quizzes", `${quizId}.json`);
+        const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+        const questions = text === "" ? 4 : (JSON.parse(text) as { questions?: unknown[] }).questions?.length ?? 4;
+        return { id: quizId, version: createHash("sha256").update(JSON.stringify(item)).update(text).digest("hex").slice(0, 16), title: item.text, questionCount: questions };
+      }),
+    );
+    const quizVersions = new Map(
+      (await db.run("reading quiz versions", (p) => p.quiz.findMany({ select: { id: true, currentVersion: { select: { hash: true } } } }))).map((q) => [q.id, q.currentVersion?.hash ?? ""]),
+    );
+
+    const teacher = await createUser(db, { email: INSTRUCTOR.email, displayName: INSTRUCTOR.displayName, role: "instructor", passwordHash: await hashPassword(INSTRUCTOR.password) });
+    const cls = await createClass(db, { name: "Transformer 入門 2026 (demo)", ownerId: teacher.id, inviteCode: INVITE });
+    const now = Date.now();
+    const exercises = [...catalog.exercises.values()];
+    const students: { id: string; persona: Persona }[] = [];
+    let submitted = 0;
+    for (const [pi, persona] of PERSONAS.entries()) {
+      const student = await createUser(db, { email: persona.email, displayName: persona.displayName, passwordHash: await hashPassword(INSTRUCTOR.password) });
+      await joinClass(db, { userId: student.id, inviteCode: INVITE });
+      students.push({ id: student.id, persona });
+      const reached = exercises.slice(0, Math.max(1, Math.round(exercises.length * persona.reach)));
+      for (const [ei, entry] of reached.entries()) {
+        for (const [k, step] of persona.steps.entries()) {
+          // Two weeks of history: exercises in course order, a few hours between tries.
+          const at = new Date(now - 14 * DAY + ei * (12 * DAY) / exercises.length + k * 3 * 3_600_000 + pi * 1_800_000);
+          await submit(db, { userId: student.id, exerciseId: entry.meta.id, source: sourceFor(entry, step, pi + k), seed: (pi * 1000 + ei * 10 + k) >>> 0, receivedAt: at }, at);
+          submitted++;
+        }
+      }
+    }
+    console.log(`grading ${submitted} submissions for real (${describeConfig(dbConfig)}) ...`);
+    const pool = new GraderPool({ size: graderConfig.TFM_GRADER_WORKERS, catalog, env: process.env });
+    await pool.start();
+    const runner = new DurableRunner({ db, grader: pool, workerId: "seed", loops: graderConfig.TFM_GRADER_WORKERS, pollMs: 50, log: () => {} });
+    runner.start();
+    await runner.drain();
+    await runner.stop();
+    await pool.close();
+    // Graded just now, received over two weeks: date each grading a few seconds after its submission.
+    await db.transaction("dating the demo gradings", async (tx) => {
+      const subs = await tx.submission.findMany({ where: { user: { enrolments: { some: { classId: cls.id } } } }, select: { id: true, receivedAt: true } });
+      for (const s of subs) {
+        const started = new Date(s.receivedAt.getTime() + 1_500);
+        const finished = new Date(s.receivedAt.getTime() + 3_500);
+        await tx.submission.update({ where: { id: s.id }, data: { queuedAt: s.receivedAt, startedAt: started, finishedAt: finished } });
+        await tx.grading.updateMany({ where: { submissionId: s.id }, data: { startedAt: started, finishedAt: finished } });
+      }
+    });
+
+    const quizOrder = [...quizVersions.keys()];
+    const selfItems = checklist.items.filter((i) => i.evidence.kind === "self").map((i) => i.id);
+    for (const [pi, { id, persona }] of students.entries()) {
+      for (const [qi, quizId] of quizOrder.entries()) {
+        const passes = qi < persona.quizzesPassed;
+        const at = new Date(now - 10 * DAY + qi * 6 * 3_600_000 + pi * 600_000);
+        if (!passes && qi > persona.quizzesPassed + 2) continue;
+        await recordQuizAttempt(db, {
+          userId: id,
+          quizId,
+          quizVersion: quizVersions.get(quizId) ?? "",
+          seed: pi * 100 + qi,
+          answers: { q1: "a", q2: "c" },
+          verdict: passes ? "passed" : "failed",
+          score: passes ? 1 : 0.5,
+          correct: passes ? 4 : 2,
+          total: 4,
+          at,
+        });
+      }
+      for (const itemId of selfItems.slice(0, persona.selfChecked)) await recordSelfAssessment(db, { userId: id, itemId, checked: true, at: new Date(now - 3 * DAY + pi * 3_600_000) });
+      if (persona.freeText) {
+        const a = await submitFreeText(db, {
+          userId: id,
+          problemId: "qkv-analogy",
+          text: "Query は図書館で探している本のテーマ、Key は各本の背表紙の分類ラベル、Value は本の中身。テーマとラベルの一致度で、どの本をどれだけ読むかが決まる。",
+          lang: "ja",
+          at: new Date(now - 6 * DAY + pi * 3_600_000),
+        });
+        // The first three are reviewed; the others wait in the instructor's queue.
+        if (pi < 3) await reviewFreeText(db, { answerId: a.id, reviewerId: teacher.id, criteria: { analogy: 2, roles: pi === 2 ? 0 : 2 }, maxPoints: 4, passPoints: 3, comment: pi === 2 ? "Value の役割をもう少し具体的に" : "よくできています" });
+        await submitFreeText(db, { userId: id, problemId: "ethanol-attention", text: "C-O の組が最も強い注意を受けると考える。別のヘッドは C-C の骨格を捉えるかもしれない。", lang: "ja", at: new Date(now - 2 * DAY) });
+      }
+      await saveProgress(db, id, progressOf(checklist, await learnerEvidence(db, id)));
+    }
+
+    const d = await classDashboard(db, cls.id);
+    console.log(`\nseeded ${describeConfig(dbConfig)}`);
+    console.log(`  instructor: ${INSTRUCTOR.email} / password ${INSTRUCTOR.password}`);
+    console.log(`  class: ${d.class.name}, invite code ${d.class.inviteCode}, ${d.learners.length} students (password ${INSTRUCTOR.password})`);
+    console.log(`  levels: ${Object.entries(d.levels).map(([k, v]) => `${k} ${v}`).join(", ")}`);
+    console.log(`  pass rates: ${d.exercises.filter((e) => e.attempted > 0).map((e) => `${e.id} ${Math.round(e.passRate * 100)}%`).join(", ")}`);
+    console.log(`  frequent pitfalls: ${d.pitfalls.slice(0, 5).map((p) => `${p.pitfallId} (${p.learners} learners)`).join(", ") || "none"}`);
+  } finally {
+    await db.close();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? `${e.name}: ${e.message}` : e);
+  process.exit(1);
+});
