@@ -1,6 +1,6 @@
 import { type Localized, type WireTensor, type WireValue, isWireTensor } from "@tfm/contract";
 import { type CaseDef, type CompareVerdict, type Rng, defineExercise, fromValues } from "@tfm/spec";
-import { type Placed, type Rgb, SvgError, apply, firstCoordinate, flatten, lightness, parseLength, parseXml, textContent, visibleColour } from "../../packages/spec/src/svg.ts";
+import { type Placed, type Rgb, SvgError, apply, firstCoordinate, flatten, lightness, parseLength, parseXml, textContent, visibleColour } from "@tfm/spec/svg";
 
 const name = (ja: string, en: string): Localized => ({ ja, en });
 

@@ -10,7 +10,7 @@ import {
   randn,
   unravel,
 } from "@tfm/spec";
-import { hostAttention } from "../../packages/spec/src/host-attention.ts";
+import { hostAttention } from "@tfm/spec/host-attention";
 
 const name = (ja: string, en: string): Localized => ({ ja, en });
 

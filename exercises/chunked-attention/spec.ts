@@ -1,6 +1,6 @@
 import { type Localized, type WireTensor, type WireValue, isWireTensor, shapeText } from "@tfm/contract";
 import { type CaseDef, type InvariantDef, type Rng, defineExercise, randn, unravel } from "@tfm/spec";
-import { firstDifference, hostAttention } from "../../packages/spec/src/host-attention.ts";
+import { firstDifference, hostAttention } from "@tfm/spec/host-attention";
 
 const name = (ja: string, en: string): Localized => ({ ja, en });
 

@@ -263,11 +263,12 @@ function failureOf(outcome: RunOutcome & { ok: false }, meta: ExerciseMeta, sour
     case "memory": {
       const hint = meta.limitHints.memory_limit;
       const detail = e.name === "KitMemoryError" && !hidden ? e : null;
+      const sentence = (t: string): string => t.replace(/[.。]\s*$/, "");
       return {
         status: "memory_limit",
         message: {
-          ja: `メモリ制限 (${meta.limits.memoryMb} MB) を超えました${detail ? `: ${detail.messageJa ?? detail.message}` : ""}${hint ? `。${hint.ja}` : ""}`,
-          en: `memory limit (${meta.limits.memoryMb} MB) exceeded${detail ? `: ${detail.message}` : ""}${hint ? `. ${hint.en}` : ""}`,
+          ja: `メモリ制限 (${meta.limits.memoryMb} MB) を超えました${detail ? `: ${sentence(detail.messageJa ?? detail.message)}` : ""}${hint ? `。${hint.ja}` : ""}`,
+          en: `memory limit (${meta.limits.memoryMb} MB) exceeded${detail ? `: ${sentence(detail.message)}` : ""}${hint ? `. ${hint.en}` : ""}`,
         },
         runtimeError: null,
         ...(meta.limitPitfalls.memory_limit ? { pitfall: meta.limitPitfalls.memory_limit } : {}),

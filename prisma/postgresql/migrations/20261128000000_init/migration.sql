@@ -301,7 +301,10 @@ CREATE INDEX "submissions_status_available_at_idx" ON "submissions"("status", "a
 CREATE INDEX "submissions_status_lease_expires_at_idx" ON "submissions"("status", "lease_expires_at");
 
 -- CreateIndex
-CREATE INDEX "submissions_user_id_exercise_id_idx" ON "submissions"("user_id", "exercise_id");
+CREATE INDEX "submissions_user_id_exercise_id_received_at_status_verdict__idx" ON "submissions"("user_id", "exercise_id", "received_at", "status", "verdict", "counts_as_attempt", "score");
+
+-- CreateIndex
+CREATE INDEX "submissions_user_id_received_at_idx" ON "submissions"("user_id", "received_at");
 
 -- CreateIndex
 CREATE INDEX "submissions_exercise_id_status_idx" ON "submissions"("exercise_id", "status");
@@ -316,7 +319,7 @@ CREATE INDEX "gradings_exercise_version_id_idx" ON "gradings"("exercise_version_
 CREATE UNIQUE INDEX "gradings_submission_id_attempt_key" ON "gradings"("submission_id", "attempt");
 
 -- CreateIndex
-CREATE INDEX "grading_tests_pitfall_id_idx" ON "grading_tests"("pitfall_id");
+CREATE INDEX "grading_tests_pitfall_id_status_grading_id_idx" ON "grading_tests"("pitfall_id", "status", "grading_id");
 
 -- CreateIndex
 CREATE UNIQUE INDEX "grading_tests_grading_id_position_key" ON "grading_tests"("grading_id", "position");
