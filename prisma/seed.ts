@@ -1,19 +1,13 @@
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import {
-  CHECKLIST_GROUPS,
-  ChecklistFile,
-  type ItemEvidence,
-  type ItemProgress,
-  type LearnerEvidence,
-  type Progress,
-  type ProgressLevel,
-} from "@tfm/contract";
+import { computeProgress } from "@tfm/progress";
 import { type CatalogEntry, loadCatalog } from "../apps/grader/src/catalog.ts";
 import { loadConfig } from "../apps/grader/src/config.ts";
 import { DurableRunner, catalogVersions } from "../apps/grader/src/durable/runner.ts";
 import { GraderPool } from "../apps/grader/src/pool.ts";
+import { answerKey } from "../apps/grader/src/quiz/answer-key.ts";
+import { loadQuizCatalog } from "../apps/grader/src/quiz/catalog.ts";
+import { gradeQuiz } from "../apps/grader/src/quiz/grade.ts";
 import {
   Database,
   classDashboard,
@@ -41,9 +35,10 @@ import {
  * (default: the embedded SQLite file), then creates an instructor, a class with invite code DEMO-2026
  * and six students whose histories are made of the course's own files: each exercise's starter (fails),
  * its pitfall mutants (fail, naming the pitfall), a syntax error (compile error) and its solution
- * (passes). Every submission is graded for real by the durable runner on the grader pool, so the
- * stored results are genuine GradeResults. Quiz results, self-assessments and reviewed free-text
- * answers complete the picture. Running it again does nothing (the instructor exists).
+ * (passes). Every submission is graded for real by the durable runner on the grader pool, and every
+ * quiz attempt by the quiz grader, so the stored results are genuine GradeResults. Self-assessments,
+ * reviewed free-text answers and @tfm/progress's checklist levels complete the picture. Running it
+ * again does nothing (the instructor exists).
  */
 
 const ROOT = path.resolve(import.meta.dirname, "..");
@@ -82,46 +77,6 @@ function sourceFor(entry: CatalogEntry, step: Step, k: number): string {
   return file === undefined ? entry.starter : readFileSync(path.join(entry.mutantsDir, file), "utf8");
 }
 
-/**
- * Stand-in for @tfm/progress (being written in packages/progress) so the demo shows checklist levels:
- * the rules of docs/checklist-ids.md. Replace with the real function once it lands.
- */
-function progressOf(checklist: ChecklistFile, evidence: LearnerEvidence): Progress {
-  const passedExercise = new Map<string, { submissionId: string; at: string }>();
-  for (const s of evidence.submissions) if (s.verdict === "passed" && !passedExercise.has(s.exerciseId)) passedExercise.set(s.exerciseId, { submissionId: s.submissionId, at: s.at });
-  const passedQuiz = new Map<string, { resultId: string; at: string }>();
-  for (const q of evidence.quizResults) if (q.verdict === "passed" && !passedQuiz.has(q.quizId)) passedQuiz.set(q.quizId, { resultId: q.resultId, at: q.at });
-  const latestTick = new Map<string, { checked: boolean; at: string }>();
-  for (const t of evidence.selfAssessments) latestTick.set(t.itemId, { checked: t.checked, at: t.at });
-  const items: ItemProgress[] = checklist.items.map((item) => {
-    let ev: ItemEvidence | null = null;
-    let pending: string[] = [];
-    const e = item.evidence;
-    if (e.kind === "exercise") {
-      pending = e.exercises.filter((x) => !passedExercise.has(x));
-      if (pending.length === 0) ev = { kind: "exercise", submissions: e.exercises.map((x) => ({ exerciseId: x, ...(passedExercise.get(x) ?? { submissionId: "", at: "" }) })) };
-    } else if (e.kind === "quiz") {
-      const q = passedQuiz.get(e.quiz);
-      const review = evidence.reviews.find((r) => r.passed && (e.orFreeText ?? []).includes(r.problemId));
-      if (q !== undefined) ev = { kind: "quiz", quizId: e.quiz, resultId: q.resultId, at: q.at };
-      else if (review !== undefined) ev = { kind: "review", problemId: review.problemId, reviewId: review.reviewId, at: review.at };
-      else pending = [e.quiz];
-    } else {
-      const t = latestTick.get(item.id);
-      if (t?.checked) ev = { kind: "self", at: t.at };
-    }
-    const at = ev === null ? null : ev.kind === "exercise" ? (ev.submissions.map((s) => s.at).sort().at(-1) ?? null) : ev.at;
-    return { id: item.id, group: item.group, done: ev !== null, evidence: ev, at, pending };
-  });
-  const doneCount = items.filter((i) => i.done).length;
-  const marks = checklist.marks;
-  const level: ProgressLevel = doneCount >= marks.excellent ? "excellent" : doneCount >= marks.recommended ? "recommended" : doneCount >= marks.minimum ? "minimum" : "none";
-  const byGroup = Object.fromEntries(
-    CHECKLIST_GROUPS.map((g) => [g, { done: items.filter((i) => i.group === g && i.done).length, total: items.filter((i) => i.group === g).length }]),
-  ) as Progress["byGroup"];
-  return { items, doneCount, total: items.length, byGroup, level, marks };
-}
-
 async function main(): Promise<void> {
   const dbConfig = loadDbConfig();
   await migrate(dbConfig);
@@ -135,21 +90,11 @@ async function main(): Promise<void> {
     const graderConfig = loadConfig(process.env);
     const catalog = loadCatalog(graderConfig.TFM_EXERCISES_DIR, graderConfig.TFM_REFERENCE_DIR);
     await syncExercises(db, catalogVersions(catalog));
-    const checklistText = readFileSync(path.join(ROOT, "exercises", "checklist.json"), "utf8");
-    const checklist = ChecklistFile.parse(JSON.parse(checklistText));
-    const quizItems = checklist.items.flatMap((i) => (i.evidence.kind === "quiz" ? [{ item: i, quizId: i.evidence.quiz }] : []));
-    // Until the quiz files land, a quiz's version is the hash of its checklist item (and of its file, once there).
+    const quizCatalog = loadQuizCatalog(graderConfig.TFM_EXERCISES_DIR);
+    const checklist = quizCatalog.checklist;
     await syncQuizzes(
       db,
-      quizItems.map(({ item, quizId }) => {
-        const file = path.join(ROOT, "exercises", "quizzes", `${quizId}.json`);
-        const text = existsSync(file) ? readFileSync(file, "utf8") : "";
-        const questions = text === "" ? 4 : (JSON.parse(text) as { questions?: unknown[] }).questions?.length ?? 4;
-        return { id: quizId, version: createHash("sha256").update(JSON.stringify(item)).update(text).digest("hex").slice(0, 16), title: item.text, questionCount: questions };
-      }),
-    );
-    const quizVersions = new Map(
-      (await db.run("reading quiz versions", (p) => p.quiz.findMany({ select: { id: true, currentVersion: { select: { hash: true } } } }))).map((q) => [q.id, q.currentVersion?.hash ?? ""]),
+      [...quizCatalog.quizzes.values()].map(({ quiz, version }) => ({ id: quiz.id, version, title: quiz.title, questionCount: quiz.questions.length })),
     );
 
     const teacher = await createUser(db, { email: INSTRUCTOR.email, displayName: INSTRUCTOR.displayName, role: "instructor", passwordHash: await hashPassword(INSTRUCTOR.password) });
@@ -191,24 +136,29 @@ async function main(): Promise<void> {
       }
     });
 
-    const quizOrder = [...quizVersions.keys()];
+    const quizOrder = [...quizCatalog.quizzes.values()];
     const selfItems = checklist.items.filter((i) => i.evidence.kind === "self").map((i) => i.id);
     for (const [pi, { id, persona }] of students.entries()) {
-      for (const [qi, quizId] of quizOrder.entries()) {
+      for (const [qi, entry] of quizOrder.entries()) {
         const passes = qi < persona.quizzesPassed;
-        const at = new Date(now - 10 * DAY + qi * 6 * 3_600_000 + pi * 600_000);
         if (!passes && qi > persona.quizzesPassed + 2) continue;
+        // Real quiz gradings: the answer key for this seed, with the last answer left out for a fail.
+        const seed = pi * 100 + qi;
+        const key = answerKey(entry.quiz, seed);
+        const answers = passes ? key : Object.fromEntries(Object.entries(key).slice(0, -1));
+        const result = gradeQuiz({ quizId: entry.quiz.id, answers, seed, lang: "ja" }, quizCatalog);
         await recordQuizAttempt(db, {
           userId: id,
-          quizId,
-          quizVersion: quizVersions.get(quizId) ?? "",
-          seed: pi * 100 + qi,
-          answers: { q1: "a", q2: "c" },
-          verdict: passes ? "passed" : "failed",
-          score: passes ? 1 : 0.5,
-          correct: passes ? 4 : 2,
-          total: 4,
-          at,
+          quizId: entry.quiz.id,
+          quizVersion: entry.version,
+          seed,
+          answers,
+          verdict: result.verdict,
+          score: result.score,
+          correct: result.passed,
+          total: result.total,
+          result,
+          at: new Date(now - 10 * DAY + qi * 6 * 3_600_000 + pi * 600_000),
         });
       }
       for (const itemId of selfItems.slice(0, persona.selfChecked)) await recordSelfAssessment(db, { userId: id, itemId, checked: true, at: new Date(now - 3 * DAY + pi * 3_600_000) });
@@ -224,7 +174,7 @@ async function main(): Promise<void> {
         if (pi < 3) await reviewFreeText(db, { answerId: a.id, reviewerId: teacher.id, criteria: { analogy: 2, roles: pi === 2 ? 0 : 2 }, maxPoints: 4, passPoints: 3, comment: pi === 2 ? "Value の役割をもう少し具体的に" : "よくできています" });
         await submitFreeText(db, { userId: id, problemId: "ethanol-attention", text: "C-O の組が最も強い注意を受けると考える。別のヘッドは C-C の骨格を捉えるかもしれない。", lang: "ja", at: new Date(now - 2 * DAY) });
       }
-      await saveProgress(db, id, progressOf(checklist, await learnerEvidence(db, id)));
+      await saveProgress(db, id, computeProgress(checklist, await learnerEvidence(db, id)));
     }
 
     const d = await classDashboard(db, cls.id);

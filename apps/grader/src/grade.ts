@@ -503,7 +503,8 @@ async function matchVariant(
     const variant = variants[id];
     if (variant === undefined) continue;
     const expected = await deps.references.get(`${key}|${id}`, () => variant(args));
-    if (thrownExpectation(expected) !== null) continue;
+    // null: the mistake does not apply to these arguments; a throw marker: handled elsewhere.
+    if (expected === null || thrownExpectation(expected) !== null) continue;
     const custom = runtime.spec.compare;
     const c = custom
       ? custom(expected, actual, args)

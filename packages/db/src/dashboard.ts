@@ -106,7 +106,7 @@ export async function classDashboard(db: Database, classId: string): Promise<Cla
         JOIN enrolments AS e ON e.user_id = s.user_id AND e.class_id = ${classId}
        GROUP BY s.user_id, s.exercise_id`);
     const pitfallRows = await p.$queryRaw(Prisma.sql`
-      SELECT t.pitfall_id AS pitfall_id, COUNT(*) AS failing_tests, COUNT(DISTINCT s.id) AS submissions, COUNT(DISTINCT s.user_id) AS learners
+      SELECT t.pitfall_id AS pitfall_id, COUNT(*) AS failing_tests, COUNT(DISTINCT t.grading_id) AS submissions, COUNT(DISTINCT s.user_id) AS learners
         FROM grading_tests AS t
         JOIN submissions AS s ON s.current_grading_id = t.grading_id
         JOIN enrolments AS e ON e.user_id = s.user_id AND e.class_id = ${classId}

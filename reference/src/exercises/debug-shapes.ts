@@ -1,11 +1,9 @@
 import type { WireValue } from "@tfm/contract";
-import { defineReference } from "@tfm/spec";
+import { defineReference, expectThrow } from "@tfm/spec";
 import { CORRECT_ATTENTION } from "../attention.ts";
 import { type MultiHeadOptions, CORRECT_MULTI_HEAD, multiHeadTf } from "../multi-head-tf.ts";
 import { compute, intArg, optionalTf, toTf } from "../wire-tf.ts";
 
-// view-non-contiguous has no variant: that mistake throws instead of returning a value, and the
-// spec's shape invariant recognises the error it throws.
 const run = (opts: MultiHeadOptions) => (args: readonly WireValue[]): WireValue =>
   compute(() => multiHeadTf(toTf(args[0]), args[1], intArg(args[2], "numHeads"), optionalTf(args[3]), opts));
 
@@ -14,5 +12,11 @@ export default defineReference({
   variants: {
     "heads-not-transposed-back": run({ split: "view-transpose", merge: "view-only", attention: CORRECT_ATTENTION }),
     "wrong-head-split": run({ split: "view-only", merge: "view-only", attention: CORRECT_ATTENTION }),
+    // This mistake returns nothing: view() throws on the transposed heads.
+    "view-non-contiguous": () =>
+      expectThrow("view size is not compatible|not contiguous", {
+        ja: "transpose 直後の連続でないテンソルに view を使うとエラーになります",
+        en: "view() on the non-contiguous tensor left by transpose() throws",
+      }),
   },
 });

@@ -272,6 +272,9 @@ CREATE INDEX "submissions_user_id_exercise_id_received_at_status_verdict_counts_
 CREATE INDEX "submissions_user_id_received_at_idx" ON "submissions"("user_id", "received_at");
 
 -- CreateIndex
+CREATE INDEX "submissions_current_grading_id_user_id_idx" ON "submissions"("current_grading_id", "user_id");
+
+-- CreateIndex
 CREATE INDEX "submissions_exercise_id_status_idx" ON "submissions"("exercise_id", "status");
 
 -- CreateIndex
