@@ -14,26 +14,15 @@ import {
   randn,
   rowsSumToOne,
   unravel,
+  headPaddingMask,
+  mhaWeights,
 } from "@tfm/spec";
 
 const name = (ja: string, en: string): Localized => ({ ja, en });
 
-/** Weights scaled like a Xavier initialisation so the softmax is neither flat nor saturated. */
-function weights(rng: Rng, d: number): WireValue {
-  const s = 1 / Math.sqrt(d);
-  return {
-    Wq: randn(rng, [d, d], s * 1.5), bq: randn(rng, [d], 0.1),
-    Wk: randn(rng, [d, d], s * 1.5), bk: randn(rng, [d], 0.1),
-    Wv: randn(rng, [d, d], s), bv: randn(rng, [d], 0.1),
-    Wo: randn(rng, [d, d], s), bo: randn(rng, [d], 0.1),
-  };
-}
+const weights = mhaWeights;
 
-/** Padding mask broadcastable to (B, h, T, T): (B, 1, 1, T), 1 for real tokens. */
-function padMask(lengths: number[], t: number): WireTensor {
-  const values = lengths.flatMap((len) => Array.from({ length: t }, (_, j) => (j < len ? 1 : 0)));
-  return fromValues("int32", [lengths.length, 1, 1, t], values);
-}
+const padMask = headPaddingMask;
 
 function args(rng: Rng, b: number, t: number, d: number, h: number, mask: WireValue = null): WireValue[] {
   return [randn(rng, [b, t, d]), weights(rng, d), h, mask];

@@ -7,7 +7,6 @@ import {
   type Rng,
   causalMask,
   defineExercise,
-  fromValues,
   full,
   futureDoesNotLeak,
   noWeightOnMasked,
@@ -15,6 +14,7 @@ import {
   randn,
   rowsSumToOne,
   unravel,
+  headPaddingMask,
 } from "@tfm/spec";
 
 const name = (ja: string, en: string): Localized => ({ ja, en });
@@ -42,11 +42,7 @@ function weights(rng: Rng, d: number, dff: number, b1Offset = 0): Record<string,
   };
 }
 
-/** Padding mask broadcastable to (B, h, T, T): (B, 1, 1, T), 1 for real tokens. */
-function padMask(lengths: number[], t: number): WireTensor {
-  const values = lengths.flatMap((len) => Array.from({ length: t }, (_, j) => (j < len ? 1 : 0)));
-  return fromValues("int32", [lengths.length, 1, 1, t], values);
-}
+const padMask = headPaddingMask;
 
 function args(rng: Rng, b: number, t: number, d: number, h: number, dff: number, mask: WireValue = null): WireValue[] {
   return [randn(rng, [b, t, d]), weights(rng, d, dff), h, mask];

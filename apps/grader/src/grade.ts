@@ -364,7 +364,7 @@ async function runCase(
   if (mustThrow !== null) {
     const ok = !outcome.ok && outcome.kind === "runtime" && new RegExp(mustThrow.pattern, "i").test(outcome.error.message);
     // Returning a value where an error was due may be a known mistake (e.g. a check left out).
-    const pitfallId = outcome.ok ? await matchVariant(runtime, key, args, outcome.value, deps) : undefined;
+    const pitfallId = outcome.ok ? await matchVariant(runtime, key, args, { kind: "value", value: outcome.value }, deps) : undefined;
     const pitfall = pitfallHit(pitfallId === undefined ? undefined : deps.catalog.pitfalls.get(pitfallId));
     const result: TestResult = ok
       ? { ...base, status: "passed", message: { ja: "合格 (正しくエラーを投げました)", en: "passed (threw as it should)" }, durationMs }
@@ -384,7 +384,7 @@ async function runCase(
   if (!outcome.ok) {
     const failure = failureOf(outcome, meta, session.sourceMap, hidden);
     // A known mistake may show as an exception (a variant that "throws" with a matching message).
-    const thrownPitfall = outcome.kind === "runtime" ? await matchThrowingVariant(runtime, key, args, outcome.error.message, deps) : undefined;
+    const thrownPitfall = outcome.kind === "runtime" ? await matchVariant(runtime, key, args, { kind: "thrown", message: outcome.error.message }, deps) : undefined;
     const pitfallId = failure.pitfall ?? thrownPitfall;
     const pitfall = pitfallHit(pitfallId === undefined ? undefined : deps.catalog.pitfalls.get(pitfallId));
     return {
@@ -420,7 +420,7 @@ async function runCase(
     let pitfallId = "pitfall" in verdict ? verdict.pitfall : undefined;
     if (pitfallId === undefined) {
       const tv = performance.now();
-      pitfallId = await matchVariant(runtime, key, args, actual, deps);
+      pitfallId = await matchVariant(runtime, key, args, { kind: "value", value: actual }, deps);
       timings.referenceMs += performance.now() - tv;
     }
     const pitfall = pitfallHit(pitfallId === undefined ? undefined : deps.catalog.pitfalls.get(pitfallId));
@@ -474,41 +474,37 @@ function hideDetails(t: TestResult): TestResult {
   };
 }
 
-async function matchThrowingVariant(
-  runtime: ExerciseRuntime,
-  key: string,
-  args: WireValue[],
-  message: string,
-  deps: GradeDeps,
-): Promise<string | undefined> {
-  const variants = runtime.reference.variants ?? {};
-  for (const id of runtime.entry.meta.pitfalls) {
-    const variant = variants[id];
-    if (variant === undefined) continue;
-    const expected = thrownExpectation(await deps.references.get(`${key}|${id}`, () => variant(args)));
-    if (expected !== null && new RegExp(expected.pattern, "i").test(message)) return id;
-  }
-  return undefined;
-}
+type Observed = { kind: "value"; value: WireValue } | { kind: "thrown"; message: string };
 
+/**
+ * The known mistake (reference variant) whose outcome the submission reproduced, if any: the
+ * same value (within tolerance, NaN == NaN) or an exception whose message the variant predicts.
+ * Variants are computed lazily and cached like the expected outputs.
+ */
 async function matchVariant(
   runtime: ExerciseRuntime,
   key: string,
   args: WireValue[],
-  actual: WireValue,
+  observed: Observed,
   deps: GradeDeps,
 ): Promise<string | undefined> {
   const variants = runtime.reference.variants ?? {};
   for (const id of runtime.entry.meta.pitfalls) {
     const variant = variants[id];
     if (variant === undefined) continue;
-    const expected = await deps.references.get(`${key}|${id}`, () => variant(args));
-    // null: the mistake does not apply to these arguments; a throw marker: handled elsewhere.
-    if (expected === null || thrownExpectation(expected) !== null) continue;
+    const predicted = await deps.references.get(`${key}|${id}`, () => variant(args));
+    // null: the mistake does not apply to these arguments.
+    if (predicted === null) continue;
+    const throws = thrownExpectation(predicted);
+    if (observed.kind === "thrown") {
+      if (throws !== null && new RegExp(throws.pattern, "i").test(observed.message)) return id;
+      continue;
+    }
+    if (throws !== null) continue;
     const custom = runtime.spec.compare;
     const c = custom
-      ? custom(expected, actual, args)
-      : compareValues(expected, actual, {
+      ? custom(predicted, observed.value, args)
+      : compareValues(predicted, observed.value, {
           tolerance: runtime.entry.meta.tolerance,
           nanEqual: true,
           ...(runtime.entry.meta.outputLabels ? { labels: runtime.entry.meta.outputLabels } : {}),

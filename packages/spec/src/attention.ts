@@ -1,7 +1,7 @@
 import { type Localized, type WireTensor, type WireValue, isWireTensor, shapeText, wireTensor } from "@tfm/contract";
 import type { InvariantDef, InvariantOutcome, MismatchContext } from "./define.ts";
 import type { Rng } from "./rng.ts";
-import { broadcastAt, copyTensor, strides, unravel } from "./tensors.ts";
+import { broadcastAt, copyTensor, fromValues, randn, strides, unravel } from "./tensors.ts";
 
 /**
  * Host-side checks shared by the attention exercises. Each one drives the student's function.
@@ -220,3 +220,23 @@ export function describeMaskedMismatch(maskArg: number, weightsPart: number) {
   };
 }
 
+
+/**
+ * Multi-head attention weights {Wq, bq, ..., Wo, bo} for d_model = d, nn.Linear layout (out, in),
+ * scaled like a Xavier initialisation so that the softmax is neither flat nor saturated.
+ */
+export function mhaWeights(rng: Rng, d: number): WireValue {
+  const s = 1 / Math.sqrt(d);
+  return {
+    Wq: randn(rng, [d, d], s * 1.5), bq: randn(rng, [d], 0.1),
+    Wk: randn(rng, [d, d], s * 1.5), bk: randn(rng, [d], 0.1),
+    Wv: randn(rng, [d, d], s), bv: randn(rng, [d], 0.1),
+    Wo: randn(rng, [d, d], s), bo: randn(rng, [d], 0.1),
+  };
+}
+
+/** Padding mask broadcastable to (B, h, T, T): shape (B, 1, 1, T), 1 for real tokens. */
+export function headPaddingMask(lengths: number[], t: number): WireTensor {
+  const values = lengths.flatMap((len) => Array.from({ length: t }, (_, j) => (j < len ? 1 : 0)));
+  return fromValues("int32", [lengths.length, 1, 1, t], values);
+}
