@@ -1,8 +1,8 @@
 /**
- * `npm start`: the grader service (and the portal, once it exists) on the embedded default,
- * in one terminal, stopped together with Ctrl-C.
+ * `npm start`: the grader service (and the portal, once it exists) on the embedded default
+ * (a SQLite file under ./data, migrated first), in one terminal, stopped together with Ctrl-C.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -31,6 +31,22 @@ function shutdown(code: number): void {
 
 process.on("SIGINT", () => shutdown(0));
 process.on("SIGTERM", () => shutdown(0));
+
+process.env.TFM_DATABASE_URL ??= "file:./data/tfm.db";
+const dbFile = process.env.TFM_DATABASE_URL.startsWith("file:") ? process.env.TFM_DATABASE_URL.slice("file:".length) : null;
+const fresh = dbFile !== null && !existsSync(dbFile.startsWith("/") ? dbFile : `${root}${dbFile}`);
+const migrated = spawnSync(process.execPath, ["--import", "tsx", "packages/db/scripts/migrate.ts"], { cwd: root, stdio: "inherit", env: process.env });
+if (migrated.status !== 0) {
+  console.error("[start] the database could not be migrated; see above");
+  process.exit(1);
+}
+
+// A new embedded database gets the demo class (real gradings, about a minute) unless TFM_NO_DEMO=1.
+if (fresh && process.env.TFM_NO_DEMO !== "1") {
+  console.log("[start] new database: seeding the demo class (instructor sensei@example.org, invite code DEMO-2026)");
+  const seeded = spawnSync(process.execPath, ["--no-node-snapshot", "--import", "tsx", "prisma/seed.ts"], { cwd: root, stdio: "inherit", env: process.env });
+  if (seeded.status !== 0) console.error("[start] seeding the demo failed; the service starts without it");
+}
 
 run("grader", ["--no-node-snapshot", "--import", "tsx", "apps/grader/src/server.ts"]);
 if (existsSync(`${root}apps/web/package.json`) && existsSync(`${root}apps/web/scripts/serve.ts`)) {

@@ -12,6 +12,8 @@ export const GraderConfig = z
     TFM_REFERENCE_DIR: z.string().default(DEFAULT_REFERENCE_DIR),
     TFM_BODY_LIMIT: z.string().regex(/^\d+(kb|mb)$/).default("512kb"),
     TFM_QUEUE_LIMIT: z.coerce.number().int().min(1).default(1000),
+    TFM_DATABASE_URL: z.string().min(1).optional().describe("enables durable submissions (file:... SQLite or postgres://...)"),
+    TFM_GRADER_TOKEN: z.string().min(16).optional().describe("bearer token the portal sends to the submission routes"),
   })
   .strip();
 export type GraderConfig = z.infer<typeof GraderConfig>;

@@ -1,6 +1,10 @@
+import os from "node:os";
+import { Database, loadDbConfig, syncExercises } from "@tfm/db";
 import { loadCatalog } from "./catalog.ts";
 import { loadConfig } from "./config.ts";
+import { DurableRunner, catalogVersions } from "./durable/runner.ts";
 import { createApp } from "./http/app.ts";
+import { submissionRouter } from "./http/submission-routes.ts";
 import { GraderPool } from "./pool.ts";
 
 /** Starts the grader service: the worker pool and the HTTP API. */
@@ -10,7 +14,17 @@ export async function startGrader(env: NodeJS.ProcessEnv = process.env) {
   for (const p of catalog.problems) console.error(`exercise '${p.folder}' left out: ${p.message}`);
   const pool = new GraderPool({ size: config.TFM_GRADER_WORKERS, catalog, env, queueLimit: config.TFM_QUEUE_LIMIT });
   await pool.start();
-  const app = createApp({ pool, catalog, bodyLimit: config.TFM_BODY_LIMIT });
+  // With a database, submissions are durable: stored first, graded by the runner, kept.
+  let durable: { db: Database; runner: DurableRunner } | null = null;
+  if (config.TFM_DATABASE_URL !== undefined) {
+    const db = await Database.connect(loadDbConfig({ ...env, TFM_DATABASE_URL: config.TFM_DATABASE_URL }));
+    await syncExercises(db, catalogVersions(catalog));
+    const runner = new DurableRunner({ db, grader: pool, workerId: `${os.hostname()}:${process.pid}`, loops: config.TFM_GRADER_WORKERS });
+    runner.start();
+    durable = { db, runner };
+  }
+  const routers = durable ? [submissionRouter({ db: durable.db, ...(config.TFM_GRADER_TOKEN ? { token: config.TFM_GRADER_TOKEN } : {}) })] : [];
+  const app = createApp({ pool, catalog, bodyLimit: config.TFM_BODY_LIMIT, routers });
   const server = await new Promise<import("node:http").Server>((resolve) => {
     const s = app.listen(config.TFM_GRADER_PORT, config.TFM_GRADER_HOST, () => resolve(s));
   });
@@ -20,9 +34,12 @@ export async function startGrader(env: NodeJS.ProcessEnv = process.env) {
     port,
     url: `http://${config.TFM_GRADER_HOST}:${port}`,
     pool,
+    durable,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (durable) await durable.runner.stop();
       await pool.close();
+      if (durable) await durable.db.close();
     },
   };
 }

@@ -14,12 +14,14 @@ export interface AppOptions {
   catalog: Catalog;
   bodyLimit: string;
   startedAt?: number;
+  /** Extra routers (durable submissions when a database is configured). */
+  routers?: import("express").Router[];
 }
 
 
 
 /** The grader's HTTP API. Every body is validated; only what a student may see goes out. */
-export function createApp({ pool, catalog, bodyLimit, startedAt = Date.now() }: AppOptions) {
+export function createApp({ pool, catalog, bodyLimit, startedAt = Date.now(), routers = [] }: AppOptions) {
   const app = express();
   const metrics = createMetrics(pool);
   app.disable("x-powered-by");
@@ -75,6 +77,7 @@ export function createApp({ pool, catalog, bodyLimit, startedAt = Date.now() }: 
   });
 
   app.use(quizRouter({ quizzes: loadQuizCatalog(catalog.root) }));
+  for (const r of routers) app.use(r);
 
   app.use((_req, res) => problem(res, 404, "not_found", "no such route"));
 
