@@ -50,5 +50,15 @@ if (fresh && process.env.TFM_NO_DEMO !== "1") {
 
 run("grader", ["--no-node-snapshot", "--import", "tsx", "apps/grader/src/server.ts"]);
 if (existsSync(`${root}apps/web/package.json`) && existsSync(`${root}apps/web/scripts/serve.ts`)) {
-  run("web", ["--import", "tsx", "apps/web/scripts/serve.ts"]);
+  // The portal talks to the grader beside it and reads the same database (it builds itself on first start).
+  const graderUrl = `http://127.0.0.1:${process.env.TFM_GRADER_PORT ?? "4010"}`;
+  run("web", ["--import", "tsx", "apps/web/scripts/serve.ts"], { TFM_GRADER_URL: process.env.TFM_GRADER_URL ?? graderUrl });
+  const webUrl = `http://${process.env.TFM_WEB_HOST ?? "127.0.0.1"}:${process.env.TFM_WEB_PORT ?? "3000"}`;
+  console.log(
+    [
+      `[start] portal ${webUrl} (ready once "[web] ✓ Ready" appears), grader ${graderUrl}`,
+      "[start] demo accounts (password transformer-demo): instructor sensei@example.org; students aiko@example.org, kenji@example.org, maria@example.org, takumi@example.org, li@example.org, yui@example.org",
+      "[start] self-learners: sign up on the portal, no class needed; students join the demo class with invite code DEMO-2026",
+    ].join("\n"),
+  );
 }

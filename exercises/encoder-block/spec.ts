@@ -48,14 +48,22 @@ function args(rng: Rng, b: number, t: number, d: number, h: number, dff: number,
   return [randn(rng, [b, t, d]), weights(rng, d, dff), h, mask];
 }
 
+/**
+ * d_model is at least 3: LayerNorm over 2 features is degenerate (each token becomes about ±γ + β)
+ * and, when the two features are nearly equal, its condition number is about 1/sqrt(eps) ≈ 316, so
+ * one float32 rounding upstream moves the output by ~1e-4 for any correct implementation (measured:
+ * 2 of 5000 seeds failed a correct solution, both with d_model = 2). The -v2 cases replace those
+ * that could draw d_model = 2.
+ */
 function dims(rng: Rng): { h: number; d: number; dff: number } {
   const h = rng.int(1, 5);
-  const d = h * rng.pick([2, 3, 4, 5]);
+  const d = h * rng.pick(h === 1 ? [3, 4, 5] : [2, 3, 4, 5]);
   return { h, d, dff: d * rng.int(1, 5) + rng.int(0, 3) };
 }
 
 function hidden(id: string, ja: string, en: string, make: (rng: Rng) => WireValue[]): CaseDef {
-  return { id, kind: "hidden", name: name(ja, en), make: ({ rng }) => make(rng) };
+  const replaced = /^(.*)-v2$/.exec(id)?.[1];
+  return { id, kind: "hidden", name: name(ja, en), ...(replaced === undefined ? {} : { replaces: replaced }), make: ({ rng }) => make(rng) };
 }
 
 const cases: CaseDef[] = [
@@ -83,12 +91,12 @@ const cases: CaseDef[] = [
     name: name("d_model=4: 不偏分散との差が大きい", "d_model=4: the unbiased variance is far off"),
     make: ({ rng }) => args(rng, 1, 5, 4, 1, 6),
   },
-  hidden("enc-hidden-random-1", "ランダムな形状 1", "random shapes 1", (rng) => { const { h, d, dff } = dims(rng); return args(rng, rng.int(1, 4), rng.int(2, 9), d, h, dff); }),
-  hidden("enc-hidden-random-2", "ランダムな形状 2", "random shapes 2", (rng) => { const { h, d, dff } = dims(rng); return args(rng, rng.int(1, 4), rng.int(2, 9), d, h, dff); }),
-  hidden("enc-hidden-batch1", "B=1", "B=1", (rng) => { const { h, d, dff } = dims(rng); return args(rng, 1, rng.int(2, 9), d, h, dff); }),
-  hidden("enc-hidden-t1", "T=1", "T=1", (rng) => { const { h, d, dff } = dims(rng); return args(rng, rng.int(1, 4), 1, d, h, dff); }),
-  hidden("enc-hidden-causal", "因果マスク", "causal mask", (rng) => { const t = rng.int(2, 9); const { h, d, dff } = dims(rng); return args(rng, rng.int(1, 3), t, d, h, dff, causalMask(t)); }),
-  hidden("enc-hidden-padding", "パディングマスク", "padding mask", (rng) => {
+  hidden("enc-hidden-random-1-v2", "ランダムな形状 1", "random shapes 1", (rng) => { const { h, d, dff } = dims(rng); return args(rng, rng.int(1, 4), rng.int(2, 9), d, h, dff); }),
+  hidden("enc-hidden-random-2-v2", "ランダムな形状 2", "random shapes 2", (rng) => { const { h, d, dff } = dims(rng); return args(rng, rng.int(1, 4), rng.int(2, 9), d, h, dff); }),
+  hidden("enc-hidden-batch1-v2", "B=1", "B=1", (rng) => { const { h, d, dff } = dims(rng); return args(rng, 1, rng.int(2, 9), d, h, dff); }),
+  hidden("enc-hidden-t1-v2", "T=1", "T=1", (rng) => { const { h, d, dff } = dims(rng); return args(rng, rng.int(1, 4), 1, d, h, dff); }),
+  hidden("enc-hidden-causal-v2", "因果マスク", "causal mask", (rng) => { const t = rng.int(2, 9); const { h, d, dff } = dims(rng); return args(rng, rng.int(1, 3), t, d, h, dff, causalMask(t)); }),
+  hidden("enc-hidden-padding-v2", "パディングマスク", "padding mask", (rng) => {
     const t = rng.int(2, 8);
     const b = rng.int(1, 4);
     const { h, d, dff } = dims(rng);
@@ -96,7 +104,7 @@ const cases: CaseDef[] = [
   }),
   hidden("enc-hidden-dk-1", "d_k=1 (h = d_model)", "d_k=1 (h = d_model)", (rng) => args(rng, 2, rng.int(2, 6), 4, 4, 8)),
   hidden("enc-hidden-wide-ff", "d_ff = 4 d_model", "d_ff = 4 d_model", (rng) => args(rng, 2, rng.int(2, 7), 12, 3, 48)),
-  hidden("enc-hidden-large-x", "値の大きな x (埋め込みの大きさ)", "large x (embedding scale)", (rng) => { const { h, d, dff } = dims(rng); return [randn(rng, [2, rng.int(2, 7), d], 4), weights(rng, d, dff), h, null]; }),
+  hidden("enc-hidden-large-x-v2", "値の大きな x (埋め込みの大きさ)", "large x (embedding scale)", (rng) => { const { h, d, dff } = dims(rng); return [randn(rng, [2, rng.int(2, 7), d], 4), weights(rng, d, dff), h, null]; }),
   hidden("enc-hidden-long", "T=12 と因果マスク", "T=12 with a causal mask", (rng) => args(rng, 1, 12, 8, 2, 16, causalMask(12))),
 ];
 
@@ -167,13 +175,25 @@ function stageDifference(expected: WireTensor, actual: WireValue | undefined): L
   }
   const e = expected.$tensor.data;
   const a = actual.$tensor.data;
+  // The relative part is taken against the stage's largest magnitude, not each element's: a stage
+  // can cancel (x + attention near 0 while both are ~5; LayerNorm over 2 nearly equal features
+  // amplifies one rounding of r by ~1/sqrt(eps)), and there the float32 rounding error of ANY
+  // correct implementation follows the stage's scale, not the element's. Measured over seeds 0-399
+  // of every hidden case: the TensorFlow.js reference and the model solution were each up to
+  // 1.7e-5 away from a float64 evaluation element-wise (above atol 1e-5, so a correct solution
+  // failed 1 seed in 100 on enc-hidden-large-x); with d_model >= 3 (see dims) and over seeds
+  // 0-4999, each is within 9.2e-6 of float64 and within 1.6e-5 of the other, relative to the
+  // stage's scale (the bound is 1e-4 of it plus 1e-5). Mistakes change a stage by 1e-2 or more.
+  let scale = 0;
+  for (let i = 0; i < e.length; i++) scale = Math.max(scale, Math.abs(e[i] as number));
+  const bound = TOLERANCE.atol + TOLERANCE.rtol * scale;
   let count = 0;
   let first = -1;
   let maxAbs = 0;
   for (let i = 0; i < e.length; i++) {
     const ev = e[i] as number;
     const av = a[i] as number;
-    if (Number.isFinite(av) && Math.abs(av - ev) <= TOLERANCE.atol + TOLERANCE.rtol * Math.abs(ev)) continue;
+    if (Number.isFinite(av) && Math.abs(av - ev) <= bound) continue;
     count++;
     if (first < 0) first = i;
     maxAbs = Math.max(maxAbs, Number.isFinite(av) ? Math.abs(av - ev) : Infinity);

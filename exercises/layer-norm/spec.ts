@@ -80,7 +80,17 @@ const cases: CaseDef[] = [
   hidden("ln-hidden-d2", "D=2", "D=2", (rng) => args(rng, [rng.int(1, 4), rng.int(2, 6), 2])),
   hidden("ln-hidden-t1", "T=1", "T=1", (rng) => args(rng, [rng.int(1, 5), 1, rng.int(2, 12)])),
   hidden("ln-hidden-batch-one", "B=1", "B=1", (rng) => args(rng, [1, rng.int(2, 9), rng.int(3, 13)])),
-  hidden("ln-hidden-offset", "0 から離れた入力 (約 50)", "inputs far from 0 (around 50)", (rng) => args(rng, [rng.int(1, 3), rng.int(2, 6), rng.int(4, 16)], 1e-5, 1, 50)),
+  // Replaces ln-hidden-offset, whose x = 50 + N(0, 1) were float32-rounded at ulp(50) ≈ 3.8e-6: the
+  // rounding of x and of its mean, amplified by gamma / std, moved correct float32 implementations
+  // (the kit solution and the TensorFlow.js reference) apart by up to 2.5e-5 (7 of the first 150
+  // seeds failed a correct solution). On a 1/64 grid, x and the row sums are exact in float32, so
+  // the centring x - mean is exact in any correct implementation, and the case still tells the
+  // centred variance from E[x²] − E[x]², which cancels at x² ≈ 2500.
+  { ...hidden("ln-hidden-offset-v2", "0 から離れた入力 (約 50)", "inputs far from 0 (around 50)", (rng) => {
+      const shape = [rng.int(1, 3), rng.int(2, 6), rng.int(4, 16)];
+      const d = shape[2] ?? 4;
+      return [build(shape, () => 50 + Math.round(64 * rng.normal()) / 64), ...affine(rng, d), 1e-5];
+    }), replaces: "ln-hidden-offset" },
   hidden("ln-hidden-wide", "D=128", "D=128", (rng) => args(rng, [rng.int(1, 3), rng.int(1, 4), 128], 1e-5, 2)),
   hidden("ln-hidden-large-eps", "大きな eps", "a large eps", (rng) => args(rng, [rng.int(1, 3), rng.int(2, 5), rng.int(3, 9)], 0.2 + rng.random())),
 ];

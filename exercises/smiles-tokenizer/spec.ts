@@ -396,6 +396,7 @@ const cases: CaseDef[] = [
   fixed("smiles-two-digit-rings", "public", "2 桁の環番号 (アントラセン)", "two-digit ring labels (anthracene)", "c%10ccc%11cc%12ccccc%12cc%11c%10"),
   fixed("smiles-stereo-bonds", "public", "立体結合 / と \\ (cis-1,2-ジクロロエテン)", "stereo bonds / and \\ (cis-1,2-dichloroethene)", "Cl/C=C\\Cl"),
   fixed("smiles-caffeine", "public", "芳香族の n と分岐 (カフェイン)", "aromatic n and branches (caffeine)", "Cn1cnc2c1c(=O)n(C)c(=O)n2C"),
+  fixed("smiles-methanol-explicit-h", "public", "第1章の例: メタノール CH₃OH (水素を明示)", "the chapter's example: methanol CH3OH (hydrogens written out)", "[H]C([H])([H])O[H]"),
   fixed("smiles-pitfall-bracket-nh", "pitfall", "第1章の落とし穴: [nH] (ピロール)", "the chapter's pitfall: [nH] (pyrrole)", "c1cc[nH]c1"),
   fixed("smiles-pitfall-halogens", "pitfall", "Cl と Br を C+l、B+r に分けない", "Cl and Br must not become C+l, B+r", "ClCCBr"),
   fixed("smiles-pitfall-percent", "pitfall", "%10 は 1 つの環番号 (ブロモシクロヘキサン)", "%10 is one ring label (bromocyclohexane)", "BrC%10CCCCC%10"),

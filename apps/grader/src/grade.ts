@@ -15,7 +15,7 @@ import type { Catalog, CatalogEntry } from "./catalog.ts";
 import { type Comparison, compareValues } from "./compare.ts";
 import { type ExerciseRuntime, loadRuntime } from "./runtime.ts";
 import type { ReferenceCache } from "./reference-cache.ts";
-import { type RunOutcome, Sandbox } from "./sandbox/sandbox.ts";
+import { type RunOutcome, Sandbox, type SandboxFactory, type SubmissionSandbox } from "./sandbox/sandbox.ts";
 import { studentPosition } from "./sourcemap.ts";
 import { transpile } from "./transpile.ts";
 import { scoreOf, summarize, verdictOf } from "./verdict.ts";
@@ -31,6 +31,32 @@ export interface GradeDeps {
   catalog: Catalog;
   backend: string;
   references: ReferenceCache;
+  /** Receives the per-stage cost of each grading (the benchmark's profile; not part of the result contract). */
+  onStages?: (stages: StageTimes) => void;
+  /** Where submissions run: a fresh isolate each (the default); the benchmark's baseline swaps in a fresh process each. */
+  sandboxes?: SandboxFactory;
+}
+
+/** Where one grading's time went, finer than GradeResult.timings (whose shape the contract fixes). */
+export interface StageTimes {
+  transpileMs: number;
+  /** New isolates and their contexts (one per submission; another only after a memory limit). */
+  isolateMs: number;
+  /** Compiling the kit + harness from the code cache, running it and booting it (lockdown). */
+  kitMs: number;
+  /** Compiling and evaluating the submission's top level. */
+  loadMs: number;
+  /** Calls of the entry point: arguments copied in, the student's code, results copied out and checked. */
+  runMs: number;
+  referenceMs: number;
+  compareMs: number;
+  totalMs: number;
+  /** Sandboxes created, and how many compiled the kit from the shared V8 code cache. */
+  isolates: number;
+  codeCacheHits: number;
+  /** Isolates prepared ahead of time while the worker was idle (their creation is then off the critical path). */
+  spares: number;
+  calls: number;
 }
 
 type Status = TestResult["status"];
@@ -52,6 +78,11 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   if (entry === undefined) throw new UnknownExerciseError(`unknown exercise '${job.exerciseId}'`);
   const meta = entry.meta;
   const timings = { transpileMs: 0, sandboxMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0 };
+  const stages: StageTimes = { transpileMs: 0, isolateMs: 0, kitMs: 0, loadMs: 0, runMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0, isolates: 0, codeCacheHits: 0, spares: 0, calls: 0 };
+  const report = (): void => {
+    if (deps.onStages === undefined) return;
+    deps.onStages({ ...stages, transpileMs: timings.transpileMs, referenceMs: timings.referenceMs, compareMs: timings.compareMs, totalMs: timings.totalMs });
+  };
   const base = {
     resultVersion: 1 as const,
     exerciseId: meta.id,
@@ -68,6 +99,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   timings.transpileMs = performance.now() - t0;
   if (!compiled.ok) {
     timings.totalMs = performance.now() - started;
+    report();
     return {
       ...base,
       verdict: "compile_error",
@@ -91,7 +123,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   const cases = runtime.spec.cases.filter((c) => job.scope === "all" || c.kind !== "hidden");
   const invariants = job.scope === "all" ? (runtime.spec.invariants ?? []) : [];
   const clock: Clock = { deadline: performance.now() + meta.limits.wallTimeoutMs };
-  const session = new SubmissionSession(entry, compiled.code, compiled.sourceMap, job.seed, timings);
+  const session = new SubmissionSession(entry, compiled.code, compiled.sourceMap, job.seed, timings, stages, deps.sandboxes ?? Sandbox.create);
   const tests: TestResult[] = [];
   let consoleText = "";
   let consoleTruncated = false;
@@ -144,6 +176,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   const verdict = verdictOf(tests);
   const { score, passed, total } = scoreOf(tests);
   timings.totalMs = performance.now() - started;
+  report();
   return {
     ...base,
     verdict,
@@ -164,9 +197,10 @@ type CallOutcome = { ok: true; value: WireValue } | (RunOutcome & { ok: false })
 
 /** The isolate of one submission; recreated (same code, fresh heap) only after a memory limit. */
 class SubmissionSession {
-  private sandbox: Sandbox | null = null;
+  private sandbox: SubmissionSandbox | null = null;
   private consoleText = "";
   private consoleExceeded = false;
+  private hiddenNoted = false;
 
   constructor(
     readonly entry: CatalogEntry,
@@ -174,6 +208,8 @@ class SubmissionSession {
     readonly sourceMap: string,
     private readonly seed: number,
     private readonly timings: { sandboxMs: number },
+    private readonly stages: StageTimes,
+    private readonly createSandbox: SandboxFactory,
   ) {}
 
   async ensureLoaded(clock: Clock): Promise<RunOutcome> {
@@ -181,32 +217,55 @@ class SubmissionSession {
     if (this.sandbox !== null) await this.collectConsole();
     const t = performance.now();
     const limits = this.entry.meta.limits;
-    this.sandbox = await Sandbox.create({
+    this.sandbox = await this.createSandbox({
       memoryMb: limits.memoryMb,
       withheld: this.entry.meta.withheld,
       consoleBytes: Math.max(0, limits.consoleBytes - this.consoleText.length),
       resultBytes: limits.resultBytes,
       seed: this.seed,
     });
+    const tl = performance.now();
     const outcome = await this.sandbox.load(this.code, timeLeft(clock, limits.callTimeoutMs));
     this.timings.sandboxMs += performance.now() - t;
+    const { setup } = this.sandbox;
+    this.stages.isolates++;
+    this.stages.isolateMs += setup.isolateMs;
+    this.stages.kitMs += setup.kitMs;
+    if (setup.codeCache === "hit") this.stages.codeCacheHits++;
+    if (setup.spare) this.stages.spares++;
+    this.stages.loadMs += performance.now() - tl;
     return outcome;
   }
 
-  async call(args: WireValue[], clock: Clock): Promise<CallOutcome> {
+  /** `hidden`: the arguments are a hidden case's; what the code prints during the call is not kept (it could print them). */
+  async call(args: WireValue[], clock: Clock, hidden = false): Promise<CallOutcome> {
     const loaded = await this.ensureLoaded(clock);
     if (!loaded.ok) return loaded;
-    const sandbox = this.sandbox as Sandbox;
+    const sandbox = this.sandbox as SubmissionSandbox;
     const t = performance.now();
+    if (hidden) await this.collectConsole();
     const outcome = await sandbox.call(this.entry.meta.entry, args, timeLeft(clock, this.entry.meta.limits.callTimeoutMs));
+    if (hidden) await this.discardConsole(sandbox);
     this.timings.sandboxMs += performance.now() - t;
+    this.stages.calls++;
     if (outcome.ok) {
       const parsed = WireValueSchema.safeParse(outcome.value);
+      this.stages.runMs += performance.now() - t;
       // The harness encodes every result; an unreadable one is the grader's bug, not the student's.
       if (!parsed.success) throw new Error(`sandbox returned an unreadable result: ${parsed.error.issues[0]?.message}`);
       return { ok: true, value: parsed.data };
     }
+    this.stages.runMs += performance.now() - t;
     return outcome;
+  }
+
+  private async discardConsole(sandbox: SubmissionSandbox): Promise<void> {
+    const out = await sandbox.drainConsole();
+    this.consoleExceeded ||= out.exceeded;
+    if (out.text.length > 0 && !this.hiddenNoted) {
+      this.hiddenNoted = true;
+      this.consoleText += "[非公開テスト中の console 出力は表示しません / console output during hidden tests is not shown]\n";
+    }
   }
 
   private async collectConsole(): Promise<void> {
@@ -289,15 +348,20 @@ function failureOf(outcome: RunOutcome & { ok: false }, meta: ExerciseMeta, sour
     case "runtime": {
       const pos = studentPosition(e.stack, sourceMap);
       const where = pos ? { ja: ` (あなたのコードの ${pos.line} 行 ${pos.column} 列)`, en: ` (line ${pos.line}, column ${pos.column} of your code)` } : { ja: "", en: "" };
+      // A hidden case's arguments are secret: the student's own message and error name could carry
+      // them out (throw new Error(JSON.stringify(args))), so only a standard error name is reported.
+      const name = hidden ? (STANDARD_ERROR_NAMES.has(e.name) ? e.name : "Error") : e.name;
       const message: Localized = hidden
-        ? { ja: `エラー (${e.name}) が発生しました`, en: `an error (${e.name}) was thrown` }
+        ? { ja: `エラー (${name}) が発生しました`, en: `an error (${name}) was thrown` }
         : { ja: `${e.name}: ${e.messageJa ?? e.message}${where.ja}`, en: `${e.name}: ${e.message}${where.en}` };
       return {
         status: "error",
         message,
         runtimeError: {
-          name: e.name,
-          message: { ja: e.messageJa ?? e.message, en: e.message },
+          name,
+          message: hidden
+            ? { ja: "非公開テストで発生したエラーの内容は表示しません", en: "the message of an error thrown in a hidden test is not shown" }
+            : { ja: e.messageJa ?? e.message, en: e.message },
           line: pos?.line ?? null,
           column: pos?.column ?? null,
         },
@@ -305,6 +369,8 @@ function failureOf(outcome: RunOutcome & { ok: false }, meta: ExerciseMeta, sour
     }
   }
 }
+
+const STANDARD_ERROR_NAMES = new Set(["Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError", "URIError", "AggregateError", "KitError", "NonErrorThrown", "ResultError", "ExportError"]);
 
 function skipped(c: { id: string; name: Localized }, kind: TestResult["kind"], why: Localized): TestResult {
   return {
@@ -333,6 +399,27 @@ function caseSeed(c: CaseDef, seed: number): number {
   return c.kind === "hidden" ? deriveSeed(seed, c.id) : deriveSeed(0, c.id);
 }
 
+/** The reference cache key of a case's expected output (and, with `|variant`, of a variant's). */
+function referenceKey(version: string, c: CaseDef, s: number): string {
+  return `${version}|${c.id}|${s}`;
+}
+
+/**
+ * Computes the expected outputs of an exercise's non-hidden cases (their seeds are fixed, so every
+ * grading needs the same ones) into the cache, so a worker's first grading of an exercise does not
+ * pay for them. Hidden cases depend on each submission's seed and are computed when graded.
+ */
+export async function warmPublicReferences(runtime: ExerciseRuntime, references: ReferenceCache): Promise<number> {
+  let n = 0;
+  for (const c of runtime.spec.cases) {
+    if (c.kind === "hidden") continue;
+    const s = caseSeed(c, 0);
+    await references.get(referenceKey(runtime.entry.version, c, s), () => runtime.reference.expected(c.make({ rng: new Rng(s) })));
+    n++;
+  }
+  return n;
+}
+
 async function runCase(
   c: CaseDef,
   runtime: ExerciseRuntime,
@@ -350,13 +437,22 @@ async function runCase(
   }
   const s = caseSeed(c, job.seed);
   const args = c.make({ rng: new Rng(s) });
-  const key = `${entry.version}|${c.id}|${s}`;
-  const tr = performance.now();
-  const expected = await deps.references.get(key, () => reference.expected(args));
-  timings.referenceMs += performance.now() - tr;
-
+  const key = referenceKey(entry.version, c, s);
+  // The call runs on the isolate's own thread: the expected output is computed here meanwhile. The
+  // isolate works on its own copy of the arguments; the reference only reads them.
   const started = performance.now();
-  const outcome = await session.call(args, clock);
+  const call = session.call(args, clock, hidden);
+  call.catch(() => {
+    // Awaited below; this only keeps a failure from being reported as unhandled while the reference runs.
+  });
+  const tr = performance.now();
+  let expected: WireValue;
+  try {
+    expected = await deps.references.get(key, () => reference.expected(args));
+  } finally {
+    timings.referenceMs += performance.now() - tr;
+  }
+  const outcome = await call;
   const durationMs = performance.now() - started;
   const base = skipped(c, c.kind, { ja: "", en: "" });
 

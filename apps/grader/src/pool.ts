@@ -3,7 +3,7 @@ import { randomInt } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { GradeRequest, type GradeResult } from "@tfm/contract";
 import type { Catalog } from "./catalog.ts";
-import { type GradeJob, UnknownExerciseError } from "./grade.ts";
+import { type GradeJob, type StageTimes, UnknownExerciseError } from "./grade.ts";
 import { hostResult } from "./synthetic.ts";
 import type { FromWorker, ToWorker } from "./worker/protocol.ts";
 
@@ -39,6 +39,11 @@ interface Worker {
   current: Pending | null;
   watchdog: NodeJS.Timeout | null;
   killedByWatchdog: boolean;
+  /** isolated-vm reported a fatal heap OOM of an isolate before the process aborted (see spawn). */
+  isolateHeapOom: boolean;
+  /** The worker's own reference cache counters (cumulative since it started). */
+  cacheHits: number;
+  cacheMisses: number;
 }
 
 export class QueueFullError extends Error {
@@ -66,10 +71,11 @@ export class GraderPool {
   private restarts = 0;
   private watchdogKills = 0;
   private backend = "unknown";
-  private cacheHits = 0;
-  private cacheMisses = 0;
+  /** Reference cache counters of workers that have exited (the live ones are summed from each worker). */
+  private exitedCacheHits = 0;
+  private exitedCacheMisses = 0;
   private readyWaiters: (() => void)[] = [];
-  private readonly onResult: ((r: GradeResult, job: GradeJob) => void)[] = [];
+  private readonly onResult: ((r: GradeResult, job: GradeJob, stages: StageTimes | null) => void)[] = [];
 
   constructor(private readonly options: PoolOptions) {}
 
@@ -84,8 +90,8 @@ export class GraderPool {
     });
   }
 
-  /** Registers a listener for every finished grading (metrics, persistence). */
-  listen(fn: (r: GradeResult, job: GradeJob) => void): void {
+  /** Registers a listener for every finished grading (metrics, persistence); `stages`: where a worker's time went (null for host-made results). */
+  listen(fn: (r: GradeResult, job: GradeJob, stages: StageTimes | null) => void): void {
     this.onResult.push(fn);
   }
 
@@ -114,8 +120,8 @@ export class GraderPool {
       restarts: this.restarts,
       watchdogKills: this.watchdogKills,
       backend: this.backend,
-      cacheHits: this.cacheHits,
-      cacheMisses: this.cacheMisses,
+      cacheHits: this.exitedCacheHits + this.workers.reduce((n, w) => n + w.cacheHits, 0),
+      cacheMisses: this.exitedCacheMisses + this.workers.reduce((n, w) => n + w.cacheMisses, 0),
     };
   }
 
@@ -149,12 +155,26 @@ export class GraderPool {
       execArgv: ["--no-node-snapshot", "--import", "tsx"],
       serialization: "advanced",
       env: this.options.env ?? process.env,
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
+      stdio: ["ignore", "inherit", "pipe", "ipc"],
     });
-    const worker: Worker = { child, ready: false, backend: "unknown", current: null, watchdog: null, killedByWatchdog: false };
+    const worker: Worker = { child, ready: false, backend: "unknown", current: null, watchdog: null, killedByWatchdog: false, isolateHeapOom: false, cacheHits: 0, cacheMisses: 0 };
     this.workers.push(worker);
     child.on("message", (raw) => this.onMessage(worker, raw as FromWorker));
-    child.on("exit", (code, signal) => this.onExit(worker, code, signal));
+    // An isolate that runs out of heap in one step (new Array(1e9).fill(0)) is beyond isolated-vm's
+    // memory limit: it prints "is_heap_oom = 1" and aborts the whole process. That is the
+    // submission's memory_limit, not a grader fault (which would be retried and cost no attempt).
+    let tail = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      process.stderr.write(chunk);
+      const text = tail + chunk.toString("latin1");
+      if (text.includes("is_heap_oom = 1")) worker.isolateHeapOom = true;
+      tail = text.slice(-32);
+    });
+    child.on("exit", (code, signal) => {
+      // The last lines on stderr may arrive after the exit: give an abort a moment to explain itself.
+      if (signal === "SIGABRT" && !worker.isolateHeapOom) setTimeout(() => this.onExit(worker, code, signal), 300);
+      else this.onExit(worker, code, signal);
+    });
     child.on("error", () => {
       // 'exit' follows and handles replacement.
     });
@@ -176,9 +196,9 @@ export class GraderPool {
         if (job === null || job.id !== msg.id) return;
         this.finishWorker(worker);
         if (msg.type === "result") {
-          this.cacheHits = msg.cacheHits;
-          this.cacheMisses = msg.cacheMisses;
-          this.complete(job, msg.result);
+          worker.cacheHits = msg.cacheHits;
+          worker.cacheMisses = msg.cacheMisses;
+          this.complete(job, msg.result, msg.stages);
         } else {
           this.complete(
             job,
@@ -198,6 +218,8 @@ export class GraderPool {
   private onExit(worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
     const index = this.workers.indexOf(worker);
     if (index >= 0) this.workers.splice(index, 1);
+    this.exitedCacheHits += worker.cacheHits;
+    this.exitedCacheMisses += worker.cacheMisses;
     if (worker.watchdog) clearTimeout(worker.watchdog);
     const job = worker.current;
     worker.current = null;
@@ -209,6 +231,15 @@ export class GraderPool {
           this.synthetic(job, "time_limit", {
             ja: "提出全体の時間制限を超えたため、ホストの監視機構が実行を停止しました",
             en: "the submission overran its wall-clock limit and was stopped by the host watchdog",
+          }),
+        );
+      } else if (worker.isolateHeapOom) {
+        // The submission's isolate ran out of heap too fast for the soft limit: its fault, not ours.
+        this.complete(
+          job,
+          this.synthetic(job, "memory_limit", {
+            ja: "一度に大きすぎるメモリを確保したため、サンドボックスのプロセスごと停止しました",
+            en: "the submission allocated so much memory at once that its sandbox process had to stop",
           }),
         );
       } else if (job.attempts < (this.options.retries ?? 1)) {
@@ -253,12 +284,12 @@ export class GraderPool {
     }
   }
 
-  private complete(p: Pending, result: GradeResult): void {
-    for (const fn of this.onResult) fn(result, p.job);
+  private complete(p: Pending, result: GradeResult, stages: StageTimes | null = null): void {
+    for (const fn of this.onResult) fn(result, p.job, stages);
     p.resolve(result);
   }
 
-  private synthetic(p: Pending, verdict: "internal_error" | "time_limit", why: { ja: string; en: string }): GradeResult {
+  private synthetic(p: Pending, verdict: "internal_error" | "time_limit" | "memory_limit", why: { ja: string; en: string }): GradeResult {
     const entry = this.options.catalog.exercises.get(p.job.exerciseId);
     if (entry === undefined) throw new UnknownExerciseError(p.job.exerciseId);
     return hostResult(p.job, entry, verdict, why, this.backend, performance.now() - p.enqueuedAt);

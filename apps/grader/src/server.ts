@@ -1,8 +1,8 @@
 import os from "node:os";
-import { Database, loadDbConfig, syncExercises } from "@tfm/db";
+import { Database, loadDbConfig, loadRateLimits, syncExercises } from "@tfm/db";
 import { loadCatalog } from "./catalog.ts";
 import { loadConfig } from "./config.ts";
-import { DurableRunner, catalogVersions } from "./durable/runner.ts";
+import { DurableRunner, catalogVersions, defaultLoops } from "./durable/runner.ts";
 import { createApp } from "./http/app.ts";
 import { submissionRouter } from "./http/submission-routes.ts";
 import { GraderPool } from "./pool.ts";
@@ -19,12 +19,14 @@ export async function startGrader(env: NodeJS.ProcessEnv = process.env) {
   if (config.TFM_DATABASE_URL !== undefined) {
     const db = await Database.connect(loadDbConfig({ ...env, TFM_DATABASE_URL: config.TFM_DATABASE_URL }));
     await syncExercises(db, catalogVersions(catalog));
-    const runner = new DurableRunner({ db, grader: pool, workerId: `${os.hostname()}:${process.pid}`, loops: config.TFM_GRADER_WORKERS });
+    const runner = new DurableRunner({ db, grader: pool, workerId: `${os.hostname()}:${process.pid}`, loops: defaultLoops(config.TFM_GRADER_WORKERS) });
     runner.start();
     durable = { db, runner };
   }
-  const routers = durable ? [submissionRouter({ db: durable.db, ...(config.TFM_GRADER_TOKEN ? { token: config.TFM_GRADER_TOKEN } : {}) })] : [];
-  const app = createApp({ pool, catalog, bodyLimit: config.TFM_BODY_LIMIT, routers });
+  const routers = durable
+    ? [submissionRouter({ db: durable.db, rateLimits: loadRateLimits(env), ...(config.TFM_GRADER_TOKEN ? { token: config.TFM_GRADER_TOKEN } : {}) })]
+    : [];
+  const app = createApp({ pool, catalog, bodyLimit: config.TFM_BODY_LIMIT, routers, ...(config.TFM_GRADER_TOKEN ? { token: config.TFM_GRADER_TOKEN } : {}) });
   const server = await new Promise<import("node:http").Server>((resolve) => {
     const s = app.listen(config.TFM_GRADER_PORT, config.TFM_GRADER_HOST, () => resolve(s));
   });

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { CompileError } from "@tfm/contract";
 import * as esbuild from "esbuild";
 
@@ -27,8 +28,35 @@ const onlyKit: esbuild.Plugin = {
   },
 };
 
+/**
+ * Outcomes of recent sources by content hash: esbuild's output is a function of the source alone, so
+ * a source seen before (a resubmission, a regrade, the same starter code) is not transpiled again.
+ */
+const recent = new Map<string, TranspileOutcome>();
+const RECENT_MAX = 256;
+export const transpileCache = { hits: 0, misses: 0 };
+
 /** TypeScript -> one CommonJS script for the sandbox, with a source map back to the student's file. */
 export async function transpile(source: string): Promise<TranspileOutcome> {
+  const key = createHash("sha256").update(source).digest("base64");
+  const found = recent.get(key);
+  if (found !== undefined) {
+    transpileCache.hits++;
+    recent.delete(key);
+    recent.set(key, found);
+    return found;
+  }
+  transpileCache.misses++;
+  const outcome = await transpileNow(source);
+  recent.set(key, outcome);
+  if (recent.size > RECENT_MAX) {
+    const oldest = recent.keys().next().value;
+    if (oldest !== undefined) recent.delete(oldest);
+  }
+  return outcome;
+}
+
+async function transpileNow(source: string): Promise<TranspileOutcome> {
   try {
     const result = await esbuild.build({
       stdin: { contents: source, loader: "ts", sourcefile: "submission.ts" },

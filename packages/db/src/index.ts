@@ -7,4 +7,6 @@ export * from "./accounts.ts";
 export * from "./queue.ts";
 export * from "./learner.ts";
 export * from "./dashboard.ts";
+export * from "./sessions.ts";
 export type { GradingTrigger, ProgressLevel as DbProgressLevel, Role, SubmissionStatus } from "./generated/sqlite/enums.ts";
+export * from "./rate-limit.ts";

@@ -432,12 +432,14 @@ const REGRADE_QUEUE = {
  * earlier gradings stay with the version they were graded against. Queued submissions are left as
  * they are (they will be graded with the current version anyway).
  */
-export async function regradeExercise(db: Database, exerciseId: string, now = new Date()): Promise<RegradeReport> {
+export async function regradeExercise(db: Database, exerciseId: string, now = new Date(), options: { classId?: string } = {}): Promise<RegradeReport> {
+  // An instructor regrades their own class only: `classId` limits it to the class's students.
+  const scope = options.classId === undefined ? {} : { user: { enrolments: { some: { classId: options.classId } } } };
   return db.transaction("requeueing an exercise's submissions", async (tx) => {
     // In-flight ones first: one that finishes between the two statements is then caught by the second.
-    const flagged = await tx.submission.updateMany({ where: { exerciseId, status: "grading" }, data: { regradePending: true } });
+    const flagged = await tx.submission.updateMany({ where: { exerciseId, status: "grading", ...scope }, data: { regradePending: true } });
     const requeued = await tx.submission.updateMany({
-      where: { exerciseId, status: { in: ["done", "failed"] } },
+      where: { exerciseId, status: { in: ["done", "failed"] }, ...scope },
       data: { ...REGRADE_QUEUE, queuedAt: now, availableAt: now },
     });
     return { requeued: requeued.count, flagged: flagged.count };

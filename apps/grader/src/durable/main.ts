@@ -4,7 +4,7 @@ import { z } from "zod";
 import { loadCatalog } from "../catalog.ts";
 import { loadConfig } from "../config.ts";
 import { GraderPool } from "../pool.ts";
-import { DurableRunner, catalogVersions } from "./runner.ts";
+import { DurableRunner, catalogVersions, defaultLoops } from "./runner.ts";
 
 /**
  * Durable grading process: N loops that claim submissions from the database (TFM_DATABASE_URL),
@@ -17,7 +17,7 @@ import { DurableRunner, catalogVersions } from "./runner.ts";
  */
 export const DurableConfig = z
   .object({
-    TFM_DURABLE_LOOPS: z.coerce.number().int().min(1).max(64).optional().describe("jobs graded at once; default: the pool's worker count"),
+    TFM_DURABLE_LOOPS: z.coerce.number().int().min(1).max(64).optional().describe("jobs taken at once; default: twice the pool's worker count"),
     TFM_LEASE_MS: z.coerce.number().int().min(200).max(3_600_000).default(60_000).describe("lease per claim, renewed every third"),
     TFM_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500).describe("wait between empty polls"),
     TFM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3).describe("claims per round before a job is given up"),
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   const db = await Database.connect(dbConfig);
   await syncExercises(db, catalogVersions(catalog));
 
-  const loops = env.TFM_DURABLE_LOOPS ?? grader.TFM_GRADER_WORKERS;
+  const loops = env.TFM_DURABLE_LOOPS ?? defaultLoops(grader.TFM_GRADER_WORKERS);
   const pool = new GraderPool({ size: grader.TFM_GRADER_WORKERS, catalog, env: process.env, queueLimit: grader.TFM_QUEUE_LIMIT });
   await pool.start();
   const workerId = env.TFM_WORKER_ID ?? `${os.hostname()}:${process.pid}`;

@@ -25,7 +25,7 @@ export interface DurableRunnerOptions {
   grader: Grader;
   /** Lease owner prefix, unique per process (host:pid); each loop adds `#<n>`. */
   workerId: string;
-  /** Jobs graded at once: no more than the pool's workers, or jobs wait inside the pool while their leases run. */
+  /** Jobs taken at once; defaultLoops(workers) keeps every worker busy while results are written. */
   loops: number;
   /** A lease lasts this long and is renewed every third of it while the job is graded. */
   leaseMs?: number;
@@ -50,6 +50,15 @@ export interface RunnerStats {
 }
 
 const DEFAULTS = { leaseMs: 60_000, pollMs: 500, stopTimeoutMs: 30_000 } as const;
+
+/**
+ * Loops per process for a pool of `workers`: two per worker, so that while one loop writes its result
+ * (claim and completeGrading cost about as much as a light grading) the other's job is already being
+ * graded. A job waits in the pool at most one grading, far inside its lease, which is renewed anyway.
+ */
+export function defaultLoops(workers: number): number {
+  return workers * 2;
+}
 
 /** The versions a catalog holds, in the shape @tfm/db syncs (a changed exercise folder is a new version). */
 export function catalogVersions(catalog: Catalog): ExerciseVersionInput[] {

@@ -6,7 +6,7 @@ import { createMetrics } from "../metrics.ts";
 import { type GraderPool, QueueFullError } from "../pool.ts";
 import { publicExercise } from "../public-view.ts";
 import { loadQuizCatalog } from "../quiz/catalog.ts";
-import { issuesText, problem } from "./problem.ts";
+import { authorised, invalidRequest, problem, unauthorised } from "./problem.ts";
 import { quizRouter } from "./quiz-routes.ts";
 
 export interface AppOptions {
@@ -16,12 +16,14 @@ export interface AppOptions {
   startedAt?: number;
   /** Extra routers (durable submissions when a database is configured). */
   routers?: import("express").Router[];
+  /** TFM_GRADER_TOKEN: when set, POST /v1/grade (it runs code) needs `Authorization: Bearer <token>` too. */
+  token?: string;
 }
 
 
 
 /** The grader's HTTP API. Every body is validated; only what a student may see goes out. */
-export function createApp({ pool, catalog, bodyLimit, startedAt = Date.now(), routers = [] }: AppOptions) {
+export function createApp({ pool, catalog, bodyLimit, startedAt = Date.now(), routers = [], token }: AppOptions) {
   const app = express();
   const metrics = createMetrics(pool);
   app.disable("x-powered-by");
@@ -56,22 +58,23 @@ export function createApp({ pool, catalog, bodyLimit, startedAt = Date.now(), ro
 
   app.get("/v1/exercises/:id", async (req, res) => {
     const entry = catalog.exercises.get(req.params.id);
-    if (entry === undefined) return problem(res, 404, "not_found", `no exercise with id '${req.params.id}'`);
+    if (entry === undefined) return problem(res, 404, "not_found", `no exercise with id '${req.params.id}'`, `id が '${req.params.id}' の演習はありません`);
     res.json(await publicExercise(entry, catalog));
   });
 
   app.post("/v1/grade", async (req, res) => {
-    if (!req.is("application/json")) return problem(res, 415, "unsupported_media_type", "send the body as application/json");
+    if (!authorised(req, token)) return unauthorised(res);
+    if (!req.is("application/json")) return problem(res, 415, "unsupported_media_type", "send the body as application/json", "本文は application/json で送ってください");
     const parsed = GradeRequest.safeParse(req.body);
-    if (!parsed.success) return problem(res, 400, "invalid_request", issuesText(parsed.error));
+    if (!parsed.success) return invalidRequest(res, GradeRequest, req.body, parsed.error);
     if (!catalog.exercises.has(parsed.data.exerciseId)) {
-      return problem(res, 404, "unknown_exercise", `no exercise with id '${parsed.data.exerciseId}'`);
+      return problem(res, 404, "unknown_exercise", `no exercise with id '${parsed.data.exerciseId}'`, `id が '${parsed.data.exerciseId}' の演習はありません`);
     }
     try {
       res.json(await pool.grade(parsed.data));
     } catch (e) {
-      if (e instanceof QueueFullError) return problem(res, 503, "busy", e.message);
-      if (e instanceof UnknownExerciseError) return problem(res, 404, "unknown_exercise", e.message);
+      if (e instanceof QueueFullError) return problem(res, 503, "busy", e.message, "採点待ちの列が満杯です。しばらくしてから送り直してください");
+      if (e instanceof UnknownExerciseError) return problem(res, 404, "unknown_exercise", e.message, `演習が見つかりません: ${e.message}`);
       throw e;
     }
   });
@@ -79,18 +82,18 @@ export function createApp({ pool, catalog, bodyLimit, startedAt = Date.now(), ro
   app.use(quizRouter({ quizzes: loadQuizCatalog(catalog.root) }));
   for (const r of routers) app.use(r);
 
-  app.use((_req, res) => problem(res, 404, "not_found", "no such route"));
+  app.use((_req, res) => problem(res, 404, "not_found", "no such route", "そのような経路 (URL) はありません"));
 
   // Body parser failures (malformed JSON, too large, bad charset) are the client's: say what was wrong.
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const e = err as { type?: string; status?: number; message?: string; limit?: number };
-    if (e.type === "entity.too.large") return problem(res, 413, "too_large", `the body is larger than the limit (${bodyLimit})`);
-    if (e.type === "entity.parse.failed") return problem(res, 400, "invalid_json", `the body is not valid JSON: ${e.message ?? ""}`);
+    if (e.type === "entity.too.large") return problem(res, 413, "too_large", `the body is larger than the limit (${bodyLimit})`, `本文が上限 (${bodyLimit}) を超えています`);
+    if (e.type === "entity.parse.failed") return problem(res, 400, "invalid_json", `the body is not valid JSON: ${e.message ?? ""}`, `本文が正しい JSON ではありません: ${e.message ?? ""}`);
     if (typeof e.status === "number" && e.status >= 400 && e.status < 500) {
-      return problem(res, e.status, "bad_request", e.message ?? "bad request");
+      return problem(res, e.status, "bad_request", e.message ?? "bad request", `リクエストが正しくありません: ${e.message ?? ""}`);
     }
     console.error("grader http error:", err);
-    problem(res, 500, "internal_error", "the grader failed; this is not your fault");
+    problem(res, 500, "internal_error", "the grader failed; this is not your fault", "採点システム側でエラーが起きました。あなたのせいではありません");
   });
   return app;
 }

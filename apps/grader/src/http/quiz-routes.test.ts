@@ -161,7 +161,10 @@ describe("free-text routes", () => {
   ])("refuses %j", async (payload, error, message) => {
     const { status, body } = await post("/v1/free-text/qkv-analogy/answer", payload);
     expect(status).toBe(400);
-    expect(body).toMatchObject({ error, message: expect.stringMatching(message) });
+    // Every error answer carries both languages: `message` (en) and `messageJa`.
+    expect(body).toMatchObject({ error, message: expect.any(String), messageJa: expect.any(String) });
+    const b = body as { message: string; messageJa: string };
+    expect(`${b.message}\n${b.messageJa}`).toMatch(message);
   });
 
   it("answers 404 for an unknown problem and 415 for a non-JSON body", async () => {

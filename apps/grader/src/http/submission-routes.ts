@@ -1,13 +1,26 @@
-import { timingSafeEqual } from "node:crypto";
-import { type Database, DbError, SubmitInput, getSubmission, submit } from "@tfm/db";
+import { type Database, DEFAULT_RATE_LIMITS, DbError, type RateLimits, SubmissionRateLimitError, SubmitInput, assertSubmissionAllowed, getSubmission, submit } from "@tfm/db";
 import { type NextFunction, type Request, type Response, Router } from "express";
-import { issuesText, problem } from "./problem.ts";
+import { authorised, invalidRequest, problem, unauthorised } from "./problem.ts";
 
 export interface SubmissionRouterOptions {
   db: Database;
   /** When set, callers (the portal, on behalf of a signed-in user) must send `Authorization: Bearer <token>`. */
   token?: string;
+  /** Per-user submission limits (TFM_SUBMIT_PER_MINUTE, TFM_SUBMIT_PER_DAY); defaults 10 a minute, 200 a day. */
+  rateLimits?: RateLimits;
 }
+
+const STATUS_JA: Record<DbError["code"], string> = {
+  config: "データベースの設定に問題があります",
+  unavailable: "データベースに接続できません。しばらくしてから送り直してください (何も保存されていません)",
+  conflict: "同じ値がすでに使われています",
+  not_found: "見つかりません",
+  constraint: "参照先が存在しません",
+  lease_lost: "採点の担当が別の採点プロセスに移りました",
+  forbidden: "この操作は許可されていません",
+  migration: "データベースのテーブルがまだ作られていません",
+  internal: "データベースが想定外の応答をしました",
+};
 
 const STATUS: Record<DbError["code"], number> = {
   config: 500,
@@ -21,39 +34,48 @@ const STATUS: Record<DbError["code"], number> = {
   internal: 500,
 };
 
-function authorised(req: Request, token: string | undefined): boolean {
-  if (token === undefined) return true;
-  const given = Buffer.from(req.get("authorization") ?? "");
-  const wanted = Buffer.from(`Bearer ${token}`);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
-}
+const SubmitBody = SubmitInput.omit({ receivedAt: true });
 
 /**
  * Durable submissions: stored (queued) before anything else happens, graded by the durable
  * runner, readable by id. The grader is an internal service: the portal authenticates people
  * and calls these routes for them with the shared token.
  */
-export function submissionRouter({ db, token }: SubmissionRouterOptions): Router {
+export function submissionRouter({ db, token, rateLimits = DEFAULT_RATE_LIMITS }: SubmissionRouterOptions): Router {
   const router = Router();
   router.use("/v1/submissions", (req, res, next) => {
-    if (!authorised(req, token)) return problem(res, 401, "unauthorized", "send the grader token as 'Authorization: Bearer <token>'");
+    if (!authorised(req, token)) return unauthorised(res);
     next();
   });
 
   router.post("/v1/submissions", async (req, res) => {
-    if (!req.is("application/json")) return problem(res, 415, "unsupported_media_type", "send the body as application/json");
-    const parsed = SubmitInput.omit({ receivedAt: true }).safeParse(req.body);
-    if (!parsed.success) return problem(res, 400, "invalid_request", issuesText(parsed.error));
-    const submitted = await submit(db, { ...parsed.data, receivedAt: new Date() });
+    if (!req.is("application/json")) return problem(res, 415, "unsupported_media_type", "send the body as application/json", "本文は application/json で送ってください");
+    const parsed = SubmitBody.safeParse(req.body);
+    if (!parsed.success) return invalidRequest(res, SubmitBody, req.body, parsed.error);
+    const receivedAt = new Date();
+    try {
+      await assertSubmissionAllowed(db, parsed.data.userId, receivedAt, rateLimits);
+    } catch (e) {
+      if (!(e instanceof SubmissionRateLimitError)) throw e;
+      res.set("Retry-After", String(e.retryAfterSeconds));
+      return problem(res, 429, "rate_limited", e.message, e.messageJa);
+    }
+    const submitted = await submit(db, { ...parsed.data, receivedAt });
     res.status(202).location(`/v1/submissions/${submitted.id}`).json(submitted);
   });
 
   router.get("/v1/submissions/:id", async (req, res) => {
-    res.json(await getSubmission(db, req.params.id));
+    const detail = await getSubmission(db, req.params.id);
+    // On behalf of one person (the portal sends who): someone else's submission does not exist for them.
+    const onBehalfOf = req.get("x-tfm-user");
+    if (onBehalfOf !== undefined && detail.userId !== onBehalfOf) {
+      return problem(res, 404, "not_found", `no submission with id ${req.params.id}`, `id が ${req.params.id} の提出はありません`);
+    }
+    res.json(detail);
   });
 
   router.use("/v1/submissions", (err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (err instanceof DbError) return problem(res, STATUS[err.code], err.code, err.message);
+    if (err instanceof DbError) return problem(res, STATUS[err.code], err.code, err.message, `${STATUS_JA[err.code]}: ${err.message}`);
     next(err);
   });
   return router;

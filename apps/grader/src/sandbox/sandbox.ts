@@ -39,33 +39,121 @@ export interface SandboxOptions extends BootOptions {
   memoryMb: number;
 }
 
+/** What a submission's session needs of its sandbox; the benchmark's process-per-submission baseline provides the same. */
+export interface SubmissionSandbox {
+  readonly setup: SandboxSetup;
+  readonly disposed: boolean;
+  load(code: string, timeoutMs: number): Promise<RunOutcome>;
+  call(entry: string, args: WireValue[], timeoutMs: number): Promise<RunOutcome>;
+  drainConsole(): Promise<{ text: string; exceeded: boolean }>;
+  dispose(): void;
+}
+
+export type SandboxFactory = (options: SandboxOptions) => Promise<SubmissionSandbox>;
+
+export interface SandboxSetup {
+  /** A new isolate and its context. */
+  isolateMs: number;
+  /** Compiling (from the V8 code cache) and running the kit + harness bundle, then booting it (lockdown). */
+  kitMs: number;
+  /** Whether the kit was compiled from the shared code cache: "produced" by the first isolate of a process. */
+  codeCache: "hit" | "rejected" | "produced";
+  /** The isolate was prepared ahead of time (prepareSpare): isolateMs is then the wait for it, kitMs the boot. */
+  spare: boolean;
+}
+
 const TIMEOUT_MESSAGE = /Script execution timed out/;
+
+/** An isolate with the kit + harness bundle evaluated, not yet booted: no options, no student code. */
+interface Prepared {
+  isolate: ivm.Isolate;
+  context: ivm.Context;
+  bootRef: ivm.Reference<(o: BootOptions) => unknown>;
+  codeCache: SandboxSetup["codeCache"];
+  isolateMs: number;
+  kitMs: number;
+}
+
+async function prepare(memoryMb: number): Promise<Prepared> {
+  const source = bootstrapSource();
+  const t0 = performance.now();
+  const isolate = new ivm.Isolate({ memoryLimit: memoryMb });
+  try {
+    const context = await isolate.createContext();
+    const t1 = performance.now();
+    const cached = bootstrap?.cache ?? null;
+    const script: ivm.Script & ivm.CachedDataResult = await isolate.compileScript(source, {
+      filename: "kit.js",
+      ...(cached ? { cachedData: cached } : { produceCachedData: true }),
+    });
+    // isolated-vm sets cachedDataRejected (its typings omit it) when V8 refused the supplied cache.
+    const rejected = (script as { cachedDataRejected?: boolean }).cachedDataRejected === true;
+    const codeCache: SandboxSetup["codeCache"] = cached === null ? "produced" : rejected ? "rejected" : "hit";
+    if (bootstrap !== null && bootstrap.cache === null && script.cachedData) bootstrap.cache = script.cachedData;
+    const bootRef = (await script.run(context, { reference: true, timeout: 5_000 })) as ivm.Reference<(o: BootOptions) => unknown>;
+    return { isolate, context, bootRef, codeCache, isolateMs: t1 - t0, kitMs: performance.now() - t1 };
+  } catch (e) {
+    if (!isolate.isDisposed) isolate.dispose();
+    throw e;
+  }
+}
+
+/** At most one prepared isolate per process, waiting for the next submission. */
+let spare: { memoryMb: number; prepared: Promise<Prepared> } | null = null;
+
+/**
+ * Prepares the next submission's isolate ahead of time, while the worker is idle: a new isolate with
+ * the given memory limit and the kit evaluated in it (not booted). The next Sandbox.create with the
+ * same limit takes it, and only that one: it is handed out once, never returned, never shared, so
+ * every submission still gets an isolate no other code has run in. A spare of another limit is dropped.
+ */
+export function prepareSpare(memoryMb: number): void {
+  if (spare !== null) {
+    if (spare.memoryMb === memoryMb) return;
+    void spare.prepared.then((p) => p.isolate.isDisposed || p.isolate.dispose()).catch(() => {});
+  }
+  const prepared = prepare(memoryMb);
+  prepared.catch(() => {
+    // Creating it failed: Sandbox.create makes its own.
+  });
+  spare = { memoryMb, prepared };
+}
 
 /**
  * One isolate for one submission: created fresh, never reused across submissions. Every call
  * copies its arguments in and its result out.
  */
-export class Sandbox {
+export class Sandbox implements SubmissionSandbox {
   private constructor(
     private readonly isolate: ivm.Isolate,
     private readonly context: ivm.Context,
     private readonly loadRef: ivm.Reference<(f: unknown) => CallResult>,
     private readonly callRef: ivm.Reference<(entry: string, args: unknown[]) => CallResult>,
     private readonly drainRef: ivm.Reference<() => { text: string; exceeded: boolean }>,
+    /** What creating this sandbox cost (for the benchmark's per-stage profile). */
+    readonly setup: SandboxSetup,
   ) {}
 
+  /**
+   * A sandbox for one submission. The isolate comes from the spare prepared while the worker was idle
+   * (see prepareSpare) when its memory limit matches, else it is made now; either way it has never run
+   * anything but the kit, and the harness is booted here with this submission's options.
+   */
   static async create(options: SandboxOptions): Promise<Sandbox> {
-    const source = bootstrapSource();
-    const isolate = new ivm.Isolate({ memoryLimit: options.memoryMb });
+    const t0 = performance.now();
+    let prepared: Prepared | null = null;
+    let fromSpare = false;
+    if (spare !== null && spare.memoryMb === options.memoryMb) {
+      const taken = spare;
+      spare = null;
+      prepared = await taken.prepared.catch(() => null);
+      fromSpare = prepared !== null && !prepared.isolate.isDisposed;
+      if (!fromSpare) prepared = null;
+    }
+    prepared ??= await prepare(options.memoryMb);
+    const { isolate, context, bootRef, codeCache } = prepared;
     try {
-      const context = await isolate.createContext();
-      const cached = bootstrap?.cache ?? null;
-      const script: ivm.Script & ivm.CachedDataResult = await isolate.compileScript(source, {
-        filename: "kit.js",
-        ...(cached ? { cachedData: cached } : { produceCachedData: true }),
-      });
-      if (bootstrap !== null && bootstrap.cache === null && script.cachedData) bootstrap.cache = script.cachedData;
-      const bootRef = (await script.run(context, { reference: true, timeout: 5_000 })) as ivm.Reference<(o: BootOptions) => unknown>;
+      const t1 = performance.now();
       const boot: BootOptions = {
         withheld: options.withheld,
         consoleBytes: options.consoleBytes,
@@ -82,7 +170,12 @@ export class Sandbox {
       const drainRef = (await harness.get("drainConsole", { reference: true })) as ivm.Reference<() => { text: string; exceeded: boolean }>;
       bootRef.release();
       harness.release();
-      return new Sandbox(isolate, context, loadRef, callRef, drainRef);
+      const bootMs = performance.now() - t1;
+      // From a spare: the isolate stage is only the wait for it, the kit stage only the boot.
+      const setup: SandboxSetup = fromSpare
+        ? { isolateMs: t1 - t0, kitMs: bootMs, codeCache, spare: true }
+        : { isolateMs: prepared.isolateMs, kitMs: prepared.kitMs + bootMs, codeCache, spare: false };
+      return new Sandbox(isolate, context, loadRef, callRef, drainRef, setup);
     } catch (e) {
       if (!isolate.isDisposed) isolate.dispose();
       throw e;
@@ -147,11 +240,25 @@ export class Sandbox {
   }
 
   /** An exception on the host side of a call: the isolate was stopped, not the student's code. */
+  /**
+   * A heap filled with many small objects makes V8 collect garbage again and again near the limit:
+   * the CPU time runs out before isolated-vm declares the memory limit. Stopped by the clock with
+   * the heap over three quarters full, the submission exhausted memory, not time.
+   */
+  private heapNearlyFull(): boolean {
+    try {
+      const h = this.isolate.getHeapStatisticsSync();
+      return h.used_heap_size + h.externally_allocated_size > 0.75 * h.heap_size_limit;
+    } catch {
+      return false;
+    }
+  }
+
   private hostFailure(e: unknown): RunOutcome & { ok: false } {
     const message = e instanceof Error ? e.message : String(e);
     const error: ErrorInfo = { name: "SandboxLimit", message, messageJa: null, stack: "" };
     if (this.isolate.isDisposed) return { ok: false, kind: "memory", error };
-    if (TIMEOUT_MESSAGE.test(message)) return { ok: false, kind: "time", error };
+    if (TIMEOUT_MESSAGE.test(message)) return { ok: false, kind: this.heapNearlyFull() ? "memory" : "time", error };
     if (/memory limit/i.test(message)) return { ok: false, kind: "memory", error };
     // An error raised by code inside the isolate that escaped the harness (isolated-vm rethrows
     // unhandled promise rejections from the student's microtasks): the student's runtime error.

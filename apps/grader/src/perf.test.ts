@@ -1,0 +1,160 @@
+/**
+ * Work that need not be repeated is not, and what must be fresh is: reference outputs cached per
+ * exercise version and case seed, exercise modules imported once, identical sources transpiled once,
+ * and still a fresh isolate for every submission (also when it was prepared ahead of time).
+ */
+import { readFileSync } from "node:fs";
+import { initBackend } from "@tfm/reference";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadCatalog } from "./catalog.ts";
+import { type GradeJob, type StageTimes, gradeSubmission, warmPublicReferences } from "./grade.ts";
+import { GraderPool } from "./pool.ts";
+import { ReferenceCache } from "./reference-cache.ts";
+import { loadRuntime } from "./runtime.ts";
+import { Sandbox, prepareSpare } from "./sandbox/sandbox.ts";
+import { transpile, transpileCache } from "./transpile.ts";
+
+const EX = "scaled-dot-product-attention";
+const catalog = loadCatalog();
+const entry = catalog.exercises.get(EX);
+if (entry === undefined) throw new Error(`${EX} is missing`);
+const SOLUTION = readFileSync(entry.solutionPath, "utf8");
+const job = (seed: number, tag = ""): GradeJob => ({ exerciseId: EX, source: `${SOLUTION}\n// ${tag}\n`, seed, lang: "en", scope: "all" });
+
+describe("reference cache", () => {
+  let backend: string;
+  beforeAll(async () => {
+    backend = await initBackend();
+  });
+
+  it("computes each expected output once per exercise version and case seed", async () => {
+    const runtime = await loadRuntime(entry);
+    const hidden = runtime.spec.cases.filter((c) => c.kind === "hidden").length;
+    const open = runtime.spec.cases.length - hidden;
+    expect(hidden).toBeGreaterThan(0);
+    expect(open).toBeGreaterThan(0);
+    const references = new ReferenceCache();
+    const deps = { catalog, backend, references };
+
+    expect((await gradeSubmission(job(5, "a"), deps)).verdict).toBe("passed");
+    expect(references.misses).toBe(open + hidden);
+    // Same seed, another source: every expected output comes from the cache.
+    expect((await gradeSubmission(job(5, "b"), deps)).verdict).toBe("passed");
+    expect(references.misses).toBe(open + hidden);
+    expect(references.hits).toBe(open + hidden);
+    // A new seed: only the hidden cases (whose inputs depend on it) are computed again.
+    expect((await gradeSubmission(job(6, "c"), deps)).verdict).toBe("passed");
+    expect(references.misses).toBe(open + 2 * hidden);
+    // Another exercise version: nothing of the old one is served.
+    const changed = { ...entry, version: `${entry.version}-changed` };
+    const other = { ...catalog, exercises: new Map([[EX, changed]]) };
+    expect((await gradeSubmission(job(6, "d"), { ...deps, catalog: other })).verdict).toBe("passed");
+    expect(references.misses).toBe(2 * open + 3 * hidden);
+  });
+
+  it("warms exactly the public cases, so a first grading computes only its hidden ones", async () => {
+    const runtime = await loadRuntime(entry);
+    const hidden = runtime.spec.cases.filter((c) => c.kind === "hidden").length;
+    const references = new ReferenceCache();
+    const warmed = await warmPublicReferences(runtime, references);
+    expect(warmed).toBe(runtime.spec.cases.length - hidden);
+    expect(references.misses).toBe(warmed);
+    expect((await gradeSubmission(job(9), { catalog, backend, references })).verdict).toBe("passed");
+    expect(references.misses).toBe(warmed + hidden);
+    expect(references.hits).toBe(warmed);
+  });
+
+  it("imports an exercise's spec and reference once per process and version", async () => {
+    const a = loadRuntime(entry);
+    const b = loadRuntime(entry);
+    expect(b).toBe(a);
+    expect((await b).spec).toBe((await a).spec);
+  });
+});
+
+describe("transpile cache", () => {
+  it("transpiles an identical source once and a changed one again", async () => {
+    const source = `${SOLUTION}\n// transpile cache ${Date.now()}\n`;
+    const misses = transpileCache.misses;
+    const first = await transpile(source);
+    expect(transpileCache.misses).toBe(misses + 1);
+    const hits = transpileCache.hits;
+    const again = await transpile(source);
+    expect(transpileCache.hits).toBe(hits + 1);
+    expect(again).toEqual(first);
+    await transpile(`${source} `);
+    expect(transpileCache.misses).toBe(misses + 2);
+  });
+});
+
+describe("spare isolates", () => {
+  const options = { memoryMb: 64, withheld: [], consoleBytes: 1_000, resultBytes: 100_000, seed: 1 };
+  const code = async (src: string) => {
+    const c = await transpile(src);
+    if (!c.ok) throw new Error("does not compile");
+    return c.code;
+  };
+
+  it("hands a prepared isolate to one sandbox only, and only for the same memory limit", async () => {
+    const src = await code(`const g = globalThis as { mark?: number };
+      export function f(): number { g.mark = (g.mark ?? 0) + 1; return g.mark; }`);
+    prepareSpare(64);
+    const a = await Sandbox.create(options);
+    const b = await Sandbox.create(options);
+    try {
+      expect(a.setup.spare).toBe(true);
+      expect(b.setup.spare).toBe(false);
+      for (const sb of [a, b]) {
+        expect((await sb.load(src, 1_000)).ok).toBe(true);
+        expect(await sb.call("f", [], 1_000)).toEqual({ ok: true, value: 1 });
+      }
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
+    prepareSpare(32);
+    const c = await Sandbox.create(options);
+    c.dispose();
+    expect(c.setup.spare).toBe(false);
+    // The 32 MB spare is still waiting, and its limit is the one it was made with.
+    const d = await Sandbox.create({ ...options, memoryMb: 32 });
+    try {
+      expect(d.setup.spare).toBe(true);
+      expect((await d.load(await code(`export const f = () => new Float64Array(8 * 1024 * 1024).length;`), 2_000)).ok).toBe(true);
+      expect(await d.call("f", [], 2_000)).toMatchObject({ ok: false, kind: "memory" });
+    } finally {
+      d.dispose();
+    }
+  });
+});
+
+describe("a fresh isolate per submission through the pool", () => {
+  let pool: GraderPool;
+  const stages: StageTimes[] = [];
+  beforeAll(async () => {
+    pool = new GraderPool({ size: 1, catalog });
+    await pool.start();
+    pool.listen((_r, _job, s) => {
+      if (s !== null) stages.push(s);
+    });
+  });
+  afterAll(async () => pool.close());
+
+  it("never lets one submission see another's globals, back to back or from a prepared isolate", async () => {
+    // Throws at load if its isolate ever ran a submission before; the same text every time (so the
+    // transpile cache serves it), always on the same worker.
+    const source = `const g = globalThis as { seen?: number };
+if (g.seen !== undefined) throw new Error("this isolate ran a submission before");
+g.seen = 1;
+${SOLUTION}`;
+    for (let i = 0; i < 4; i++) {
+      // Pauses on odd rounds: the idle worker prepares the next isolate ahead of time.
+      if (i % 2 === 1) await new Promise((r) => setTimeout(r, 300));
+      const r = await pool.grade({ exerciseId: EX, source, seed: 40 + i });
+      expect(r.verdict, r.summary.en).toBe("passed");
+    }
+    expect(stages).toHaveLength(4);
+    expect(stages.every((s) => s.isolates === 1)).toBe(true);
+    expect(stages.some((s) => s.spares === 1)).toBe(true);
+  });
+});

@@ -1,0 +1,24 @@
+import { MAX_SOURCE_CHARS } from "@tfm/contract";
+import { type NextRequest, NextResponse } from "next/server";
+import { z } from "zod";
+import { graderFailure } from "@/lib/api-errors.ts";
+import { getExercise, gradePublic } from "@/lib/grader.ts";
+import { beginMutation, fail } from "@/lib/mutation.ts";
+
+const Body = z.object({ source: z.string().max(MAX_SOURCE_CHARS, `the code is longer than ${MAX_SOURCE_CHARS} characters`) }).loose();
+
+/** "Run public tests": graded at once by the grader (public and pitfall tests only), nothing stored. */
+export async function POST(req: NextRequest, ctx: { params: Promise<{ id: string }> }) {
+  const { id } = await ctx.params;
+  const m = await beginMutation(req, { requireUser: true, errorPath: `/exercises/${id}` });
+  if (m instanceof Response) return m;
+  const body = Body.safeParse(m.body);
+  if (!body.success) return fail(req, true, 400, "errInvalidInput", "", body.error.issues.map((i) => i.message).join("; "));
+  try {
+    if ((await getExercise(id)) === null) return NextResponse.json({ error: "errNotFound" }, { status: 404 });
+    const result = await gradePublic({ exerciseId: id, source: body.data.source, lang: m.lang });
+    return NextResponse.json({ result });
+  } catch (e) {
+    return graderFailure(e);
+  }
+}

@@ -1,0 +1,37 @@
+import { type ClassDashboard, type Database } from "@tfm/db";
+import { Prisma } from "@tfm/db/generated/sqlite/client";
+import { z } from "zod";
+
+const DayRow = z.object({ day: z.string(), n: z.union([z.bigint(), z.number()]).transform(Number) });
+
+/** Submissions per UTC day over the last `days` days for the class's students (one grouped query). */
+export async function submissionTimeline(database: Database, classId: string, days = 30, now = new Date()): Promise<{ day: string; count: number }[]> {
+  const since = new Date(now.getTime() - days * 86_400_000);
+  const rows = await database.run("reading the submission timeline", (p) =>
+    database.provider === "postgresql"
+      ? p.$queryRaw(Prisma.sql`
+          SELECT to_char(s.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, COUNT(*) AS n
+            FROM submissions AS s JOIN enrolments AS e ON e.user_id = s.user_id AND e.class_id = ${classId}
+           WHERE s.received_at >= ${since}
+           GROUP BY 1 ORDER BY 1`)
+      : // SQLite keeps DateTime as ISO 8601 text in UTC: the first ten characters are the day.
+        p.$queryRaw(Prisma.sql`
+          SELECT substr(s.received_at, 1, 10) AS day, COUNT(*) AS n
+            FROM submissions AS s JOIN enrolments AS e ON e.user_id = s.user_id AND e.class_id = ${classId}
+           WHERE s.received_at >= ${since.toISOString()}
+           GROUP BY 1 ORDER BY 1`),
+  );
+  return z.array(DayRow).parse(rows).map((r) => ({ day: r.day, count: r.n }));
+}
+
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? null) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+/** Median counted attempts per exercise over the learners who attempted it. */
+export function medianAttempts(d: ClassDashboard): Map<string, number | null> {
+  return new Map(d.exercises.map((e) => [e.id, median(d.learners.flatMap((l) => { const c = l.cells[e.id]; return c === undefined || c.attempts === 0 ? [] : [c.attempts]; }))]));
+}
