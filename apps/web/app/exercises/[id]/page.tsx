@@ -1,9 +1,9 @@
 import { submissionHistory } from "@tfm/db";
 import { notFound } from "next/navigation";
+import { HistoryTable } from "@/components/HistoryTable.tsx";
 import { Workbench } from "@/components/Workbench.tsx";
 import { db } from "@/lib/db.ts";
 import { getChecklist, getExercise } from "@/lib/grader.ts";
-import { verdictKey } from "@/lib/i18n.ts";
 import { renderMarkdown } from "@/lib/markdown.ts";
 import { csrfToken, getT, requireUser } from "@/lib/session.ts";
 
@@ -53,30 +53,7 @@ export default async function ExercisePage({ params }: { params: Promise<{ id: s
         {history.length === 0 ? (
           <p>{t("historyEmpty")}</p>
         ) : (
-          <div className="scroll-x">
-            <table data-testid="history">
-              <thead>
-                <tr>
-                  <th scope="col">{t("submittedAt")}</th>
-                  <th scope="col">{t("verdict")}</th>
-                  <th scope="col">{t("score")}</th>
-                  <th scope="col">{t("viewCode")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {history.map((s) => (
-                  <tr key={s.id}>
-                    <td>{s.receivedAt.toLocaleString(lang === "ja" ? "ja-JP" : "en-GB", { timeZone: "Asia/Tokyo" })}</td>
-                    <td>{s.verdict === null ? t("stateQueued") : t(verdictKey(s.verdict))}</td>
-                    <td>{s.score === null ? "—" : `${Math.round(s.score * 100)}%`}</td>
-                    <td>
-                      <a href={`/submissions/${s.id}`}>{t("viewCode")}</a>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <HistoryTable history={history} lang={lang} t={t} showExercise={false} testId="history" />
         )}
       </section>
     </>

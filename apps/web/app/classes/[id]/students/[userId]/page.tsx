@@ -1,8 +1,8 @@
 import { getUser, submissionHistory } from "@tfm/db";
 import { notFound } from "next/navigation";
+import { HistoryTable } from "@/components/HistoryTable.tsx";
 import { canViewLearnerInClass, managedClass } from "@/lib/access.ts";
 import { db } from "@/lib/db.ts";
-import { verdictKey } from "@/lib/i18n.ts";
 import { refreshProgress } from "@/lib/progress.ts";
 import { getT, requireUser } from "@/lib/session.ts";
 
@@ -23,32 +23,7 @@ export default async function StudentPage({ params }: { params: Promise<{ id: st
       </p>
       <h1>{t("studentTitle", { name: learner.displayName })}</h1>
       <p>{t("progressDone", { done: progress.doneCount, total: progress.total })}</p>
-      <div className="scroll-x">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{t("submittedAt")}</th>
-              <th scope="col">{t("exercise")}</th>
-              <th scope="col">{t("verdict")}</th>
-              <th scope="col">{t("score")}</th>
-              <th scope="col">{t("viewCode")}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {history.map((s) => (
-              <tr key={s.id}>
-                <td>{s.receivedAt.toLocaleString(lang === "ja" ? "ja-JP" : "en-GB", { timeZone: "Asia/Tokyo" })}</td>
-                <td>{s.exerciseId}</td>
-                <td>{s.verdict === null ? t("stateQueued") : t(verdictKey(s.verdict))}</td>
-                <td>{s.score === null ? "—" : `${Math.round(s.score * 100)}%`}</td>
-                <td>
-                  <a href={`/submissions/${s.id}`}>{t("viewCode")}</a>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <HistoryTable history={history} lang={lang} t={t} showExercise />
     </>
   );
 }
