@@ -1,7 +1,8 @@
-import { createClass, createUser, joinClass, submitFreeText } from "@tfm/db";
+import { createClass, createUser, joinClass, submit, submitFreeText, syncExercises } from "@tfm/db";
 import { openScratchDatabase, testProviders } from "@tfm/db/testing";
 import { describe, expect, it } from "vitest";
 import { canManageClass, canReviewAnswer, canViewLearner, canViewLearnerInClass, managedClass } from "../apps/web/lib/access.ts";
+import { submissionTimeline } from "../apps/web/lib/class-stats.ts";
 import { BOM, csvCell, toCsv } from "../apps/web/lib/csv.ts";
 import { dictionaries, t } from "../apps/web/lib/i18n.ts";
 import { cookieOptions, csrfMatches, csrfTokenFor, newPresessionToken, safeNext, sameOrigin } from "../apps/web/lib/security.ts";
@@ -146,6 +147,36 @@ describe.each(testProviders())("access rules on %s", (provider) => {
       expect(await canReviewAnswer(db, v(a), answer.id)).toBe(false);
       expect(await canReviewAnswer(db, v(admin), answer.id)).toBe(true);
       expect(await canReviewAnswer(db, v(admin), "nope")).toBe(false);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe.each(testProviders())("class submission timeline on %s", (provider) => {
+  it("counts a class's submissions per Japan day (UTC+9), and only its own students'", async () => {
+    const { db, close } = await openScratchDatabase(provider, "webtimeline");
+    try {
+      await syncExercises(db, [{ id: "positional-encoding", version: "pe1", order: 7, area: "implementation", title: { ja: "位置符号化", en: "PE" }, meta: {} }]);
+      const [a, outsider, teacher] = await Promise.all([
+        createUser(db, { email: "a@x.org", displayName: "A" }),
+        createUser(db, { email: "c@x.org", displayName: "C" }),
+        createUser(db, { email: "t@x.org", displayName: "T", role: "instructor" }),
+      ]);
+      const cls = await createClass(db, { name: "K", ownerId: teacher.id });
+      const other = await createClass(db, { name: "L", ownerId: teacher.id });
+      await joinClass(db, { userId: a.id, inviteCode: cls.inviteCode });
+      await joinClass(db, { userId: outsider.id, inviteCode: other.inviteCode });
+      const at = (iso: string, userId = a.id) => submit(db, { userId, exerciseId: "positional-encoding", source: "export {};", seed: 1, receivedAt: new Date(iso) });
+      await at("2026-12-05T14:59:00Z"); // 23:59 on the 5th in Tokyo
+      await at("2026-12-05T15:00:00Z"); // 00:00 on the 6th in Tokyo
+      await at("2026-12-06T03:00:00Z"); // noon on the 6th in Tokyo
+      await at("2026-12-06T03:00:00Z", outsider.id); // another class
+      const timeline = await submissionTimeline(db, cls.id, 30, new Date("2026-12-07T00:00:00Z"));
+      expect(timeline).toEqual([
+        { day: "2026-12-05", count: 1 },
+        { day: "2026-12-06", count: 2 },
+      ]);
     } finally {
       await close();
     }

@@ -4,19 +4,22 @@ import { z } from "zod";
 
 const DayRow = z.object({ day: z.string(), n: z.union([z.bigint(), z.number()]).transform(Number) });
 
-/** Submissions per UTC day over the last `days` days for the class's students (one grouped query). */
+/**
+ * Submissions per day in Japan time (Asia/Tokyo, UTC+9 with no daylight saving: the course's clock, as
+ * every date the portal shows) over the last `days` days for the class's students (one grouped query).
+ */
 export async function submissionTimeline(database: Database, classId: string, days = 30, now = new Date()): Promise<{ day: string; count: number }[]> {
   const since = new Date(now.getTime() - days * 86_400_000);
   const rows = await database.run("reading the submission timeline", (p) =>
     database.provider === "postgresql"
       ? p.$queryRaw(Prisma.sql`
-          SELECT to_char(s.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, COUNT(*) AS n
+          SELECT to_char((s.received_at AT TIME ZONE 'UTC') AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD') AS day, COUNT(*) AS n
             FROM submissions AS s JOIN enrolments AS e ON e.user_id = s.user_id AND e.class_id = ${classId}
            WHERE s.received_at >= ${since}
            GROUP BY 1 ORDER BY 1`)
-      : // SQLite keeps DateTime as ISO 8601 text in UTC: the first ten characters are the day.
+      : // SQLite keeps DateTime as ISO 8601 text in UTC; date() reads it and shifts it by 9 hours.
         p.$queryRaw(Prisma.sql`
-          SELECT substr(s.received_at, 1, 10) AS day, COUNT(*) AS n
+          SELECT date(s.received_at, '+9 hours') AS day, COUNT(*) AS n
             FROM submissions AS s JOIN enrolments AS e ON e.user_id = s.user_id AND e.class_id = ${classId}
            WHERE s.received_at >= ${since.toISOString()}
            GROUP BY 1 ORDER BY 1`),
