@@ -241,6 +241,27 @@ describe(`portal access matrix (${provider})`, () => {
     check("GET /exercises with a signed-out cookie", await replay.get("/exercises"), SIGNIN);
   });
 
+  it("stops password guessing: after 10 failed sign-ins an email is refused, even with the right password; other emails are not", async () => {
+    await createUser(db, { email: "locked@x.org", displayName: "Locked", role: "student", passwordHash: await hashPassword(PASSWORD) });
+    const guesser = new Client(portal.url);
+    for (let i = 0; i < 10; i++) {
+      check(`POST /api/auth/signin wrong password #${i + 1}`, await guesser.post("/api/auth/signin", { email: "locked@x.org", password: `guess-${i}-guess` }, { csrf: await guesser.csrf("/signin") }), {
+        status: 303,
+        to: /^\/signin\?err=errBadCredentials/,
+      });
+    }
+    const owner = new Client(portal.url);
+    check("POST /api/auth/signin after 10 failures (right password, other case)", await owner.post("/api/auth/signin", { email: "LOCKED@x.org", password: PASSWORD }, { csrf: await owner.csrf("/signin") }), {
+      status: 303,
+      to: /^\/signin\?err=errTooManySignins&minutes=15$/,
+    });
+    expect(owner.cookies.has("tfm_session")).toBe(false);
+    const page = await owner.get("/signin?err=errTooManySignins&minutes=15");
+    expect(page.body).toContain("15 分後にもう一度お試しください");
+    const other = new Client(portal.url);
+    check("POST /api/auth/signin for another email", await other.post("/api/auth/signin", { email: "a@x.org", password: PASSWORD }, { csrf: await other.csrf("/signin") }), { status: 303, to: /^\/exercises$/ });
+  });
+
   it("never sends reference solutions, hidden case generators, references or mutants", () => {
     expect(markers.length).toBeGreaterThan(10);
     expect(seen.length).toBeGreaterThan(100);

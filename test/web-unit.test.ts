@@ -5,6 +5,7 @@ import { canManageClass, canReviewAnswer, canViewLearner, canViewLearnerInClass,
 import { submissionTimeline } from "../apps/web/lib/class-stats.ts";
 import { BOM, csvCell, toCsv } from "../apps/web/lib/csv.ts";
 import { dictionaries, t } from "../apps/web/lib/i18n.ts";
+import { SignInThrottle } from "../apps/web/lib/signin-throttle.ts";
 import { cookieOptions, csrfMatches, csrfTokenFor, newPresessionToken, safeNext, sameOrigin } from "../apps/web/lib/security.ts";
 
 describe("i18n dictionaries", () => {
@@ -180,5 +181,34 @@ describe.each(testProviders())("class submission timeline on %s", (provider) => 
     } finally {
       await close();
     }
+  });
+});
+
+describe("sign-in throttle", () => {
+  it("refuses an email after maxFailures failures within the window, until the oldest leaves it; success clears it", () => {
+    const th = new SignInThrottle({ maxFailures: 3, windowMs: 60_000, maxTracked: 100 });
+    const t0 = 1_000_000;
+    th.recordFailure("A@x.org", t0);
+    th.recordFailure("a@x.org ", t0 + 10_000);
+    expect(th.retryAfterSeconds("a@x.org", t0 + 10_000)).toBe(0);
+    th.recordFailure("a@x.org", t0 + 20_000);
+    expect(th.retryAfterSeconds("a@x.org", t0 + 20_000)).toBe(40);
+    expect(th.retryAfterSeconds("b@x.org", t0 + 20_000)).toBe(0);
+    expect(th.retryAfterSeconds("a@x.org", t0 + 59_999)).toBe(1);
+    expect(th.retryAfterSeconds("a@x.org", t0 + 60_000)).toBe(0);
+    th.recordFailure("a@x.org", t0 + 61_000);
+    expect(th.retryAfterSeconds("a@x.org", t0 + 61_000)).toBe(9);
+    th.recordSuccess("A@X.ORG");
+    expect(th.retryAfterSeconds("a@x.org", t0 + 61_000)).toBe(0);
+  });
+
+  it("tracks a bounded number of emails (the oldest records go first)", () => {
+    const th = new SignInThrottle({ maxFailures: 1, windowMs: 60_000, maxTracked: 2 });
+    th.recordFailure("1@x.org", 0);
+    th.recordFailure("2@x.org", 0);
+    th.recordFailure("3@x.org", 0);
+    expect(th.retryAfterSeconds("1@x.org", 1)).toBe(0);
+    expect(th.retryAfterSeconds("2@x.org", 1)).toBe(60);
+    expect(th.retryAfterSeconds("3@x.org", 1)).toBe(60);
   });
 });
