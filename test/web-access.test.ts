@@ -6,6 +6,7 @@ import { Database as Db, migrate } from "@tfm/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGrader } from "../apps/grader/src/server.ts";
 import { Client, type Portal, ROOT, ensureWebBuild, startPortal } from "./web/harness.ts";
+import { type Lang, t } from "../apps/web/lib/i18n.ts";
 
 /**
  * The access-control matrix of the portal, over every page, route handler and mutation, for six
@@ -62,7 +63,7 @@ describe(`portal access matrix (${provider})`, () => {
   let db: Database;
   let drop: () => Promise<void>;
   const clients = {} as Record<Who, Client>;
-  const ids = { classK: "", classL: "", a: "", b: "", subA: "", answerA: "", codeK: "" };
+  const ids = { classK: "", classL: "", a: "", b: "", teacher: "", subA: "", answerA: "", codeK: "" };
   const markers = hiddenMarkers();
   const seen: { what: string; body: string }[] = [];
 
@@ -80,7 +81,7 @@ describe(`portal access matrix (${provider})`, () => {
     const l = await createClass(db, { name: "Class L", ownerId: other.id });
     await joinClass(db, { userId: a.id, inviteCode: k.inviteCode });
     await joinClass(db, { userId: b.id, inviteCode: k.inviteCode });
-    Object.assign(ids, { classK: k.id, classL: l.id, a: a.id, b: b.id, codeK: k.inviteCode });
+    Object.assign(ids, { classK: k.id, classL: l.id, a: a.id, b: b.id, teacher: teacher.id, codeK: k.inviteCode });
     ids.subA = (await submit(db, { userId: a.id, exerciseId: EX, source: A_SOURCE })).id;
     ids.answerA = (await submitFreeText(db, { userId: a.id, problemId: "qkv-analogy", text: "Q asks, K advertises, V carries the content." })).id;
     // The grader's durable runner grades A's submission for real.
@@ -260,6 +261,29 @@ describe(`portal access matrix (${provider})`, () => {
     expect(page.body).toContain("15 分後にもう一度お試しください");
     const other = new Client(portal.url);
     check("POST /api/auth/signin for another email", await other.post("/api/auth/signin", { email: "a@x.org", password: PASSWORD }, { csrf: await other.csrf("/signin") }), { status: 303, to: /^\/exercises$/ });
+  });
+
+  it("pages a large roster by 100 while the class-wide figures cover every student", async () => {
+    const big = await createClass(db, { name: "Class M", ownerId: ids.teacher });
+    const learners = [];
+    for (let i = 0; i < 105; i++) learners.push(await createUser(db, { email: `m${String(i).padStart(3, "0")}@x.org`, displayName: `M${i}` }));
+    for (const l of learners) await joinClass(db, { userId: l.id, inviteCode: big.inviteCode });
+    const rowsOf = (body: string) => [...body.matchAll(/data-learner="([^"]+)"/g)].map((m) => m[1]);
+    const first = await clients.teacher.get(`/classes/${big.id}`);
+    check("GET big class page 1", first, 200);
+    expect(rowsOf(first.body)).toEqual(learners.slice(0, 100).map((l) => l.email));
+    const langOf = (body: string) => (/<html lang="(ja|en)"/.exec(body)?.[1] ?? "none") as Lang;
+    expect(first.body).toContain(t(langOf(first.body), "rosterRange", { from: 1, to: 100, total: 105 }));
+    expect(first.body).toContain(`/classes/${big.id}?page=2#roster`);
+    const second = await clients.teacher.get(`/classes/${big.id}?page=2`);
+    expect(rowsOf(second.body)).toEqual(learners.slice(100).map((l) => l.email));
+    expect(second.body).toContain(`/classes/${big.id}?page=1#roster`);
+    expect(second.body).toContain(t(langOf(second.body), "rosterRange", { from: 101, to: 105, total: 105 }));
+    // Out of range or garbage: the nearest page, never an error.
+    expect(rowsOf((await clients.teacher.get(`/classes/${big.id}?page=99`)).body)).toHaveLength(5);
+    expect(rowsOf((await clients.teacher.get(`/classes/${big.id}?page=-3`)).body)).toHaveLength(100);
+    expect(rowsOf((await clients.teacher.get(`/classes/${big.id}?page=abc`)).body)).toHaveLength(100);
+    check("GET big class as another instructor", await clients.other.get(`/classes/${big.id}?page=2`), 404);
   });
 
   it("never sends reference solutions, hidden case generators, references or mutants", () => {

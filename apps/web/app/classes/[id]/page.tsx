@@ -10,6 +10,9 @@ import { csrfToken, getT, requireUser } from "@/lib/session.ts";
 
 export const dynamic = "force-dynamic";
 
+/** Roster rows per page: the class-wide figures below the matrix always cover every student. */
+const ROSTER_PAGE = 100;
+
 const fmt = (d: Date | null, lang: string) => (d === null ? "—" : d.toLocaleDateString(lang === "ja" ? "ja-JP" : "en-GB", { timeZone: "Asia/Tokyo" }));
 
 export default async function DashboardPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
@@ -31,6 +34,12 @@ export default async function DashboardPage({ params, searchParams }: { params: 
   const medians = medianAttempts(d);
   const maxDay = Math.max(1, ...timeline.map((x) => x.count));
   const levelOrder = ["excellent", "recommended", "minimum", "none"] as const;
+  const pages = Math.max(1, Math.ceil(d.learners.length / ROSTER_PAGE));
+  const requested = Number.parseInt(typeof search.page === "string" ? search.page : "1", 10);
+  const page = Number.isFinite(requested) ? Math.min(Math.max(requested, 1), pages) : 1;
+  const from = (page - 1) * ROSTER_PAGE;
+  const rows = d.learners.slice(from, from + ROSTER_PAGE);
+  const pageLink = (n: number) => `/classes/${id}?page=${n}#roster`;
   return (
     <>
       <h1>{t("dashboardTitle", { name: d.class.name })}</h1>
@@ -50,6 +59,13 @@ export default async function DashboardPage({ params, searchParams }: { params: 
       <section aria-labelledby="roster">
         <h2 id="roster">{t("rosterTitle")}</h2>
         <p className="hint">{t("rosterCaption")}</p>
+        {pages > 1 ? (
+          <nav aria-label={t("rosterPages")} className="actions" data-testid="roster-pages">
+            <span>{t("rosterRange", { from: from + 1, to: from + rows.length, total: d.learners.length })}</span>
+            {page > 1 ? <a href={pageLink(page - 1)} rel="prev">{t("pagePrev", { count: ROSTER_PAGE })}</a> : null}
+            {page < pages ? <a href={pageLink(page + 1)} rel="next">{t("pageNext", { count: Math.min(ROSTER_PAGE, d.learners.length - from - rows.length) })}</a> : null}
+          </nav>
+        ) : null}
         <div className="scroll-x">
           <table className="matrix" data-testid="roster">
             <thead>
@@ -67,7 +83,7 @@ export default async function DashboardPage({ params, searchParams }: { params: 
               </tr>
             </thead>
             <tbody>
-              {d.learners.map((l) => (
+              {rows.map((l) => (
                 <tr key={l.userId} data-learner={l.email}>
                   <th scope="row" className="rowhead">
                     <a href={`/classes/${id}/students/${l.userId}`}>{l.displayName}</a>
