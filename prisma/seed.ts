@@ -20,6 +20,7 @@ import {
   learnerEvidence,
   loadDbConfig,
   migrate,
+  quizOutcome,
   recordQuizAttempt,
   recordSelfAssessment,
   reviewFreeText,
@@ -153,11 +154,7 @@ async function main(): Promise<void> {
           quizVersion: entry.version,
           seed,
           answers,
-          verdict: result.verdict,
-          score: result.score,
-          correct: result.passed,
-          total: result.total,
-          result,
+          ...quizOutcome(result),
           at: new Date(now - 10 * DAY + qi * 6 * 3_600_000 + pi * 600_000),
         });
       }

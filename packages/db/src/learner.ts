@@ -245,6 +245,13 @@ export const QuizAttemptInput = z
   .strict();
 export type QuizAttemptInput = z.input<typeof QuizAttemptInput>;
 
+/** The fields of a quiz attempt that come from the quiz grader's result (the rest say who answered what). */
+export function quizOutcome<R extends { verdict: QuizAttemptInput["verdict"]; score: number; passed: number; total: number }>(
+  result: R,
+): Pick<QuizAttemptInput, "verdict" | "score" | "correct" | "total"> & { result: R } {
+  return { verdict: result.verdict, score: result.score, correct: result.passed, total: result.total, result };
+}
+
 export async function recordQuizAttempt(db: Database, input: QuizAttemptInput): Promise<{ id: string }> {
   const data = QuizAttemptInput.parse(input);
   const version = await db.run("looking up a quiz version", (p) =>

@@ -1,4 +1,4 @@
-import { recordQuizAttempt, syncQuizzes } from "@tfm/db";
+import { quizOutcome, recordQuizAttempt, syncQuizzes } from "@tfm/db";
 import type { NextRequest } from "next/server";
 import { z } from "zod";
 import { db } from "@/lib/db.ts";
@@ -43,11 +43,7 @@ export async function POST(req: NextRequest, ctx: { params: Promise<{ id: string
     quizVersion: summary.version,
     seed: seed.data,
     answers,
-    verdict: result.verdict,
-    score: result.score,
-    correct: result.passed,
-    total: result.total,
-    result,
+    ...quizOutcome(result),
   });
   await refreshProgress(database, m.user.id);
   return back(req, path, { attempt: attempt.id });
