@@ -48,12 +48,15 @@ def device_name(device):
     return f"cpu ({platform.machine()}, {torch.get_num_threads()} threads)"
 
 
-def load_cases(cases_dir, exercise):
-    path = os.path.join(cases_dir, f"{exercise}.json")
+def read_json(path, how_to_make):
     if not os.path.exists(path):
-        raise SystemExit(f"{path} is missing: run `node --import tsx oracle/export.ts` first")
+        raise SystemExit(f"{path} is missing: run `{how_to_make}` first")
     with open(path, encoding="utf-8") as f:
         return json.load(f)
+
+
+def load_cases(cases_dir, exercise):
+    return read_json(os.path.join(cases_dir, f"{exercise}.json"), "node --import tsx oracle/export.ts")
 
 
 def instance_key(c):
@@ -179,11 +182,7 @@ def walk(e, a, diff, where="$", atol=1e-6):
 
 
 def load_golden(golden_dir, ex):
-    path = os.path.join(golden_dir, f"{ex}.json")
-    if not os.path.exists(path):
-        raise SystemExit(f"{path} is missing: run `/usr/bin/python3 -m oracle golden`")
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    return read_json(os.path.join(golden_dir, f"{ex}.json"), "/usr/bin/python3 -m oracle golden")
 
 
 def sample(cases, n):

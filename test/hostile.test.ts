@@ -28,7 +28,7 @@ const corpus: Hostile[] = [
   { name: "one 1 GB allocation", source: entry("const a = new Float32Array(256 * 1024 * 1024); a[0] = 1; return [Q, K];"), verdict: "memory_limit" },
   { name: "many small allocations", source: entry("const keep: number[][] = []; for (;;) keep.push(new Array(10000).fill(1.5)); "), verdict: "memory_limit" },
   { name: "string doubling", source: entry("let s = 'x'; for (;;) s += s; "), verdict: "memory_limit" },
-  { name: "reaching for process", source: entry("(globalThis as any).process.exit(1); return [Q, K];".replace("as any", "as unknown as { process: { exit(c: number): void } }")), verdict: "runtime_error" },
+  { name: "reaching for process", source: entry("(globalThis as unknown as { process: { exit(c: number): void } }).process.exit(1); return [Q, K];"), verdict: "runtime_error" },
   { name: "calling require", source: `${HEADER}declare const require: (m: string) => unknown;\nconst fs = require("fs");\nexport const x = fs;`, verdict: "runtime_error", message: /only '@tfm\/kit'/ },
   { name: "dynamic import with a computed name", source: entry("const m = 'f' + String.fromCharCode(115); void import(m); return [Q, K];"), verdict: "runtime_error", message: /only '@tfm\/kit'/ },
   { name: "console flood", source: entry("for (;;) console.log('flood flood flood flood flood flood');"), verdict: "output_limit" },

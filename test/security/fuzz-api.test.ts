@@ -8,27 +8,19 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGrader } from "../../apps/grader/src/server.ts";
-import { createUser } from "../../packages/db/src/index.ts";
-import { type ScratchDatabase, openScratchDatabase } from "../../packages/db/src/testing.ts";
+import { createUser } from "@tfm/db";
+import { type ScratchDatabase, openScratchDatabase } from "@tfm/db/testing";
+import { Rng } from "@tfm/spec";
 
 const SEED = 0x5eed_2026;
 const CASES = 2_400;
 const TOKEN = "fuzz-token-0123456789abcdef";
 const SOLUTION = readFileSync(new URL("../../exercises/smiles-tokenizer/solution.ts", import.meta.url), "utf8");
 
-/** mulberry32: small, seeded, good enough to pick cases. */
+/** The project's seeded generator (@tfm/spec), with the few shapes the fuzzer draws. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T;
-  return { next, int, pick, chance: (p: number) => next() < p };
+  const r = new Rng(seed);
+  return { next: () => r.random(), int: (n: number) => r.int(0, n), pick: <T>(xs: readonly T[]): T => r.pick(xs), chance: (p: number) => r.random() < p };
 }
 type Rand = ReturnType<typeof rng>;
 

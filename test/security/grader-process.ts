@@ -1,63 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-export interface GraderProcess {
-  url: string;
-  pid: number;
-  child: ChildProcess;
-  /** What the process wrote to stdout and stderr so far. */
-  output(): string;
-  close(): Promise<void>;
-}
-
-/**
- * A real grader service in its own process (`node --no-node-snapshot --import tsx apps/grader/src/server.ts`),
- * so that its memory, its workers and its death can be observed from outside.
- */
-export async function startGraderProcess(env: Record<string, string>, startMs = 90_000): Promise<GraderProcess> {
-  const child = spawn(process.execPath, ["--no-node-snapshot", "--import", "tsx", "apps/grader/src/server.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, TFM_GRADER_PORT: "0", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout?.on("data", (d: Buffer) => (out += d.toString("utf8")));
-  child.stderr?.on("data", (d: Buffer) => (out += d.toString("utf8")));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the grader did not start in ${startMs} ms:\n${out}`)), startMs);
-    const check = () => {
-      const m = /grader listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout?.on("data", check);
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the grader exited (code ${code}, signal ${signal}) before listening:\n${out}`));
-    });
-  });
-  return {
-    url,
-    pid: child.pid ?? -1,
-    child,
-    output: () => out,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const kill = setTimeout(() => child.kill("SIGKILL"), 15_000);
-        child.once("exit", () => {
-          clearTimeout(kill);
-          resolve();
-        });
-        child.kill("SIGTERM");
-      }),
-  };
-}
+export { type GraderProcess, startGraderProcess } from "../../apps/grader/src/service-process.ts";
 
 /** Resident set size of a process in kB (VmRSS of /proc/<pid>/status); 0 when it is gone. */
 export function rssKb(pid: number): number {

@@ -201,6 +201,12 @@ class SubmissionSession {
   private consoleText = "";
   private consoleExceeded = false;
   private hiddenNoted = false;
+  /**
+   * Whether what is in the isolate's console buffer was printed during hidden calls (and is to be
+   * dropped: it could print their arguments). The buffer is drained only when this changes and at the
+   * end, not around every call: the console cap counts every byte written, drained or not.
+   */
+  private printingHidden = false;
 
   constructor(
     readonly entry: CatalogEntry,
@@ -214,7 +220,7 @@ class SubmissionSession {
 
   async ensureLoaded(clock: Clock): Promise<RunOutcome> {
     if (this.sandbox !== null && !this.sandbox.disposed) return { ok: true, value: null };
-    if (this.sandbox !== null) await this.collectConsole();
+    if (this.sandbox !== null) await this.flushConsole();
     const t = performance.now();
     const limits = this.entry.meta.limits;
     this.sandbox = await this.createSandbox({
@@ -243,9 +249,11 @@ class SubmissionSession {
     if (!loaded.ok) return loaded;
     const sandbox = this.sandbox as SubmissionSandbox;
     const t = performance.now();
-    if (hidden) await this.collectConsole();
+    if (hidden !== this.printingHidden) {
+      await this.flushConsole();
+      this.printingHidden = hidden;
+    }
     const outcome = await sandbox.call(this.entry.meta.entry, args, timeLeft(clock, this.entry.meta.limits.callTimeoutMs));
-    if (hidden) await this.discardConsole(sandbox);
     this.timings.sandboxMs += performance.now() - t;
     this.stages.calls++;
     if (outcome.ok) {
@@ -259,24 +267,21 @@ class SubmissionSession {
     return outcome;
   }
 
-  private async discardConsole(sandbox: SubmissionSandbox): Promise<void> {
-    const out = await sandbox.drainConsole();
+  /** Drains the isolate's console: kept, or dropped with a one-time note when it was printed during hidden calls. */
+  private async flushConsole(): Promise<void> {
+    if (this.sandbox === null) return;
+    const out = await this.sandbox.drainConsole();
     this.consoleExceeded ||= out.exceeded;
-    if (out.text.length > 0 && !this.hiddenNoted) {
+    if (!this.printingHidden) {
+      this.consoleText += out.text;
+    } else if (out.text.length > 0 && !this.hiddenNoted) {
       this.hiddenNoted = true;
       this.consoleText += "[非公開テスト中の console 出力は表示しません / console output during hidden tests is not shown]\n";
     }
   }
 
-  private async collectConsole(): Promise<void> {
-    if (this.sandbox === null) return;
-    const out = await this.sandbox.drainConsole();
-    this.consoleText += out.text;
-    this.consoleExceeded ||= out.exceeded;
-  }
-
   async drainConsole(): Promise<{ text: string; exceeded: boolean }> {
-    await this.collectConsole();
+    await this.flushConsole();
     return { text: this.consoleText, exceeded: this.consoleExceeded };
   }
 

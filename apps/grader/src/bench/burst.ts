@@ -15,7 +15,6 @@
  * TFM_TEST_POSTGRES_URL (default the local server), dropped at the end, also on failure.
  * Workers per process: max(1, floor(cores / processes)) unless --workers-per-process says otherwise.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -25,10 +24,12 @@ import type { Verdict } from "@tfm/contract";
 import { Database, createUser, migrate, syncExercises } from "@tfm/db";
 import { createScratchDatabase, type ScratchDatabase, testProviders } from "@tfm/db/testing";
 import pg from "pg";
+import { Rng } from "@tfm/spec";
 import { z } from "zod";
 import { type CatalogEntry, loadCatalog } from "../catalog.ts";
 import { catalogVersions } from "../durable/runner.ts";
 import { REPO_ROOT } from "../paths.ts";
+import { type GraderProcess, startGraderProcess } from "../service-process.ts";
 import { type Summary, summary } from "./stats.ts";
 
 const { values } = parseArgs({
@@ -103,23 +104,6 @@ function mutantsOf(e: CatalogEntry): { label: string; source: string }[] {
     .map((f) => ({ label: `${e.meta.id}/${f}`, source: readFileSync(path.join(e.mutantsDir, f), "utf8") }));
 }
 
-/** Deterministic shuffle (mulberry32), so every run submits the same sequence. */
-function shuffle<T>(xs: T[], seed: number): T[] {
-  let a = seed >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [xs[i], xs[j]] = [xs[j] as T, xs[i] as T];
-  }
-  return xs;
-}
-
 function plan(n: number): Planned[] {
   const hostile = Math.round(n * 0.1);
   const wrong = Math.round(n * 0.3);
@@ -139,83 +123,8 @@ function plan(n: number): Planned[] {
     const h = HOSTILE[i % HOSTILE.length] as (typeof HOSTILE)[number];
     out.push({ kind: "hostile", label: h.label, exerciseId: HOSTILE_EXERCISE, source: `${h.source}\n// student ${i}\n`, expect: (v) => v === h.verdict });
   }
-  return shuffle(out, 20_260_101);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Grader processes.
-
-interface Grader {
-  child: ChildProcess;
-  url: string;
-  log: string[];
-}
-
-function startGraderProcess(env: NodeJS.ProcessEnv, index: number): Promise<Grader> {
-  const child = spawn(process.execPath, ["--no-node-snapshot", "--import", "tsx", "apps/grader/src/server.ts"], {
-    cwd: REPO_ROOT,
-    env,
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const log: string[] = [];
-  const keep = (chunk: Buffer) => {
-    for (const line of chunk.toString("utf8").split("\n")) {
-      if (line.length === 0) continue;
-      log.push(line);
-      if (log.length > 200) log.shift();
-    }
-  };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`grader process ${index} did not start in 120 s:\n${log.join("\n")}`)), 120_000);
-    child.stderr?.on("data", keep);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      keep(chunk);
-      const m = /grader listening on (http:\/\/\S+)/.exec(chunk.toString("utf8"));
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1], log });
-      }
-    });
-    child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`grader process ${index} exited (code ${code}, signal ${signal}) before it listened:\n${log.join("\n")}`));
-    });
-  });
-}
-
-async function stopGraders(graders: ChildProcess[]): Promise<void> {
-  await Promise.all(
-    graders.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return resolve();
-          const pid = child.pid;
-          const hard = setTimeout(() => {
-            try {
-              process.kill(-pid, "SIGKILL");
-            } catch {
-              // gone already
-            }
-          }, 15_000);
-          child.once("exit", () => {
-            clearTimeout(hard);
-            // Its pool's workers leave with it; anything left in the group goes too.
-            try {
-              process.kill(-pid, "SIGKILL");
-            } catch {
-              // gone already
-            }
-            resolve();
-          });
-          try {
-            process.kill(pid, "SIGTERM");
-          } catch {
-            resolve();
-          }
-        }),
-    ),
-  );
+  // Seeded, so every run submits the same sequence.
+  return new Rng(20_260_101).shuffle(out);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -253,7 +162,7 @@ async function burst(processes: number): Promise<BurstReport> {
   const workers = workersFor(processes);
   const token = randomBytes(24).toString("hex");
   let scratch: ScratchDatabase | null = null;
-  const children: ChildProcess[] = [];
+  const children: GraderProcess[] = [];
   const client = new pg.Client({ connectionString: (scratch = await createScratchDatabase("postgresql", "burst")).url });
   try {
     await migrate(scratch.config);
@@ -279,11 +188,11 @@ async function burst(processes: number): Promise<BurstReport> {
       TFM_GRADER_WORKERS: String(workers),
     };
     const t0 = performance.now();
-    const started = await Promise.allSettled(Array.from({ length: processes }, (_, i) => startGraderProcess(env, i)));
-    for (const s of started) if (s.status === "fulfilled") children.push(s.value.child);
+    const started = await Promise.allSettled(Array.from({ length: processes }, () => startGraderProcess(env)));
+    for (const s of started) if (s.status === "fulfilled") children.push(s.value);
     const failed = started.find((s) => s.status === "rejected");
     if (failed) throw failed.reason;
-    const graders = started.map((s) => (s as PromiseFulfilledResult<Grader>).value);
+    const graders = started.map((s) => (s as PromiseFulfilledResult<GraderProcess>).value);
     console.log(`  ${processes} grader process(es) x ${workers} worker(s) ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     const planned = plan(submissions);
@@ -293,7 +202,7 @@ async function burst(processes: number): Promise<BurstReport> {
     const postStart = Date.now();
     await Promise.all(
       planned.map(async (p, i) => {
-        const g = graders[i % graders.length] as Grader;
+        const g = graders[i % graders.length] as GraderProcess;
         const at = Date.now();
         try {
           const res = await fetch(`${g.url}/v1/submissions`, {
@@ -374,7 +283,7 @@ async function burst(processes: number): Promise<BurstReport> {
     for (let i = 0; i < ids.length; i += 50) {
       await Promise.all(
         ids.slice(i, i + 50).map(async (id, k) => {
-          const g = graders[(i + k) % graders.length] as Grader;
+          const g = graders[(i + k) % graders.length] as GraderProcess;
           const res = await fetch(`${g.url}/v1/submissions/${id}`, { headers: { authorization: `Bearer ${token}` } });
           const body = (await res.json()) as { verdict?: unknown };
           if (res.status !== 200 || body.verdict !== byId.get(id)?.verdict) apiMismatches++;
@@ -407,7 +316,7 @@ async function burst(processes: number): Promise<BurstReport> {
     };
   } finally {
     await client.end().catch(() => {});
-    await stopGraders(children);
+    await Promise.all(children.map((g) => g.close()));
     await scratch?.drop().catch((e: unknown) => console.error(`could not drop the scratch database: ${(e as Error).message}`));
   }
 }

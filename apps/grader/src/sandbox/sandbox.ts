@@ -239,7 +239,6 @@ export class Sandbox implements SubmissionSandbox {
     if (!this.isolate.isDisposed) this.isolate.dispose();
   }
 
-  /** An exception on the host side of a call: the isolate was stopped, not the student's code. */
   /**
    * A heap filled with many small objects makes V8 collect garbage again and again near the limit:
    * the CPU time runs out before isolated-vm declares the memory limit. Stopped by the clock with
@@ -254,6 +253,7 @@ export class Sandbox implements SubmissionSandbox {
     }
   }
 
+  /** An exception on the host side of a call: the isolate was stopped, not the student's code. */
   private hostFailure(e: unknown): RunOutcome & { ok: false } {
     const message = e instanceof Error ? e.message : String(e);
     const error: ErrorInfo = { name: "SandboxLimit", message, messageJa: null, stack: "" };
