@@ -13,8 +13,18 @@ describe("quiz file schema", () => {
       quiz([
         single,
         { kind: "multiple", id: "q2", text: L("m"), explanation: L("e"), choices: single.choices, answers: ["a", "b"] },
-        { kind: "numeric", id: "q3", text: L("n"), explanation: L("e"), answer: 4, tolerance: { abs: 0.5 } },
-        { kind: "numeric", id: "q4", text: L("{{d}} bytes"), explanation: L("e"), generator: "some-generator", tolerance: { rel: 0.02 }, unit: { accepted: ["GB", "GiB"], defaultUnit: null } },
+        { kind: "numeric", id: "q3", text: L("n"), explanation: L("e"), answer: 4, rounding: { kind: "integer" }, tolerance: { abs: 0.5 } },
+        {
+          kind: "numeric",
+          id: "q4",
+          text: { ja: "{{d}} バイト、有効数字 3 桁", en: "{{d}} bytes to three significant figures" },
+          explanation: L("e"),
+          generator: "some-generator",
+          rounding: { kind: "significant", figures: 3 },
+          tolerance: { rel: 0.005 },
+          unit: { accepted: ["GB", "GiB"], defaultUnit: null },
+        },
+        { kind: "numeric", id: "q6", text: { ja: "小数第 3 位まで", en: "three decimal places" }, explanation: L("e"), answer: 0.1, rounding: { kind: "decimals", places: 3 }, tolerance: { abs: 0.0005 } },
         { kind: "shape", id: "q5", text: L("s"), explanation: L("e"), answer: [2, 8, 5, 7] },
       ]),
     );
@@ -24,12 +34,24 @@ describe("quiz file schema", () => {
   it.each([
     [{ ...single, answer: "z" }, "'z' is not a choice"],
     [{ ...single, choices: [{ id: "a", text: L("A") }, { id: "a", text: L("B") }] }, "choice ids must be unique"],
-    [{ kind: "numeric", id: "q", text: L("n"), explanation: L("e"), tolerance: { abs: 1 } }, "give either a fixed answer or a generator, not both"],
-    [{ kind: "numeric", id: "q", text: L("n"), explanation: L("e"), answer: 1, generator: "g", tolerance: { abs: 1 } }, "give either a fixed answer or a generator, not both"],
-    [{ kind: "numeric", id: "q", text: L("n"), explanation: L("e"), answer: 1, tolerance: {} }, "give abs, rel or both"],
-    [{ kind: "numeric", id: "q", text: L("{{n}}"), explanation: L("e"), answer: 1, tolerance: { abs: 1 } }, "only a generated question has {{placeholders}}"],
+    [{ kind: "numeric", id: "q", text: L("n"), explanation: L("e"), rounding: { kind: "integer" }, tolerance: { abs: 0.5 } }, "give either a fixed answer or a generator, not both"],
+    [{ kind: "numeric", id: "q", text: L("n"), explanation: L("e"), answer: 1, generator: "g", rounding: { kind: "integer" }, tolerance: { abs: 0.5 } }, "give either a fixed answer or a generator, not both"],
+    [{ kind: "numeric", id: "q", text: L("n"), explanation: L("e"), answer: 1, rounding: { kind: "integer" }, tolerance: {} }, "give abs, rel or both"],
+    [{ kind: "numeric", id: "q", text: L("{{n}}"), explanation: L("e"), answer: 1, rounding: { kind: "integer" }, tolerance: { abs: 0.5 } }, "only a generated question has {{placeholders}}"],
     [{ kind: "numeric", id: "q", text: L("n"), explanation: L("e"), answer: 1, tolerance: { abs: 1 }, unit: { accepted: ["GB"], defaultUnit: "GiB" } }, "defaultUnit must be one of accepted"],
     [{ ...single, explanation: { ja: "", en: "e" } }, "Too small: expected string to have >=1 characters"],
+    [
+      { kind: "numeric", id: "q", text: L("n"), explanation: L("e"), answer: 1, rounding: { kind: "integer" }, tolerance: { abs: 2 } },
+      'rounding {"kind":"integer"} justifies the tolerance {"abs":0.5}, not {"abs":2}',
+    ],
+    [
+      { kind: "numeric", id: "q", text: { ja: "小数第 3 位まで", en: "three decimal places" }, explanation: L("e"), answer: 1, rounding: { kind: "decimals", places: 3 }, tolerance: { abs: 0.002 } },
+      'rounding {"kind":"decimals","places":3} justifies the tolerance {"abs":0.0005}, not {"abs":0.002}',
+    ],
+    [
+      { kind: "numeric", id: "q", text: L("what is it?"), explanation: L("e"), answer: 1, rounding: { kind: "decimals", places: 2 }, tolerance: { abs: 0.005 } },
+      'the text must ask for the rounding: "小数第 2 位" / "two decimal place"',
+    ],
   ])("rejects %j", (question, message) => {
     expect(messages(QuizFile.safeParse(quiz([question])))).toContain(message);
   });

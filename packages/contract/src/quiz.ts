@@ -186,13 +186,65 @@ export const MultipleChoiceQuestion = z
     answers: z.array(ChoiceId).min(1).describe("exactly the correct choices; the answer must select all and only these"),
   })
   .strict();
+/**
+ * The rounding a numeric question asks for, and so the tolerance it may have: half a unit in the
+ * last place asked for, the largest error a correctly rounded answer can have. A wrong last digit is
+ * outside it, and so is an answer with fewer places than asked.
+ */
+export const NumericRounding = z
+  .discriminatedUnion("kind", [
+    z.object({ kind: z.literal("integer").describe("the answer is a whole number") }).strict(),
+    z
+      .object({
+        kind: z.literal("decimals"),
+        places: z.number().int().min(1).max(6).describe("the question says: give this many decimal places"),
+      })
+      .strict(),
+    z
+      .object({
+        kind: z.literal("significant"),
+        figures: z.number().int().min(2).max(6).describe("the question says: give this many significant figures"),
+      })
+      .strict(),
+  ])
+  .describe("the rounding the question asks for; it fixes the tolerance");
+export type NumericRounding = z.infer<typeof NumericRounding>;
+
+/** The only tolerance a rounding justifies. */
+export function toleranceForRounding(r: NumericRounding): NumericTolerance {
+  switch (r.kind) {
+    case "integer":
+      return { abs: 0.5 };
+    case "decimals":
+      return { abs: 0.5 / 10 ** r.places };
+    case "significant":
+      // A value rounded to s figures is off by at most half a unit of its s-th figure, which is at
+      // most 0.5 * 10^(1-s) of the value (the worst case is a leading digit of 1).
+      return { rel: 0.5 / 10 ** (r.figures - 1) };
+  }
+}
+
+/** Words the question text must contain for its rounding, so the student is told what is asked. */
+export function roundingWords(r: NumericRounding): Localized | null {
+  switch (r.kind) {
+    case "integer":
+      return null;
+    case "decimals":
+      return { ja: `小数第 ${r.places} 位`, en: `${NUMBER_WORDS[r.places]} decimal place` };
+    case "significant":
+      return { ja: `有効数字 ${r.figures} 桁`, en: `${NUMBER_WORDS[r.figures]} significant figure` };
+  }
+}
+const NUMBER_WORDS = ["zero", "one", "two", "three", "four", "five", "six"];
+
 export const NumericQuestion = z
   .object({
     kind: z.literal("numeric"),
     ...questionBase,
     answer: z.number().optional().describe("fixed answer in the base unit; absent when a generator computes it"),
     generator: GeneratorName.optional().describe("variant generator (apps/grader/src/quiz/variants.ts) that draws the numbers and computes the answer"),
-    tolerance: NumericTolerance,
+    rounding: NumericRounding,
+    tolerance: NumericTolerance.describe("must be what the rounding justifies (toleranceForRounding)"),
     unit: UnitSpec.optional().describe("absent: a plain number without unit"),
   })
   .strict();
@@ -216,6 +268,21 @@ export const Question = z
         if (!ids.includes(a)) ctx.addIssue({ code: "custom", path: [q.kind === "single" ? "answer" : "answers"], message: `'${a}' is not a choice` });
       }
       return;
+    }
+    if (q.kind === "numeric") {
+      const justified = toleranceForRounding(q.rounding);
+      const same = (a: number | undefined, b: number | undefined) => (a === undefined ? b === undefined : b !== undefined && Math.abs(a - b) <= 1e-12 * b);
+      if (!same(q.tolerance.abs, justified.abs) || !same(q.tolerance.rel, justified.rel)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["tolerance"],
+          message: `rounding ${JSON.stringify(q.rounding)} justifies the tolerance ${JSON.stringify(justified)}, not ${JSON.stringify(q.tolerance)}`,
+        });
+      }
+      const words = roundingWords(q.rounding);
+      if (words !== null && (!q.text.ja.includes(words.ja) || !q.text.en.includes(words.en))) {
+        ctx.addIssue({ code: "custom", path: ["text"], message: `the text must ask for the rounding: "${words.ja}" / "${words.en}"` });
+      }
     }
     if ((q.answer === undefined) === (q.generator === undefined)) {
       ctx.addIssue({ code: "custom", path: ["answer"], message: "give either a fixed answer or a generator, not both" });

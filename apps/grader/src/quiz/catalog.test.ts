@@ -51,7 +51,7 @@ describe("loadQuizCatalog", () => {
     const dir = copyOfExercises();
     const before = loadQuizCatalog(dir).quizzes.get("math-softmax")?.version;
     edit(path.join(dir, "quizzes", "math-softmax.json"), (j) => {
-      firstQuestion(j).tolerance = { abs: 0.002 };
+      firstQuestion(j).explanation = { ja: "書き直した解説。", en: "A rewritten explanation." };
     });
     expect(loadQuizCatalog(dir).quizzes.get("math-softmax")?.version).not.toBe(before);
   });
@@ -62,7 +62,7 @@ describe("loadQuizCatalog", () => {
     [
       "a placeholder its generator does not set",
       "math-softmax.json",
-      (q: Record<string, unknown>) => ({ ...q, text: { ja: "{{nothing}}", en: "{{nothing}}" } }),
+      (q: Record<string, unknown>) => ({ ...q, text: { ja: "{{nothing}} 小数第 3 位", en: "{{nothing}} three decimal places" } }),
       /uses \{\{nothing\}\} which generator 'softmax-component' does not set/,
     ],
     ["a placeholder in an explanation", "math-softmax.json", (q: Record<string, unknown>) => ({ ...q, explanation: { ja: "{{vector}}", en: "{{vector}}" } }), /has no placeholders/],

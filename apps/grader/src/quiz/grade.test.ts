@@ -22,6 +22,19 @@ function entryOf(id: string) {
   return e;
 }
 
+/** The id a seed's variant gives the choice that the quiz file calls `sourceId`. */
+function idOf(quizId: string, questionId: string, sourceId: string, seed = 42): string {
+  const { quiz } = entryOf(quizId);
+  const source = quiz.questions.find((q) => q.id === questionId);
+  if (source === undefined || (source.kind !== "single" && source.kind !== "multiple")) throw new Error(`${quizId}/${questionId} is not a choice question`);
+  const text = source.choices.find((c) => c.id === sourceId)?.text.en;
+  const inst = instantiateQuiz(quiz, seed).find((i) => i.question.id === questionId);
+  if (inst === undefined || (inst.kind !== "single" && inst.kind !== "multiple")) throw new Error("no instance");
+  const id = inst.choices.find((c) => c.text.en === text)?.id;
+  if (id === undefined) throw new Error(`${quizId}/${questionId} has no choice '${sourceId}'`);
+  return id;
+}
+
 function testOf(result: GradeResult, id: string) {
   const t = result.tests.find((x) => x.id === id);
   if (t === undefined) throw new Error(`no test ${id}`);
@@ -91,7 +104,11 @@ describe.each(quizzes.map((e) => [e.quiz.id, e] as const))("quiz %s", (id, entry
       for (const q of rendered.questions) {
         const source = original.get(q.id);
         if ((q.kind === "single" || q.kind === "multiple") && (source?.kind === "single" || source?.kind === "multiple")) {
-          expect([...q.choices].sort((a, b) => a.id.localeCompare(b.id))).toEqual([...source.choices].sort((a, b) => a.id.localeCompare(b.id)));
+          // The same choices, under ids made for this variant: none of the file's ids reaches the page.
+          const texts = (cs: readonly { text: { en: string } }[]) => cs.map((c) => c.text.en).sort();
+          expect(texts(q.choices)).toEqual(texts(source.choices));
+          for (const c of q.choices) expect(source.choices.map((s) => s.id)).not.toContain(c.id);
+          expect(new Set(q.choices.map((c) => c.id)).size).toBe(q.choices.length);
         }
       }
     }
@@ -191,12 +208,16 @@ describe("numeric answers", () => {
   it("applies absolute tolerances", () => {
     const worked = (a: QuizAnswer) => testOf(grade("math-attention-formula", { "worked-example": a }), "worked-example").status;
     expect(worked(1.391)).toBe("passed");
-    expect(worked("1.39")).toBe("passed");
+    expect(worked("1.3911")).toBe("passed");
+    // Three decimal places are asked for: a wrong third digit, or only two places, is wrong.
+    expect(worked("1.39")).toBe("failed");
+    expect(worked(1.392)).toBe("failed");
     expect(worked(1.394)).toBe("failed");
     expect(worked(1.238)).toBe("failed");
     const pe = (a: QuizAnswer) => testOf(grade("math-positional-encoding", { "fixed-value": a }), "fixed-value").status;
     expect(pe(0.921)).toBe("passed");
     expect(pe("0.9211")).toBe("passed");
+    expect(pe(0.922)).toBe("failed");
     expect(pe(0.999)).toBe("failed");
     expect(pe(0.389)).toBe("failed");
     const count = (a: QuizAnswer) => testOf(grade("math-multi-head", { "count-fixed": a }), "count-fixed").status;
@@ -257,16 +278,24 @@ describe("shape answers", () => {
 
 describe("choice answers", () => {
   it("grades multiple choice as an exact set, in any order, duplicates ignored", () => {
-    const ok = (a: QuizAnswer) => testOf(grade("concept-qkv-roles", { "shape-facts": a }), "shape-facts").status;
-    expect(ok(["c", "a", "b"])).toBe("passed");
-    expect(ok(["a", "b", "c", "c"])).toBe("passed");
-    expect(ok(["a", "b"])).toBe("failed");
-    expect(ok(["a", "b", "c", "d"])).toBe("failed");
+    const ok = (a: string[]) => testOf(grade("concept-qkv-roles", { "shape-facts": a.map((x) => idOf("concept-qkv-roles", "shape-facts", x)) }), "shape-facts").status;
+    const right = entryOf("concept-qkv-roles").quiz.questions.find((q) => q.id === "shape-facts");
+    if (right?.kind !== "multiple") throw new Error("shape-facts is a multiple-choice question");
+    const [r1, r2, r3] = right.answers;
+    const wrong = right.choices.map((c) => c.id).find((c) => !right.answers.includes(c));
+    if (r1 === undefined || r2 === undefined || r3 === undefined || wrong === undefined) throw new Error("shape-facts has three right and a wrong choice");
+    expect(ok([r3, r1, r2])).toBe("passed");
+    expect(ok([r1, r2, r3, r3])).toBe("passed");
+    expect(ok([r1, r2])).toBe("failed");
+    expect(ok([r1, r2, r3, wrong])).toBe("failed");
     expect(ok([])).toBe("failed");
   });
 
   it("shows the chosen and the right choice's text after a wrong answer", () => {
-    const t = testOf(grade("concept-qkv-roles", { "key-is-compared": "b" }, 42, "en"), "key-is-compared");
+    const q = entryOf("concept-qkv-roles").quiz.questions.find((x) => x.id === "key-is-compared");
+    const valueChoice = q?.kind === "single" ? q.choices.find((c) => c.text.en === "each token's value")?.id : undefined;
+    if (valueChoice === undefined) throw new Error("key-is-compared has a 'value' choice");
+    const t = testOf(grade("concept-qkv-roles", { "key-is-compared": idOf("concept-qkv-roles", "key-is-compared", valueChoice) }, 42, "en"), "key-is-compared");
     expect(t.message.en).toContain(`Your answer: "each token's value"`);
     expect(t.message.en).toContain(`Answer: "each token's key"`);
     expect(t.message.ja).toContain("「各トークンの Key」");
@@ -278,9 +307,9 @@ describe("the result", () => {
     const entry = entryOf("concept-qkv-roles");
     const key = answerKey(entry.quiz, 42);
     const r = grade("concept-qkv-roles", { "key-is-compared": key["key-is-compared"] ?? "" });
-    expect(r).toMatchObject({ verdict: "failed", passed: 1, total: 3, score: 0.3333 });
+    expect(r).toMatchObject({ verdict: "failed", passed: 1, total: 4, score: 0.25 });
     expect(testOf(r, "output-is-weighted-values").message.ja).toMatch(/^未回答です。/);
-    expect(r.summary).toEqual({ ja: "不合格: 3 問中 1 問正解", en: "Failed: 1 of 3 questions correct" });
+    expect(r.summary).toEqual({ ja: "不合格: 4 問中 1 問正解", en: "Failed: 1 of 4 questions correct" });
   });
 
   it("passes only when every question is right", () => {
@@ -298,6 +327,8 @@ describe("the result", () => {
     expect(() => grade("concept-qkv-roles", { "key-is-compared": "z" })).toThrow(/give one choice id/);
     expect(() => grade("concept-qkv-roles", { "shape-facts": "a" })).toThrow(/list of choice ids/);
     expect(() => grade("concept-qkv-roles", { "shape-facts": ["a", "q"] })).toThrow(/list of choice ids/);
+    // The file's own ids are not this variant's ids.
+    for (const fileId of ["a", "b", "c", "d"]) expect(() => grade("concept-qkv-roles", { "key-is-compared": fileId })).toThrow(/give one choice id/);
     expect(() => grade("math-shapes", { "qk-fixed": { value: 1 } })).toThrow(/shape as a string/);
     expect(() => grade("math-multi-head", { "count-fixed": [1, 2] })).toThrow(/give a number/);
   });

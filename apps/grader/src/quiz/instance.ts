@@ -36,6 +36,31 @@ function draw(quizId: string, questionId: string, generatorName: string, seed: n
   return { generator, rng: new Rng(deriveSeed(seed, `${quizId}/${questionId}`)) };
 }
 
+const ID_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
+
+/**
+ * The choices in this seed's order, each under an id made for this variant alone. The file's ids
+ * (a, b, c ...) and its order never reach the student: the displayed position and the id are both
+ * drawn from the seed, so neither says which choice is right; the grader maps the ids back.
+ */
+function presentChoices(quizId: string, questionId: string, source: readonly Choice[], seed: number): { choices: Choice[]; renamed: Map<string, string> } {
+  const rng = new Rng(deriveSeed(seed, `${quizId}/${questionId}/choices`));
+  const shuffled = rng.shuffle(source);
+  const used = new Set<string>();
+  const renamed = new Map<string, string>();
+  const choices = shuffled.map((c) => {
+    let id: string;
+    do {
+      // A letter first: a choice id is a slug.
+      id = `${ID_ALPHABET[rng.int(0, 23)]}${Array.from({ length: 4 }, () => ID_ALPHABET[rng.int(0, ID_ALPHABET.length)]).join("")}`;
+    } while (used.has(id));
+    used.add(id);
+    renamed.set(c.id, id);
+    return { id, text: c.text };
+  });
+  return { choices, renamed };
+}
+
 /** Every question of a quiz for one seed. The same seed always gives the same numbers and choice order. */
 export function instantiateQuiz(quiz: QuizFile, seed: number): QuestionInstance[] {
   return quiz.questions.map((question, index): QuestionInstance => {
@@ -43,11 +68,15 @@ export function instantiateQuiz(quiz: QuizFile, seed: number): QuestionInstance[
     switch (question.kind) {
       case "single":
       case "multiple": {
-        // Shuffled per seed so that the position of the right choice teaches nothing.
-        const choices = new Rng(deriveSeed(seed, `${quiz.id}/${question.id}/choices`)).shuffle(question.choices);
+        const { choices, renamed } = presentChoices(quiz.id, question.id, question.choices, seed);
+        const opaque = (id: string): string => {
+          const r = renamed.get(id);
+          if (r === undefined) throw new Error(`${quiz.id}/${question.id}: the answer '${id}' is not a choice`);
+          return r;
+        };
         return question.kind === "single"
-          ? { kind: "single", question, number, text: question.text, hidden: false, choices, expected: question.answer }
-          : { kind: "multiple", question, number, text: question.text, hidden: false, choices, expected: question.answers };
+          ? { kind: "single", question, number, text: question.text, hidden: false, choices, expected: opaque(question.answer) }
+          : { kind: "multiple", question, number, text: question.text, hidden: false, choices, expected: question.answers.map(opaque) };
       }
       case "numeric": {
         if (question.generator === undefined) {
