@@ -4,6 +4,7 @@
   /usr/bin/python3 -m oracle golden                       # 2. write oracle/golden/<id>.json
   /usr/bin/python3 -m oracle check --sample 4             # recompute a sample, compare with the goldens
   /usr/bin/python3 -m oracle agreement --device auto      # GPU (when present) and float32 vs the goldens
+  /usr/bin/python3 -m oracle differential [--check]        # the kit-vs-PyTorch suite (oracle/differential/)
 
 --device cpu|cuda|auto picks where PyTorch computes (auto: cuda when torch sees one, else cpu);
 --dtype float64|float32 the float type (goldens: float64 on the CPU, rounded to float32 on write).
@@ -23,6 +24,7 @@ from .checkpoint import state_dict_driver
 from .composition import composition_tokenizer
 from .smiles import RDKIT_VERSION, smiles_tokenizer
 from .wire import decode
+from . import kit_differential
 
 ALL = dict(COVERED)
 ALL["smiles-tokenizer"] = (smiles_tokenizer, "rdkit-atoms")
@@ -355,7 +357,10 @@ def main(argv=None):
     common(a)
     a.add_argument("--golden", default=os.path.join(HERE, "golden"))
     a.add_argument("--out", default=os.path.join(HERE, "results"))
+    kit_differential.add_parser(sub)
     args = p.parse_args(argv)
+    if args.cmd == "differential":
+        return kit_differential.cmd_differential(args)
     if args.cmd == "golden":
         return cmd_golden(args) or 0
     if args.cmd == "check":

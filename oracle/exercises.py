@@ -150,12 +150,31 @@ def no_nan(name, *ts):
             raise ValueError(f"{name}: NaN in the PyTorch result (a fully masked row?): this case needs the masked_fill convention")
 
 
+def fully_masked(mask, b, h, t):
+    """Whether some query may attend to no key: nn.MultiheadAttention gives NaN there, the chapter's
+    masked_fill(-1e9) gives uniform weights."""
+    return mask is not None and bool(((mask != 0).expand(b, h, t, t).sum(-1) == 0).any())
+
+
+def mha_masked_fill(m, x, h, mask):
+    """nn.MultiheadAttention's own projections (in_proj, out_proj) around the chapter's attention
+    (masked_fill with -1e9), for masks with fully masked rows."""
+    b, t, d = x.shape
+    q, k, v = F.linear(x, m.in_proj_weight, m.in_proj_bias).chunk(3, dim=-1)
+    heads = lambda y: y.reshape(b, t, h, d // h).transpose(1, 2)
+    o, weights = attention(heads(q), heads(k), heads(v), mask)
+    return m.out_proj(o.transpose(1, 2).reshape(b, t, d)), weights
+
+
 def multi_head(a, c):
     x, w, h, mask = c.t(a[0]), a[1], a[2], c.opt(a[3])
     b, t, d = x.shape
     m = mha_module(w, d, h, c)
     with torch.no_grad():
-        o, weights = m(x, x, x, attn_mask=mha_mask(mask, b, h, t), need_weights=True, average_attn_weights=False)
+        if fully_masked(mask, b, h, t):
+            o, weights = mha_masked_fill(m, x, h, mask)
+        else:
+            o, weights = m(x, x, x, attn_mask=mha_mask(mask, b, h, t), need_weights=True, average_attn_weights=False)
     no_nan("nn.MultiheadAttention", o, weights)
     return [out(o), out(weights)]
 
@@ -204,14 +223,19 @@ def encoder_block(a, c):
             norm.bias.copy_(c.t(field(w, f"beta{i}")))
     layer.eval()
     attn_mask = mha_mask(mask, b, h, t)
+    # With a fully masked row the layer itself would give NaN; the stages use the chapter's masking.
+    masked_rows = fully_masked(mask, b, h, t)
     with torch.no_grad():
-        attention_out, weights = layer.self_attn(x, x, x, attn_mask=attn_mask, need_weights=True, average_attn_weights=False)
+        if masked_rows:
+            attention_out, weights = mha_masked_fill(layer.self_attn, x, h, mask)
+        else:
+            attention_out, weights = layer.self_attn(x, x, x, attn_mask=attn_mask, need_weights=True, average_attn_weights=False)
         residual1 = x + attention_out
         norm1 = layer.norm1(residual1)
         feed_forward = layer.linear2(F.relu(layer.linear1(norm1)))
         residual2 = norm1 + feed_forward
         output = layer.norm2(residual2)
-        whole = layer(x, src_mask=attn_mask)
+        whole = output if masked_rows else layer(x, src_mask=attn_mask)
     no_nan("nn.TransformerEncoderLayer", output, weights, whole)
     tol = 1e-9 if c.dtype == torch.float64 else 1e-4
     if not torch.allclose(whole, output, atol=tol, rtol=tol):

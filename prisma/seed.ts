@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { computeProgress } from "@tfm/progress";
+import { computeProgress, localToUtc, utcToLocalInput } from "@tfm/progress";
 import { type CatalogEntry, loadCatalog } from "../apps/grader/src/catalog.ts";
 import { loadConfig } from "../apps/grader/src/config.ts";
 import { DurableRunner, catalogVersions } from "../apps/grader/src/durable/runner.ts";
+import { loadMutant, mutantIds } from "../apps/grader/src/mutants.ts";
 import { GraderPool } from "../apps/grader/src/pool.ts";
 import { answerKey } from "../apps/grader/src/quiz/answer-key.ts";
 import { loadQuizCatalog } from "../apps/grader/src/quiz/catalog.ts";
@@ -11,9 +12,11 @@ import { gradeQuiz } from "../apps/grader/src/quiz/grade.ts";
 import {
   Database,
   classDashboard,
+  createAssignment,
   createClass,
   createUser,
   describeConfig,
+  grantExtension,
   findUserByEmail,
   hashPassword,
   joinClass,
@@ -25,6 +28,7 @@ import {
   recordSelfAssessment,
   reviewFreeText,
   saveProgress,
+  setPublished,
   submit,
   submitFreeText,
   syncExercises,
@@ -73,9 +77,9 @@ function sourceFor(entry: CatalogEntry, step: Step, k: number): string {
   if (step === "solution") return readFileSync(entry.solutionPath, "utf8");
   if (step === "starter") return entry.starter;
   if (step === "compile") return `${entry.starter}\nexport function broken( {\n`;
-  const mutants = existsSync(entry.mutantsDir) ? readdirSync(entry.mutantsDir).filter((f) => f.endsWith(".ts")).sort() : [];
-  const file = mutants[k % Math.max(1, mutants.length)];
-  return file === undefined ? entry.starter : readFileSync(path.join(entry.mutantsDir, file), "utf8");
+  const mutants = mutantIds(entry);
+  const pitfall = mutants[k % Math.max(1, mutants.length)];
+  return pitfall === undefined ? entry.starter : loadMutant(entry, pitfall).source;
 }
 
 async function main(): Promise<void> {
@@ -174,12 +178,53 @@ async function main(): Promise<void> {
       await saveProgress(db, id, computeProgress(checklist, await learnerEvidence(db, id)));
     }
 
+    // Two assignments (issue 18): one due in the past, where 鈴木 健二's solution of the third exercise
+    // came in after the deadline (late) and 高橋 拓海 has an extension, and one due next week.
+    const actor = { id: teacher.id, role: "instructor" as const, displayName: teacher.displayName, email: teacher.email };
+    const zone = "Asia/Tokyo";
+    const third = now - 14 * DAY + (2 * (12 * DAY)) / exercises.length; // 佐藤 愛子's submission of the third exercise
+    // HH:59 in Tokyo of the hour after it: her work and 鈴木 健二's first try are on time, his solution (3.5 h later) is late.
+    const pastDue = localToUtc(`${utcToLocalInput(new Date(third + 3_600_000), zone).slice(0, 14)}59`, zone);
+    const past = await createAssignment(db, actor, cls.id, {
+      titleJa: "第1回 課題: アテンションの基礎",
+      titleEn: "Assignment 1: attention basics",
+      opensAt: new Date(now - 15 * DAY),
+      dueAt: pastDue,
+      closesAt: new Date(pastDue.getTime() + 7 * DAY),
+      latePolicy: { kind: "per_day", percentPerDay: 10, floorPercent: 50 },
+      items: [
+        ...exercises.slice(0, 3).map((e) => ({ kind: "exercise" as const, itemId: e.meta.id, weight: 2 })),
+        ...quizOrder.slice(0, 1).map((q) => ({ kind: "quiz" as const, itemId: q.quiz.id, weight: 1 })),
+        { kind: "free_text" as const, itemId: "qkv-analogy", weight: 1 },
+      ],
+    });
+    await setPublished(db, actor, past.id, true, new Date(now - 15 * DAY));
+    const takumi = students.find((s) => s.persona.email === "takumi@example.org");
+    if (takumi !== undefined) {
+      await grantExtension(db, actor, past.id, { userId: takumi.id, dueAt: new Date(pastDue.getTime() + 3 * DAY), reason: "体調不良 (診断書あり) / illness, certificate received" });
+    }
+    const nextWeek = new Date(now + 7 * DAY);
+    const upcoming = await createAssignment(db, actor, cls.id, {
+      titleJa: "第2回 課題: マルチヘッドと位置符号化",
+      titleEn: "Assignment 2: multi-head attention and positions",
+      opensAt: new Date(now - DAY),
+      dueAt: localToUtc(`${utcToLocalInput(nextWeek, zone).slice(0, 10)}T23:59`, zone),
+      closesAt: null,
+      latePolicy: { kind: "per_day", percentPerDay: 20, floorPercent: 40 },
+      items: [
+        ...exercises.slice(3, 6).map((e) => ({ kind: "exercise" as const, itemId: e.meta.id, weight: 1 })),
+        ...quizOrder.slice(1, 3).map((q) => ({ kind: "quiz" as const, itemId: q.quiz.id, weight: 0.5 })),
+      ],
+    });
+    await setPublished(db, actor, upcoming.id, true);
+
     const d = await classDashboard(db, cls.id);
     console.log(`\nseeded ${describeConfig(dbConfig)}`);
     console.log(`  instructor: ${INSTRUCTOR.email} / password ${INSTRUCTOR.password}`);
     console.log(`  class: ${d.class.name}, invite code ${d.class.inviteCode}, ${d.learners.length} students (password ${INSTRUCTOR.password})`);
     console.log(`  levels: ${Object.entries(d.levels).map(([k, v]) => `${k} ${v}`).join(", ")}`);
     console.log(`  pass rates: ${d.exercises.filter((e) => e.attempted > 0).map((e) => `${e.id} ${Math.round(e.passRate * 100)}%`).join(", ")}`);
+    console.log(`  assignments: "${past.titleEn}" (due ${pastDue.toISOString()}, one extension) and "${upcoming.titleEn}" (due next week)`);
     console.log(`  frequent pitfalls: ${d.pitfalls.slice(0, 5).map((p) => `${p.pitfallId} (${p.learners} learners)`).join(", ") || "none"}`);
   } finally {
     await db.close();

@@ -5,6 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { ensureGraderToken } from "./grader-token.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const children: ChildProcess[] = [];
@@ -46,6 +47,14 @@ if (fresh && process.env.TFM_NO_DEMO !== "1") {
   console.log("[start] new database: seeding the demo class (instructor sensei@example.org, invite code DEMO-2026)");
   const seeded = spawnSync(process.execPath, ["--no-node-snapshot", "--import", "tsx", "prisma/seed.ts"], { cwd: root, stdio: "inherit", env: process.env });
   if (seeded.status !== 0) console.error("[start] seeding the demo failed; the service starts without it");
+}
+
+// The grader's code-running routes need a token, so no other local process can use them: generated
+// on first start and kept in ./data/grader-token (mode 600), unless TFM_GRADER_TOKEN is set.
+if (process.env.TFM_GRADER_TOKEN === undefined || process.env.TFM_GRADER_TOKEN === "") {
+  const { token, file, created } = ensureGraderToken(`${root}data`);
+  process.env.TFM_GRADER_TOKEN = token;
+  if (created) console.log(`[start] generated the grader's token in ${file} (mode 600)`);
 }
 
 run("grader", ["--no-node-snapshot", "--import", "tsx", "apps/grader/src/server.ts"]);

@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { GradeResult } from "@tfm/contract";
 import { describe, expect, it } from "vitest";
+import { mutantSourceIn } from "../apps/grader/src/mutants.ts";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 const cli = (...args: string[]) =>
@@ -15,6 +16,12 @@ const cli = (...args: string[]) =>
     env: { ...process.env, TFM_GRADER_WORKERS: "1" },
   });
 const exercise = (id: string, file: string) => path.join(root, "exercises", id, file);
+/** A pitfall mutant is a patch: the CLI grades a file, so the patched source is written to one. */
+const mutantFile = (id: string, pitfall: string): string => {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "tfm-mutant-")), `${pitfall}.ts`);
+  writeFileSync(file, mutantSourceIn(path.join(root, "exercises", id), pitfall));
+  return file;
+};
 
 describe("npm run grade (CLI)", () => {
   it("exits 0 and prints a Japanese report for a passing solution", () => {
@@ -25,7 +32,7 @@ describe("npm run grade (CLI)", () => {
   });
 
   it("exits 1 and names the pitfall in English for a mutant", () => {
-    const r = cli("scaled-dot-product-attention", exercise("scaled-dot-product-attention", "mutants/mask-inverted.ts"), "--lang", "en");
+    const r = cli("scaled-dot-product-attention", mutantFile("scaled-dot-product-attention", "mask-inverted"), "--lang", "en");
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/Verdict: Failed/);
     expect(r.stdout).toMatch(/Pitfall \[mask-inverted\]/);

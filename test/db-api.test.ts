@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { createUser } from "@tfm/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mutantSourceIn } from "../apps/grader/src/mutants.ts";
 import { startGrader } from "../apps/grader/src/server.ts";
 import { openScratchDatabase, testProviders } from "../packages/db/src/testing.ts";
 
@@ -60,8 +61,8 @@ describe.each(testProviders())("durable submissions API on %s", (provider) => {
 
   it("stores, grades once and keeps a right and a wrong submission", async () => {
     const posts = await Promise.all(
-      [read("solution.ts"), read("mutants/mask-inverted.ts")].map((source) =>
-        call("/v1/submissions", { method: "POST", body: JSON.stringify({ userId, exerciseId: EX, source, seed: 11 }) }),
+      [read("solution.ts"), mutantSourceIn(new URL(`../exercises/${EX}`, import.meta.url).pathname, "mask-inverted")].map((source) =>
+        call("/v1/submissions", { method: "POST", body: JSON.stringify({ userId, exerciseId: EX, source }) }),
       ),
     );
     const ids: string[] = [];
@@ -69,7 +70,8 @@ describe.each(testProviders())("durable submissions API on %s", (provider) => {
       expect(res.status).toBe(202);
       const body = (await res.json()) as { id: string; status: string; seed: number };
       expect(body.status).toBe("queued");
-      expect(body.seed).toBe(11);
+      // Drawn by the grader, and not shown before grading.
+      expect(body).not.toHaveProperty("seed");
       ids.push(body.id);
     }
     const [right, wrong] = await Promise.all(ids.map(waitGraded));
@@ -86,6 +88,9 @@ describe.each(testProviders())("durable submissions API on %s", (provider) => {
     const bad = await call("/v1/submissions", { method: "POST", body: JSON.stringify({ userId, exerciseId: EX }) });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { message: string }).message).toMatch(/source/);
+    const chosenSeed = await call("/v1/submissions", { method: "POST", body: JSON.stringify({ userId, exerciseId: EX, source: "x", seed: 11 }) });
+    expect(chosenSeed.status).toBe(400);
+    expect(((await chosenSeed.json()) as { message: string }).message).toMatch(/seed.*drawn by the grader/);
     const unknownUser = await call("/v1/submissions", { method: "POST", body: JSON.stringify({ userId: "nobody", exerciseId: EX, source: "x" }) });
     expect(unknownUser.status).toBe(404);
     const missing = await call("/v1/submissions/does-not-exist");

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCatalog } from "../apps/grader/src/catalog.ts";
+import { mutantSourceIn } from "../apps/grader/src/mutants.ts";
 import { DurableRunner, catalogVersions } from "../apps/grader/src/durable/runner.ts";
 import { GraderPool } from "../apps/grader/src/pool.ts";
 import { type Database, createUser, getSubmission, submit, syncExercises } from "../packages/db/src/index.ts";
@@ -66,7 +67,7 @@ describe.each(testProviders())("durable grading on %s", (provider) => {
     const ids = {
       solution: (await submit(db, { userId, exerciseId: EX, source: SOLUTION, seed: 11 })).id,
       starter: (await submit(db, { userId, exerciseId: EX, source: read("starter.ts"), seed: 12 })).id,
-      mutant: (await submit(db, { userId, exerciseId: EX, source: read("mutants/mask-inverted.ts"), seed: 13 })).id,
+      mutant: (await submit(db, { userId, exerciseId: EX, source: mutantSourceIn(fileURLToPath(new URL(`../exercises/${EX}`, import.meta.url)), "mask-inverted"), seed: 13 })).id,
       broken: (await submit(db, { userId, exerciseId: EX, source: "export function scaledDotProductAttention( {", seed: 14 })).id,
     };
     for (const id of Object.values(ids)) expect((await getSubmission(db, id)).status).toBe("queued");

@@ -1,11 +1,13 @@
 /**
  * Walks every exercise folder and proves the contract of each: metadata valid, statements in both
- * languages, starter fails, model solution passes, every mutant is rejected naming its pitfall.
+ * languages, starter fails, model solution passes, every mutant (a patch against the solution) is
+ * rejected naming its pitfall and no other: a pitfall is never named for a mistake the code lacks.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { ExerciseMeta, type GradeResult, type Verdict } from "@tfm/contract";
+import { ExerciseMeta, type GradeResult } from "@tfm/contract";
 import { loadCatalog } from "@tfm/grader/catalog";
+import { loadMutant, mutantIds } from "@tfm/grader/mutants";
 import { loadRuntime } from "@tfm/grader/runtime";
 import { describe, expect, it } from "vitest";
 import { gradeViaApi } from "./grader-client.ts";
@@ -13,14 +15,12 @@ import { gradeViaApi } from "./grader-client.ts";
 const catalog = loadCatalog();
 const exercises = [...catalog.exercises.values()];
 
-/** A mutant may declare the verdict it must get with a line `// expect-verdict: <verdict>`. */
-function expectedVerdict(source: string): Verdict {
-  const m = /\/\/\s*expect-verdict:\s*([a-z_]+)/.exec(source);
-  return (m?.[1] as Verdict | undefined) ?? "failed";
-}
-
 function failingWithPitfall(r: GradeResult, pitfall: string): boolean {
   return r.tests.some((t) => t.status !== "passed" && t.pitfall?.id === pitfall);
+}
+
+function namedPitfalls(r: GradeResult): string[] {
+  return [...new Set(r.tests.flatMap((t) => (t.pitfall === null ? [] : [t.pitfall.id])))].sort();
 }
 
 describe("exercise catalog", () => {
@@ -50,6 +50,12 @@ describe.each(exercises.map((e) => [e.meta.id, e] as const))("%s", (id, entry) =
     }
     expect(/[\u3040-\u30ff\u4e00-\u9fff]/.test(entry.statement.ja), "ja statement is Japanese").toBe(true);
     const { spec } = await loadRuntime(entry);
+    // Every statement says whether the grader checks that the inputs come back unchanged.
+    const unchanged = spec.inputsMayChange === true
+      ? { en: "does not check that the inputs stay unchanged", ja: "入力が変わらないことは確かめません" }
+      : { en: "left its input tensors unchanged", ja: "入力のテンソルが変わっていないことも確かめます" };
+    expect(entry.statement.en, "en statement on unchanged inputs").toContain(unchanged.en);
+    expect(entry.statement.ja, "ja statement on unchanged inputs").toContain(unchanged.ja);
     const ids = [...spec.cases.map((c) => c.id), ...(spec.invariants ?? []).map((i) => i.id)];
     expect(new Set(ids).size).toBe(ids.length);
     for (const c of [...spec.cases, ...(spec.invariants ?? [])]) {
@@ -60,9 +66,10 @@ describe.each(exercises.map((e) => [e.meta.id, e] as const))("%s", (id, entry) =
     expect(spec.cases.filter((c) => c.kind === "hidden").length, "hidden cases").toBeGreaterThanOrEqual(10);
   });
 
-  it("has one mutant per declared pitfall and nothing else", () => {
-    const files = existsSync(entry.mutantsDir) ? readdirSync(entry.mutantsDir).filter((f) => f.endsWith(".ts")) : [];
-    expect(files.map((f) => f.replace(/\.ts$/, "")).sort()).toEqual([...entry.meta.pitfalls].sort());
+  it("has one mutant patch per declared pitfall and nothing else, each applying to the solution", () => {
+    expect(mutantIds(entry)).toEqual([...entry.meta.pitfalls].sort());
+    // Throws when a patch no longer applies: the solution changed under it.
+    for (const p of mutantIds(entry)) expect(loadMutant(entry, p).source).not.toBe(readFileSync(entry.solutionPath, "utf8"));
   });
 
   it("rejects the starter", async () => {
@@ -78,14 +85,19 @@ describe.each(exercises.map((e) => [e.meta.id, e] as const))("%s", (id, entry) =
     expect(r.verdict).toBe("passed");
     expect(r.total).toBeGreaterThanOrEqual(15);
     expect(r.seed).toBe(seed);
+    expect(namedPitfalls(r)).toEqual([]);
   });
 
-  const mutantFiles = existsSync(entry.mutantsDir) ? readdirSync(entry.mutantsDir).filter((f) => f.endsWith(".ts")) : [];
-  it.each(mutantFiles)("rejects mutant %s naming its pitfall", async (file) => {
-    const pitfall = file.replace(/\.ts$/, "");
-    const source = readFileSync(path.join(entry.mutantsDir, file), "utf8");
-    const r = await gradeViaApi({ exerciseId: id, source, seed: 7 });
-    expect(r.verdict).toBe(expectedVerdict(source));
-    expect(failingWithPitfall(r, pitfall), `a failing test names ${pitfall}: ${r.tests.map((t) => `${t.id}=${t.status}/${t.pitfall?.id}`).join(", ")}`).toBe(true);
+  it.each(mutantIds(entry))("rejects mutant %s naming exactly its pitfall", async (pitfall) => {
+    const mutant = loadMutant(entry, pitfall);
+    const r = await gradeViaApi({ exerciseId: id, source: mutant.source, seed: 7 });
+    const tests = r.tests.map((t) => `${t.id}=${t.status}/${t.pitfall?.id}`).join(", ");
+    expect(r.verdict).toBe(mutant.expectVerdict);
+    expect(failingWithPitfall(r, pitfall), `a failing test names ${pitfall}: ${tests}`).toBe(true);
+    // No other pitfall of the exercise is named: the other mutants' diagnoses never reach this one.
+    expect(namedPitfalls(r), tests).toEqual([pitfall]);
+    const title = catalog.pitfalls.get(pitfall)?.title;
+    expect(r.summary.en).toContain(title?.en);
+    expect(r.summary.ja).toContain(title?.ja);
   });
 });

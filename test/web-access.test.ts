@@ -4,6 +4,7 @@ import { type Database, createClass, createUser, getSubmission, hashPassword, jo
 import { createScratchDatabase, testProviders } from "@tfm/db/testing";
 import { Database as Db, migrate } from "@tfm/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mutantIdsIn, mutantSourceIn } from "../apps/grader/src/mutants.ts";
 import { startGrader } from "../apps/grader/src/server.ts";
 import { Client, type Portal, ROOT, ensureWebBuild, startPortal } from "./web/harness.ts";
 import { type Lang, t } from "../apps/web/lib/i18n.ts";
@@ -34,12 +35,13 @@ function hiddenMarkers(): string[] {
   const files = [
     path.join(dir, "solution.ts"),
     path.join(dir, "spec.ts"),
-    ...readdirSync(path.join(dir, "mutants")).map((f) => path.join(dir, "mutants", f)),
     path.join(ROOT, "reference/src/exercises", `${EX}.ts`),
   ];
   const markers = new Set<string>();
-  for (const f of files) {
-    for (const raw of readFileSync(f, "utf8").split("\n")) {
+  // Mutants are patches: the wrong solutions they make are what must not leak.
+  const texts = [...files.map((f) => readFileSync(f, "utf8")), ...mutantIdsIn(dir).map((m) => mutantSourceIn(dir, m))];
+  for (const text of texts) {
+    for (const raw of text.split("\n")) {
       const line = raw.trim();
       if (line.length >= 30 && !publicText.includes(line) && !line.startsWith("import ") && !line.startsWith("//") && !line.startsWith("*")) markers.add(line);
     }
@@ -54,6 +56,7 @@ const WHO: Who[] = ["anon", "a", "b", "teacher", "other", "admin"];
 type Expect = number | { status: 303 | 307; to: RegExp };
 const SIGNIN: Expect = { status: 307, to: /^\/signin\?next=/ };
 const SIGNIN_POST: Expect = { status: 303, to: /\/signin\?next=/ };
+const NOT_FOUND_POST: Expect = { status: 303, to: /^\/classes\?err=errNotFound$/ };
 
 const provider = testProviders().includes("postgresql") ? "postgresql" : "sqlite";
 
@@ -87,7 +90,8 @@ describe(`portal access matrix (${provider})`, () => {
     // The grader's durable runner grades A's submission for real.
     for (let i = 0; i < 240 && (await getSubmission(db, ids.subA)).status !== "done"; i++) await new Promise((r) => setTimeout(r, 500));
     expect((await getSubmission(db, ids.subA)).verdict).toBe("failed");
-    portal = await startPortal({ TFM_DATABASE_URL: scratch.url, TFM_GRADER_URL: grader.url, TFM_SUBMIT_PER_MINUTE: "1000" });
+    // TFM_TRUST_PROXY=1: the sign-in throttle tests play clients at several addresses via x-forwarded-for.
+    portal = await startPortal({ TFM_DATABASE_URL: scratch.url, TFM_GRADER_URL: grader.url, TFM_SUBMIT_PER_MINUTE: "1000", TFM_TRUST_PROXY: "1" });
     for (const who of WHO) clients[who] = new Client(portal.url);
     await clients.anon.get("/");
     await clients.a.signIn("a@x.org", PASSWORD);
@@ -103,6 +107,12 @@ describe(`portal access matrix (${provider})`, () => {
     await db?.close();
     await drop?.();
   });
+
+  /** A redirect's Location as a path on the portal (the portal answers with absolute URLs). */
+  const pathOf = (location: string | null): string => {
+    const u = new URL(location ?? "/", portal.url);
+    return u.pathname + u.search;
+  };
 
   function check(what: string, got: { status: number; location: string | null; body: string }, want: Expect): void {
     seen.push({ what, body: got.body + (got.location ?? "") });
@@ -124,6 +134,8 @@ describe(`portal access matrix (${provider})`, () => {
       ["/", everyone(200)],
       ["/signin", everyone(200)],
       ["/signup", everyone(200)],
+      ["/account", signedIn],
+      ["/reset?token=no-such-token", everyone(200)],
       ["/exercises", signedIn],
       [`/exercises/${EX}`, signedIn],
       ["/exercises/no-such-exercise", { ...signedIn, a: 404, b: 404, teacher: 404, other: 404, admin: 404 }],
@@ -171,6 +183,9 @@ describe(`portal access matrix (${provider})`, () => {
     const rows: Row[] = [
       [`/api/exercises/${EX}/run`, () => json({ source: A_SOURCE }), { ...signedIn(200), anon: 401 }],
       [`/api/exercises/${EX}/submit`, () => json({ source: A_SOURCE }), { ...signedIn(202), anon: 401 }],
+      [`/api/exercises/${EX}/draft`, () => json({ source: "// matrix draft" }), { ...signedIn(200), anon: 401 }],
+      ["/api/account/password", () => ({ current: "not-the-password", password: "whatever-new-1" }), signedIn({ status: 303, to: /^\/account\?err=errWrongPassword/ })],
+      [`/api/users/${ids.a}/reset`, () => ({}), { ...staffOfK({ status: 303, to: /^\/classes\?msg=resetIssued&ref=/ }), a: NOT_FOUND_POST, b: NOT_FOUND_POST, other: NOT_FOUND_POST }],
       ["/api/classes/join", () => ({ inviteCode: "ZZZZ-ZZZZ" }), signedIn({ status: 303, to: /^\/classes\?err=errInviteUnknown/ })],
       ["/api/classes/create", () => ({ name: "New class" }), { anon: SIGNIN_POST, a: 303, b: 303, teacher: { status: 303, to: /^\/classes\/\w+$/ }, other: { status: 303, to: /^\/classes\/\w+$/ }, admin: { status: 303, to: /^\/classes\/\w+$/ } }],
       [`/api/classes/${k}/regrade`, () => ({ exerciseId: EX }), staffOfK({ status: 303, to: new RegExp(`^/classes/${k}\\?msg=regradeDone`) })],
@@ -181,8 +196,10 @@ describe(`portal access matrix (${provider})`, () => {
       ["/api/lang", () => ({ lang: "en" }), { anon: 303, a: 303, b: 303, teacher: 303, other: 303, admin: 303 }],
     ];
     // A student asking to create a class gets the same answer as for a missing page.
-    rows[3]![2].a = { status: 303, to: /^\/classes\?err=errNotFound/ };
-    rows[3]![2].b = { status: 303, to: /^\/classes\?err=errNotFound/ };
+    const create = rows.find((r) => r[0] === "/api/classes/create");
+    if (create === undefined) throw new Error("no create row");
+    create[2].a = { status: 303, to: /^\/classes\?err=errNotFound/ };
+    create[2].b = { status: 303, to: /^\/classes\?err=errNotFound/ };
     for (const [route, body, row] of rows) {
       for (const who of WHO) {
         const c = clients[who];
@@ -222,10 +239,24 @@ describe(`portal access matrix (${provider})`, () => {
     const form = { displayName: "New", email: "new@x.org", password: "new-password-1", inviteCode: ids.codeK };
     const refused = await fresh.post("/api/auth/signup", form, { csrf: null });
     expect(refused.location ?? "").toContain("err=errCsrf");
-    check("POST /api/auth/signup", await fresh.post("/api/auth/signup", form, { csrf: token }), { status: 303, to: /^\/classes\?msg=joined/ });
-    expect(fresh.cookies.has("tfm_session")).toBe(true);
+    const created = await fresh.post("/api/auth/signup", form, { csrf: token });
+    check("POST /api/auth/signup", created, { status: 303, to: /^\/signin\?msg=signUpDone&next=%2Fclasses$/ });
+    // The same answer for an address that already has an account: nothing tells them apart.
+    const again = await new Client(portal.url).post("/api/auth/signup", { ...form, password: "another-password" }, { csrf: null });
+    expect(again.location ?? "").toContain("err=errCsrf");
+    const other = new Client(portal.url);
+    const taken = await other.post("/api/auth/signup", { ...form, password: "another-password" }, { csrf: await other.csrf("/signup") });
+    expect(taken.status).toBe(created.status);
+    expect(taken.location).toBe(created.location);
+    expect(taken.body).toBe(created.body);
+    expect(other.cookies.has("tfm_session")).toBe(false);
+    expect((await other.get(pathOf(taken.location))).body).not.toMatch(/already|すでに登録/);
+    // The new account signs in (with its own password, not the second one) and is in the class.
+    const wrongPw = new Client(portal.url);
+    check("POST /api/auth/signin with the second sign-up's password", await wrongPw.post("/api/auth/signin", { email: form.email, password: "another-password" }, { csrf: await wrongPw.csrf("/signin") }), { status: 303, to: /err=errBadCredentials/ });
+    await fresh.signIn(form.email, form.password);
     check("GET /classes after sign-up", await fresh.get("/classes"), 200);
-    check("POST /api/auth/signup again", await fresh.post("/api/auth/signup", form, { csrf: await fresh.csrf("/signup") }), { status: 303, to: /err=errEmailTaken/ });
+    expect((await fresh.get("/classes")).body).toContain("Class K");
 
     const wrong = new Client(portal.url);
     check("POST /api/auth/signin wrong password", await wrong.post("/api/auth/signin", { email: "a@x.org", password: "not-the-password" }, { csrf: await wrong.csrf("/signin") }), {
@@ -242,26 +273,47 @@ describe(`portal access matrix (${provider})`, () => {
     check("GET /exercises with a signed-out cookie", await replay.get("/exercises"), SIGNIN);
   });
 
-  it("stops password guessing: after 10 failed sign-ins an email is refused, even with the right password; other emails are not", async () => {
+  it("slows guessing per (account, address) without locking the owner out, and limits one address over many accounts", async () => {
     await createUser(db, { email: "locked@x.org", displayName: "Locked", role: "student", passwordHash: await hashPassword(PASSWORD) });
-    const guesser = new Client(portal.url);
+    const guesser = new Client(portal.url, { "x-forwarded-for": "203.0.113.5" });
+    let refusedGuesses = 0;
     for (let i = 0; i < 10; i++) {
-      check(`POST /api/auth/signin wrong password #${i + 1}`, await guesser.post("/api/auth/signin", { email: "locked@x.org", password: `guess-${i}-guess` }, { csrf: await guesser.csrf("/signin") }), {
+      const got = await guesser.post("/api/auth/signin", { email: "locked@x.org", password: `guess-${i}-guess` }, { csrf: await guesser.csrf("/signin") });
+      expect(got.status).toBe(303);
+      if ((got.location ?? "").includes("err=errTooManySignins")) refusedGuesses++;
+    }
+    // Exponential backoff: after the free failures, the guesser's attempts are refused unchecked.
+    expect(refusedGuesses).toBeGreaterThan(0);
+    // Even the right password waits, from the address that failed...
+    check("POST /api/auth/signin right password from the guessing address", await guesser.post("/api/auth/signin", { email: "locked@x.org", password: PASSWORD }, { csrf: await guesser.csrf("/signin") }), {
+      status: 303,
+      to: /^\/signin\?err=errTooManySignins&minutes=\d+$/,
+    });
+    expect(guesser.cookies.has("tfm_session")).toBe(false);
+    // ...but the owner, from an address that has not failed, signs in at once.
+    const owner = new Client(portal.url, { "x-forwarded-for": "198.51.100.20" });
+    check("POST /api/auth/signin owner after 10 failures elsewhere (other case)", await owner.post("/api/auth/signin", { email: "LOCKED@x.org", password: PASSWORD }, { csrf: await owner.csrf("/signin") }), { status: 303, to: /^\/exercises$/ });
+    // A client cannot pick its address: with a trusted proxy only the last x-forwarded-for entry counts.
+    const spoof = new Client(portal.url, { "x-forwarded-for": "198.51.100.20, 203.0.113.5" });
+    check("POST /api/auth/signin with a prepended address", await spoof.post("/api/auth/signin", { email: "locked@x.org", password: PASSWORD }, { csrf: await spoof.csrf("/signin") }), {
+      status: 303,
+      to: /err=errTooManySignins/,
+    });
+    const page = await owner.get("/signin?err=errTooManySignins&minutes=15");
+    expect(page.body).toContain("15 分後にもう一度お試しください");
+
+    // Password spraying: one address, 50 different emails, one guess each; then that address is refused.
+    const sprayer = new Client(portal.url, { "x-forwarded-for": "192.0.2.66" });
+    for (let i = 0; i < 50; i++) {
+      check(`POST /api/auth/signin spray #${i + 1}`, await sprayer.post("/api/auth/signin", { email: `spray${i}@x.org`, password: "Summer2026!" }, { csrf: await sprayer.csrf("/signin") }), {
         status: 303,
         to: /^\/signin\?err=errBadCredentials/,
       });
     }
-    const owner = new Client(portal.url);
-    check("POST /api/auth/signin after 10 failures (right password, other case)", await owner.post("/api/auth/signin", { email: "LOCKED@x.org", password: PASSWORD }, { csrf: await owner.csrf("/signin") }), {
-      status: 303,
-      to: /^\/signin\?err=errTooManySignins&minutes=15$/,
-    });
-    expect(owner.cookies.has("tfm_session")).toBe(false);
-    const page = await owner.get("/signin?err=errTooManySignins&minutes=15");
-    expect(page.body).toContain("15 分後にもう一度お試しください");
-    const other = new Client(portal.url);
-    check("POST /api/auth/signin for another email", await other.post("/api/auth/signin", { email: "a@x.org", password: PASSWORD }, { csrf: await other.csrf("/signin") }), { status: 303, to: /^\/exercises$/ });
-  });
+    check("POST /api/auth/signin from the spraying address", await sprayer.post("/api/auth/signin", { email: "b@x.org", password: PASSWORD }, { csrf: await sprayer.csrf("/signin") }), { status: 303, to: /err=errTooManySignins/ });
+    const elsewhere = new Client(portal.url, { "x-forwarded-for": "192.0.2.67" });
+    check("POST /api/auth/signin from another address", await elsewhere.post("/api/auth/signin", { email: "b@x.org", password: PASSWORD }, { csrf: await elsewhere.csrf("/signin") }), { status: 303, to: /^\/exercises$/ });
+  }, 120_000);
 
   it("pages a large roster by 100 while the class-wide figures cover every student", async () => {
     const big = await createClass(db, { name: "Class M", ownerId: ids.teacher });
@@ -284,6 +336,188 @@ describe(`portal access matrix (${provider})`, () => {
     expect(rowsOf((await clients.teacher.get(`/classes/${big.id}?page=-3`)).body)).toHaveLength(100);
     expect(rowsOf((await clients.teacher.get(`/classes/${big.id}?page=abc`)).body)).toHaveLength(100);
     check("GET big class as another instructor", await clients.other.get(`/classes/${big.id}?page=2`), 404);
+  });
+
+  it("after sign-in, never leaves the portal, whatever `next` says", async () => {
+    const tricky = ["/\t/evil.example/", "/\r/evil.example/", "/\n/evil.example/", "/\\evil.example", "\\\\evil.example", "//evil.example", "/.//evil.example", "/%2F/evil.example", "javascript:alert(1)", "https://evil.example/", "//user:pw@evil.example/"];
+    for (const next of tricky) {
+      const c = new Client(portal.url);
+      const got = await c.post("/api/auth/signin", { email: "a@x.org", password: PASSWORD, next }, { csrf: await c.csrf("/signin") });
+      expect(got.status, JSON.stringify(next)).toBe(303);
+      // As a browser reads Location: relative to the portal, with tabs and line breaks dropped.
+      expect(new URL((got.location ?? "").replace(/[\t\r\n]/g, ""), portal.url).origin, JSON.stringify(next)).toBe(portal.url);
+      expect(c.cookies.has("tfm_session")).toBe(true);
+      // The sign-in form does not carry it either.
+      const form = await new Client(portal.url).get(`/signin?next=${encodeURIComponent(next)}`);
+      const hidden = /name="next" value="([^"]*)"/.exec(form.body)?.[1] ?? "/";
+      expect(new URL(hidden.replace(/&amp;/g, "&"), portal.url).origin).toBe(portal.url);
+    }
+    const ok = new Client(portal.url);
+    const local = await ok.post("/api/auth/signin", { email: "a@x.org", password: PASSWORD, next: "/checklist?x=1" }, { csrf: await ok.csrf("/signin") });
+    expect(local.location).toBe(`${portal.url}/checklist?x=1`);
+  });
+
+  it("checks ids from the URL before calling the grader: no path traversal into the grader", async () => {
+    const c = clients.a;
+    const csrf = await c.csrf("/");
+    for (const id of ["..%2F..%2Fv1%2Fgrade%3F", "..%2F..%2Fv1%2Fexercises", "qkv-analogy%2F..%2F..%2Fv1%2Fgrade", "QKV-ANALOGY", "qkv-analogy%3Fx%3D1"]) {
+      const got = await c.post(`/api/free-text/${id}/answer`, { text: "x" }, { csrf });
+      check(`POST /api/free-text/${id}/answer`, got, { status: 303, to: /^\/exercises\?err=errNotFound$/ });
+      const run = await c.post(`/api/exercises/${id}/run`, { json: { source: A_SOURCE } }, { csrf });
+      expect(run.status, `run ${id}`).toBe(404);
+      const quiz = await c.post(`/api/quizzes/${id}/grade`, { seed: "1" }, { csrf });
+      check(`POST /api/quizzes/${id}/grade`, quiz, { status: 303, to: /err=errNotFound/ });
+      check(`GET /free-text/${id}`, await c.get(`/free-text/${id}`), 404);
+    }
+  });
+
+  it("fills official messages only from keys: no text from the query, details looked up on the server", async () => {
+    const alerts = (html: string) => [...html.matchAll(/<p class="msg [^"]*" role="(?:alert|status)"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => m[1]).join("\n");
+    const c = clients.a;
+    for (const url of [
+      "/classes?msg=joined&name=EVIL-TEXT-1",
+      "/signin?err=errInvalidInput&detail=EVIL-TEXT-1",
+      "/classes?err=errInvalidInput&detail=EVIL-TEXT-1&ref=forged",
+      "/checklist?msg=joined&name=EVIL-TEXT-1&minutes=EVIL-TEXT-1",
+    ]) {
+      const page = await c.get(url);
+      expect(page.status, url).toBe(200);
+      // (The page's own URL is in Next's payload: what matters is what the message boxes say.)
+      expect(alerts(page.body), url).not.toContain("EVIL-TEXT-1");
+      expect(alerts(page.body), url).not.toMatch(/「」|""/);
+    }
+    // A real detail still shows, for the one who caused it.
+    const token = await c.csrf("/");
+    const joined = await c.post("/api/classes/join", { inviteCode: ids.codeK }, { csrf: token });
+    expect(pathOf(joined.location)).toMatch(/^\/classes\?msg=joined&ref=[\w-]+$/);
+    expect(alerts((await c.get(pathOf(joined.location))).body)).toContain("Class K");
+    // The same reference means nothing to another visitor.
+    const page = await clients.b.get(pathOf(joined.location));
+    expect(page.body).not.toContain("参加しました");
+    expect(page.body).not.toContain("You joined");
+    const bad = await c.post("/api/classes/create", { name: "" }, { csrf: token });
+    expect(bad.location ?? "").not.toContain("detail=");
+  });
+
+  it("limits concurrent public-test runs per user, without slowing another user", async () => {
+    const endless = `import { type Tensor } from "@tfm/kit";
+export function scaledDotProductAttention(Q: Tensor, K: Tensor, V: Tensor, mask: Tensor | null): [Tensor, Tensor] {
+  for (;;) {}
+}
+`;
+    const token = await clients.b.csrf("/");
+    const loops = [0, 1].map(() => clients.b.post(`/api/exercises/${EX}/run`, { json: { source: endless } }, { csrf: token }));
+    await new Promise((r) => setTimeout(r, 300));
+    const third = await clients.b.post(`/api/exercises/${EX}/run`, { json: { source: endless } }, { csrf: token });
+    expect(third.status).toBe(429);
+    expect(JSON.parse(third.body)).toMatchObject({ error: "errRunBusy" });
+    // The portal's limit is per user: another user's run is not refused by it.
+    const other = await clients.a.post(`/api/exercises/${EX}/run`, { json: { source: A_SOURCE } }, { csrf: await clients.a.csrf("/") });
+    expect(other.status, other.body).toBe(200);
+    for (const l of await Promise.all(loops)) expect(l.status).toBe(200);
+    // Once they are done, the user runs again.
+    expect((await clients.b.post(`/api/exercises/${EX}/run`, { json: { source: A_SOURCE } }, { csrf: token })).status).toBe(200);
+  }, 120_000);
+
+  it("keeps drafts on the server per account: restored on another device, never shown to another account", async () => {
+    const draft = "// my draft 7f3a9c: attention with a mask";
+    const token = await clients.a.csrf("/");
+    check("POST draft", await clients.a.post(`/api/exercises/${EX}/draft`, { json: { source: draft } }, { csrf: token }), 200);
+    expect((await clients.a.get(`/exercises/${EX}`)).body).toContain("7f3a9c");
+    const otherDevice = new Client(portal.url);
+    await otherDevice.signIn("a@x.org", PASSWORD);
+    expect((await otherDevice.get(`/exercises/${EX}`)).body).toContain("7f3a9c");
+    expect((await clients.b.get(`/exercises/${EX}`)).body).not.toContain("7f3a9c");
+    expect((await clients.teacher.get(`/exercises/${EX}`)).body).not.toContain("7f3a9c");
+    const tooLong = await clients.a.post(`/api/exercises/${EX}/draft`, { json: { source: "x".repeat(200_001) } }, { csrf: token });
+    expect(tooLong.status).toBe(400);
+    expect((await clients.a.post("/api/exercises/no-such-exercise/draft", { json: { source: "x" } }, { csrf: token })).status).toBe(404);
+    // Signing out tells the browser to drop the site's storage.
+    const out = await otherDevice.post("/api/auth/signout", {}, { csrf: await otherDevice.csrf("/") });
+    expect(out.status).toBe(303);
+    const res = await fetch(`${portal.url}/api/auth/signout`, { method: "POST", redirect: "manual", headers: { origin: portal.url, cookie: [...clients.b.cookies].map(([k, v]) => `${k}=${v}`).join("; "), "content-type": "application/x-www-form-urlencoded" }, body: "csrf=wrong" });
+    expect(res.status).toBe(303);
+  });
+
+  it("sends a nonce CSP, Permissions-Policy and cross-origin isolation headers", async () => {
+    const page = await clients.a.get(`/exercises/${EX}`);
+    const csp = page.headers.get("content-security-policy") ?? "";
+    const nonce = /'nonce-([A-Za-z0-9+/=]+)'/.exec(csp)?.[1];
+    expect(nonce).toBeDefined();
+    expect(csp).toContain("script-src 'self' 'nonce-");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
+    // Every script of the page carries this response's nonce; the next response has another.
+    const scripts = [...page.body.matchAll(/<script\b[^>]*>/g)].map((m) => m[0]);
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const tag of scripts) expect(tag, tag).toContain(`nonce="${nonce}"`);
+    const again = await clients.a.get(`/exercises/${EX}`);
+    expect(again.headers.get("content-security-policy")).not.toBe(csp);
+    for (const url of ["/", `/exercises/${EX}`, "/signin"]) {
+      const r = await clients.anon.get(url);
+      expect(r.headers.get("permissions-policy") ?? "", url).toContain("camera=()");
+      expect(r.headers.get("cross-origin-opener-policy"), url).toBe("same-origin");
+      expect(r.headers.get("cross-origin-resource-policy"), url).toBe("same-origin");
+      expect(r.headers.get("content-security-policy") ?? "", url).toContain("'nonce-");
+    }
+  });
+
+  it("changes a password (other sessions end) and signs out everywhere", async () => {
+    await createUser(db, { email: "pw@x.org", displayName: "Pw", role: "student", passwordHash: await hashPassword(PASSWORD) });
+    const here = new Client(portal.url);
+    const there = new Client(portal.url);
+    await here.signIn("pw@x.org", PASSWORD);
+    await there.signIn("pw@x.org", PASSWORD);
+    check("POST password wrong current", await here.post("/api/account/password", { current: "nope-nope", password: "brand-new-pw-1" }, { csrf: await here.csrf("/account") }), { status: 303, to: /errWrongPassword/ });
+    check("POST password too short", await here.post("/api/account/password", { current: PASSWORD, password: "short" }, { csrf: await here.csrf("/account") }), { status: 303, to: /^\/account\?err=errInvalidInput&ref=/ });
+    check("POST password", await here.post("/api/account/password", { current: PASSWORD, password: "brand-new-pw-1" }, { csrf: await here.csrf("/account") }), { status: 303, to: /^\/account\?msg=passwordChanged$/ });
+    check("GET /exercises here", await here.get("/exercises"), 200);
+    check("GET /exercises there", await there.get("/exercises"), SIGNIN);
+    const again = new Client(portal.url);
+    await again.signIn("pw@x.org", "brand-new-pw-1");
+    check("POST signout-all", await again.post("/api/account/signout-all", {}, { csrf: await again.csrf("/") }), { status: 303, to: /^\/signin\?msg=signedOutEverywhere$/ });
+    check("GET /exercises here after signout-all", await here.get("/exercises"), SIGNIN);
+  });
+
+  it("resets a password with a one-time, expiring, hashed link issued by the student's instructor", async () => {
+    const student = await createUser(db, { email: "forgot@x.org", displayName: "Forgot", role: "student", passwordHash: await hashPassword(PASSWORD) });
+    await joinClass(db, { userId: student.id, inviteCode: ids.codeK });
+    const issuePath = `/classes/${ids.classK}/students/${student.id}`;
+    const issue = async (c: Client) => c.post(`/api/users/${student.id}/reset`, { back: issuePath }, { csrf: await c.csrf("/") });
+    // Only the student's instructor and admins may issue one.
+    for (const who of ["a", "b", "other"] as const) check(`POST reset as ${who}`, await issue(clients[who]), NOT_FOUND_POST);
+    check("POST reset for the instructor as another instructor", await clients.other.post(`/api/users/${ids.teacher}/reset`, {}, { csrf: await clients.other.csrf("/") }), NOT_FOUND_POST);
+    const issued = await issue(clients.teacher);
+    check("POST reset as the instructor", issued, { status: 303, to: new RegExp(`^${issuePath}\\?msg=resetIssued&ref=`) });
+    const shown = await clients.teacher.get(pathOf(issued.location));
+    const link = /(http:\/\/127\.0\.0\.1:\d+\/reset\?token=[A-Za-z0-9_-]{43})/.exec(shown.body)?.[1];
+    expect(link).toBeDefined();
+    const token = new URL(link ?? "").searchParams.get("token") ?? "";
+    // Nobody else sees the link by replaying the reference.
+    expect((await clients.other.get(pathOf(issued.location))).body).not.toContain(token);
+    // Stored hashed only.
+    const rows = await db.run("reading resets", (p) => p.passwordReset.findMany({ where: { userId: student.id } }));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.tokenHash).not.toContain(token);
+    expect(rows[0]?.tokenHash).toMatch(/^[0-9a-f]{64}$/);
+    const anon = new Client(portal.url);
+    const form = await anon.get(`/reset?token=${token}`);
+    expect(form.body).toContain("forgot@x.org");
+    check("POST reset", await anon.post("/api/auth/reset", { token, password: "reset-new-pw-1" }, { csrf: await anon.csrf(`/reset?token=${token}`) }), { status: 303, to: /^\/signin\?msg=passwordResetDone$/ });
+    await new Client(portal.url).signIn("forgot@x.org", "reset-new-pw-1");
+    // Single use.
+    check("POST reset again", await anon.post("/api/auth/reset", { token, password: "reset-new-pw-2" }, { csrf: await anon.csrf("/") }), { status: 303, to: /^\/reset\?err=errResetInvalid$/ });
+    expect((await anon.get(`/reset?token=${token}`)).body).not.toContain("forgot@x.org");
+    // Expiring, and a new link cancels the previous one.
+    const second = await issue(clients.admin);
+    const token2 = /token=([A-Za-z0-9_-]{43})/.exec((await clients.admin.get(pathOf(second.location))).body)?.[1] ?? "";
+    const third = await issue(clients.teacher);
+    const token3 = /token=([A-Za-z0-9_-]{43})/.exec((await clients.teacher.get(pathOf(third.location))).body)?.[1] ?? "";
+    check("POST reset with a replaced link", await anon.post("/api/auth/reset", { token: token2, password: "reset-new-pw-3" }, { csrf: await anon.csrf("/") }), { status: 303, to: /errResetInvalid/ });
+    await db.run("expiring a link", (p) => p.passwordReset.updateMany({ where: { userId: student.id, usedAt: null }, data: { expiresAt: new Date(Date.now() - 1000) } }));
+    check("POST reset with an expired link", await anon.post("/api/auth/reset", { token: token3, password: "reset-new-pw-4" }, { csrf: await anon.csrf("/") }), { status: 303, to: /errResetInvalid/ });
+    await new Client(portal.url).signIn("forgot@x.org", "reset-new-pw-1");
   });
 
   it("never sends reference solutions, hidden case generators, references or mutants", () => {

@@ -1,9 +1,10 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { Database, createClass, createUser, hashPassword, migrate } from "@tfm/db";
+import { Database, createClass, createUser, getSubmission, hashPassword, migrate, submit } from "@tfm/db";
 import { createScratchDatabase } from "@tfm/db/testing";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mutantSourceIn } from "../apps/grader/src/mutants.ts";
 import { startGrader } from "../apps/grader/src/server.ts";
 import { type Portal, ROOT, ensureWebBuild, startPortal } from "./web/harness.ts";
 
@@ -22,8 +23,9 @@ const ITEM = "impl-self-attention";
 const STUDENT = { name: "山田 花子", email: "hanako@example.org", password: "hanako-password" };
 const TEACHER = { email: "teacher@example.org", password: "teacher-password" };
 
-const wrong = readFileSync(path.join(ROOT, "exercises", EX, "mutants/missing-scale.ts"), "utf8");
+const wrong = mutantSourceIn(path.join(ROOT, "exercises", EX), "missing-scale");
 const right = readFileSync(path.join(ROOT, "exercises", EX, "solution.ts"), "utf8");
+const EX_TITLE = (JSON.parse(readFileSync(path.join(ROOT, "exercises", EX, "exercise.json"), "utf8")) as { title: { ja: string } }).title.ja;
 
 async function shot(page: Page, name: string, fullPage = false): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
@@ -104,6 +106,12 @@ describe("portal end to end in chromium", () => {
     expect(await unlabelled(page)).toEqual([]);
     await shot(page, "02-signup");
     await page.getByRole("button", { name: "登録する" }).click();
+    // Sign-up answers the same for a new and a registered address: the new account then signs in.
+    await page.waitForURL(/\/signin\?msg=signUpDone/);
+    await expect.poll(() => page.getByRole("status").innerText()).toMatch("登録を受け付けました");
+    await page.getByLabel("メールアドレス").fill(STUDENT.email);
+    await page.getByLabel("パスワード").fill(STUDENT.password);
+    await page.getByRole("button", { name: "ログイン" }).click();
     await page.waitForURL(/\/exercises$/);
     await expect.poll(() => page.locator(`[data-exercise="${EX}"] [data-state]`).getAttribute("data-state")).toBe("not_started");
     await shot(page, "03-exercises");
@@ -118,6 +126,37 @@ describe("portal end to end in chromium", () => {
     await page.locator(".cm-content").waitFor();
     expect(await unlabelled(page)).toEqual([]);
     await typeCode(page, wrong);
+    // The draft is saved on the server within a few seconds, and nothing of it stays in the browser.
+    await expect.poll(() => page.getByTestId("draft-state").getAttribute("data-state"), { timeout: 15_000 }).toBe("saved");
+    expect(await page.evaluate<number>("Object.keys(localStorage).filter((k) => k.startsWith('tfm:')).length")).toBe(0);
+    // Ctrl+Enter in the editor runs the public tests.
+    await page.locator(".cm-content").click();
+    await page.keyboard.press("Control+Enter");
+    await page.locator('[data-verdict]').waitFor({ timeout: 120_000 });
+    expect(await page.locator("[data-verdict]").getAttribute("data-verdict")).toBe("failed");
+    // Every heatmap has axis labels and a colour legend.
+    await expect.poll(() => page.getByTestId("legend-diff").count()).toBeGreaterThan(0);
+    expect(await page.locator(".heatmap-axes").count()).toBe(3 * (await page.getByTestId("heatmaps").count()));
+    expect(await page.getByTestId("legend-weights").count()).toBe(2 * (await page.getByTestId("heatmaps").count()));
+    // "Reset to starter" asks first: declined, the code stays.
+    page.once("dialog", (d) => void d.dismiss());
+    await page.getByTestId("reset").click();
+    expect((await page.locator(".cm-content").innerText()).replace(/\s+/g, "")).toBe(wrong.replace(/\s+/g, ""));
+    // Another device of the same account gets the draft.
+    const other = await browser.newContext({ viewport: { width: 820, height: 1180 } });
+    const tablet = await other.newPage();
+    await tablet.goto(`${portal.url}/signin?next=/exercises/${EX}`);
+    await tablet.getByLabel("メールアドレス").fill(STUDENT.email);
+    await tablet.getByLabel("パスワード").fill(STUDENT.password);
+    await tablet.getByRole("button", { name: "ログイン" }).click();
+    await tablet.waitForURL(new RegExp(`/exercises/${EX}$`));
+    await tablet.locator(".cm-content").waitFor();
+    await expect.poll(async () => (await tablet.locator(".cm-content").innerText()).replace(/\s+/g, "")).toBe(wrong.replace(/\s+/g, ""));
+    await shot(tablet, "05t-exercise-tablet");
+    await tablet.getByTestId("signout").click();
+    await tablet.waitForURL(/\/$/);
+    expect(await tablet.evaluate<number>("localStorage.length")).toBe(0);
+    await other.close();
     await page.getByTestId("run").click();
     await page.locator('[data-verdict]').waitFor({ timeout: 120_000 });
     expect(await page.locator("[data-verdict]").getAttribute("data-verdict")).toBe("failed");
@@ -133,21 +172,51 @@ describe("portal end to end in chromium", () => {
     await typeCode(page, right);
     await page.getByTestId("submit").click();
     await page.locator('[data-verdict="passed"]').waitFor({ timeout: 120_000 });
-    await expect.poll(() => page.getByTestId("history").locator("tbody tr").count()).toBe(2);
+    await expect.poll(() => page.getByTestId("history").locator("tbody tr").count(), { timeout: 20_000 }).toBe(2);
     await shot(page, "06-exercise-passed");
 
-    await page.getByTestId("history").getByRole("link").first().click();
-    await expect.poll(() => page.getByTestId("source").innerText()).toMatch("Math.sqrt(Q.size(-1))");
+    // A correct result: the difference heatmaps are white (float noise is inside the tolerance).
+    const diffFills: (string | null)[] = [];
+    for (const rect of await page.locator('[data-verdict="passed"] [data-testid="heatmaps"] figure:nth-child(3) rect').all()) diffFills.push(await rect.getAttribute("fill"));
+    expect(diffFills.length).toBeGreaterThan(0);
+    expect(new Set(diffFills)).toEqual(new Set(["rgb(255,255,255)"]));
+
+    await page.getByTestId("history").getByRole("link").last().click();
+    await expect.poll(() => page.getByTestId("source").innerText()).toMatch("Forgets to divide the scores");
+    // Line numbers, a diff against the code now in the editor, and "load into editor".
+    expect(await page.locator("[data-testid=source] .ln").count()).toBeGreaterThan(3);
+    await page.getByTestId("diff").locator("summary").click();
+    await expect.poll(() => page.locator(".diff .add").count()).toBeGreaterThan(0);
     await shot(page, "07-submission");
+    await page.getByTestId("load-into-editor").click();
+    await page.waitForURL(new RegExp(`/exercises/${EX}\\?msg=loadedIntoEditor`));
+    await page.locator(".cm-content").waitFor();
+    await expect.poll(async () => (await page.locator(".cm-content").innerText()).replace(/\s+/g, "")).toBe(wrong.replace(/\s+/g, ""));
 
     await page.goto(`${portal.url}/checklist`);
     expect(await page.locator(`[data-item="${ITEM}"]`).getAttribute("data-done")).toBe("true");
-    await expect.poll(() => page.locator(`[data-item="${ITEM}"]`).innerText()).toMatch(EX);
+    // Evidence by title, never by id.
+    await expect.poll(() => page.locator(`[data-item="${ITEM}"]`).innerText()).toMatch(EX_TITLE);
+    // (An id is lowercase words joined by hyphens, alone before a comma or the line's end.)
+    expect(await page.locator("#main").innerText()).not.toMatch(/残り: ([^\n]*, )?[a-z0-9]+-[a-z0-9-]+\s*(,|$)/m);
     await expect.poll(() => page.getByTestId("done-count").innerText()).toMatch("1 / 50");
     await shot(page, "08-checklist", true);
 
+    // A pass of simple-attention (graded by the grader's durable runner) completes half of an item.
+    const student = await db.run("finding the student", (p) => p.user.findUniqueOrThrow({ where: { email: STUDENT.email } }));
+    const simple = await submit(db, { userId: student.id, exerciseId: "simple-attention", source: readFileSync(path.join(ROOT, "exercises/simple-attention/solution.ts"), "utf8") });
+    for (let i = 0; i < 240 && (await getSubmission(db, simple.id)).status !== "done"; i++) await new Promise((r) => setTimeout(r, 500));
+    expect((await getSubmission(db, simple.id)).verdict).toBe("passed");
     await page.goto(`${portal.url}/exercises`);
     expect(await page.locator(`[data-exercise="${EX}"] [data-state]`).getAttribute("data-state")).toBe("passed");
+    // An item needing two exercises says how far it is, next to each of them, with links to the rest.
+    const half = page.locator(`[data-exercise="simple-attention"] [data-item-progress="impl-scaled-dot-product-attention"]`);
+    await expect.poll(() => half.getAttribute("data-parts")).toBe("1/2");
+    await expect.poll(() => half.innerText()).toMatch("1 / 2 完了");
+    expect(await half.getByRole("link").getAttribute("href")).toBe("/exercises/scaled-dot-product-attention");
+    // Sections by name, never by internal id.
+    expect(await page.locator("#main").innerText()).not.toMatch(/節 (pitfalls|licences|exercises|reproducibility)/);
+    await shot(page, "03b-exercises-progress", true);
 
     // The language switch is remembered (cookie) across pages.
     await page.getByRole("button", { name: "English" }).click();
@@ -155,15 +224,35 @@ describe("portal end to end in chromium", () => {
     await page.goto(`${portal.url}/quizzes/math-shapes`);
     await expect.poll(async () => (await page.locator("h1").innerText()).length).toBeGreaterThan(0);
     await page.getByRole("button", { name: "Check answers" }).waitFor();
+    const questions = await page.locator("fieldset").count();
+    const firstQuestion = (await page.locator("fieldset legend").first().innerText()).trim();
+    await page.locator('input[name="q_qk-fixed"]').fill("(2, 3)");
     await page.getByRole("button", { name: "Check answers" }).click();
     await page.waitForURL(/attempt=/);
-    await expect.poll(() => page.locator("[data-verdict]").innerText()).toMatch(/Failed|Passed/);
+    // The result repeats every question as asked, with the student's answer and the explanation,
+    // and no new variant's form until asked.
+    await expect.poll(() => page.getByTestId("quiz-verdict").innerText()).toMatch(/Passed!|Not passed yet/);
+    expect(await page.locator("[data-question]").count()).toBe(questions);
+    expect((await page.locator("[data-question]").first().innerText()).includes(firstQuestion)).toBe(true);
     await expect.poll(() => page.locator("#main").innerText()).toMatch("Explanation");
+    expect(await page.locator("#main").innerText()).toMatch("Your answer: (2, 3)");
+    expect(await page.locator("#main").innerText()).not.toMatch(/\b(tests?|hidden)\b/i);
+    expect(await page.locator("form[action$='/grade']").count()).toBe(0);
     expect(await unlabelled(page)).toEqual([]);
-    await shot(page, "09-quiz-en");
+    await shot(page, "09-quiz-en", true);
+    await page.getByTestId("quiz-new-variant").click();
+    await page.getByRole("button", { name: "Check answers" }).waitFor();
 
     await page.goto(`${portal.url}/free-text/qkv-analogy`);
-    await page.getByLabel("Your answer").fill("The query is what a token looks for, the key what it offers, the value what it passes on.");
+    const answer = "The query is what a token looks for, the key what it offers, the value what it passes on.";
+    await page.getByLabel("Your answer").fill(answer);
+    // Switching the language keeps what was typed.
+    await page.getByRole("button", { name: "日本語" }).click();
+    await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("ja");
+    await expect.poll(() => page.locator("main textarea").inputValue()).toBe(answer);
+    await page.getByRole("button", { name: "English" }).click();
+    await expect.poll(() => page.locator("html").getAttribute("lang")).toBe("en");
+    await expect.poll(() => page.getByLabel("Your answer").inputValue()).toBe(answer);
     await page.getByRole("button", { name: "Send answer" }).click();
     await expect.poll(() => page.getByRole("status").innerText()).toMatch("Answer received");
     await shot(page, "10-free-text");
@@ -190,8 +279,10 @@ describe("portal end to end in chromium", () => {
     expect(await unlabelled(page)).toEqual([]);
     await shot(page, "11-dashboard", true);
 
+    expect(await page.locator("#main").innerText()).not.toMatch(/\(\S[^()]*\([^()]*\)\)/);
     await row.getByRole("link", { name: STUDENT.name }).click();
-    await expect.poll(() => page.locator("table").innerText()).toMatch(EX);
+    // The drill-down names exercises by title.
+    await expect.poll(() => page.locator("table").first().innerText()).toMatch("Self-Attention");
     await shot(page, "12-student");
 
     await page.goto(`${portal.url}/classes/${classId}/review`);
@@ -201,8 +292,22 @@ describe("portal end to end in chromium", () => {
     for (const input of await page.locator('[data-answer] input[type="number"]').all()) await input.fill(await input.getAttribute("max") ?? "0");
     await page.getByRole("button", { name: "評価を保存" }).click();
     await expect.poll(() => page.getByRole("status").innerText()).toMatch("評価を保存しました");
+    // The reviewed answer stays listed, to revise, with the points given.
+    await expect.poll(() => page.locator("[data-reviewed]").count()).toBe(1);
+    await page.locator("[data-reviewed] summary").click();
+    expect(await page.locator('[data-reviewed] input[type="number"]').first().inputValue()).not.toBe("0");
+    await shot(page, "13b-reviewed");
 
     await page.goto(`${portal.url}/classes/${classId}`);
+    // "Regrade" asks first; declined, nothing is requeued.
+    let asked = "";
+    page.once("dialog", (d) => {
+      asked = d.message();
+      void d.dismiss();
+    });
+    await page.getByTestId("regrade").click();
+    await expect.poll(() => asked).toMatch("再採点しますか");
+    expect(page.url()).not.toMatch("regradeDone");
     const downloading = page.waitForEvent("download");
     await page.getByRole("link", { name: /CSV/ }).click();
     const download = await downloading;

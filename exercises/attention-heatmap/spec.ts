@@ -73,6 +73,12 @@ const cases: CaseDef[] = [
     make: ({ rng }) => [randomWeights(rng, 7, 7, 1.5, true), ACETIC_ACID, ACETIC_ACID],
   },
   {
+    id: "heatmap-escaped-labels",
+    kind: "public",
+    name: name("XML でエスケープが必要なラベル (&、<、>、\"): 特殊トークン <s>、反応の >", "labels XML needs escaped (&, <, >, \"): special tokens such as <s>, a reaction's >"),
+    make: ({ rng }) => [randomWeights(rng, 4, 4, 1.5), ["<s>", "C", ">", "</s>"], ["A&B", "x<y>z", '"O"', "&amp;"]],
+  },
+  {
     id: "heatmap-tall",
     kind: "pitfall",
     name: name("行がクエリ: クエリ 5 個、キー 2 個", "rows are queries: 5 queries, 2 keys"),
@@ -164,6 +170,10 @@ const MONOTONE_SLACK = 0.6;
 /** Weights 0.1 or more apart must differ by at least this much L* (0 = black, 100 = white). */
 const MIN_CONTRAST = 2;
 const CONTRAST_STEP = 0.1;
+/** How close to 0 and to 1 the lightest and heaviest weights must be to judge the whole scale reversed. */
+const SCALE_END = 0.1;
+/** The widest band of weights that may go unseen when judging the whole scale reversed. */
+const SCALE_GAP = 0.25;
 
 type Verdict = CompareVerdict;
 
@@ -377,9 +387,16 @@ function checkColours(grid: Cell[][], w: number[][], q: string[], k: string[]): 
     `${an.en} (weight ${fmt(wa)}, lightness L* ${fmt(A.lightness)}) and ${bn.en} (weight ${fmt(wb)}, L* ${fmt(B.lightness)})`,
   );
   if (problem.kind === "inverted") {
+    // Lightness rising with the weight where only some weights are seen is also what a rainbow
+    // scale shows (blue to cyan gets lighter; a peaked row sees only dark blue and mid red): only
+    // cells near both ends of [0, 1], with no wide band of weights unseen between them, show that
+    // the whole scale runs the wrong way round, so only then is the reversed scale named.
+    const weights = w.flat().sort((x, y) => x - y);
+    const widestGap = weights.reduce((gap, x, i) => (i === 0 ? gap : Math.max(gap, x - (weights[i - 1] as number))), 0);
+    const wholeScale = (weights[0] as number) <= SCALE_END && (weights[weights.length - 1] as number) >= 1 - SCALE_END && widestGap <= SCALE_GAP;
     return failure(
       name(`重みが大きいほど明るい色になっています: ${pair.ja}。重みが大きいほど暗く (重み 0 は白に) してください`, `larger weights are lighter: ${pair.en}; make larger weights darker (weight 0 white)`),
-      "heatmap-colour-inverted",
+      wholeScale ? "heatmap-colour-inverted" : undefined,
     );
   }
   if (problem.kind === "order") {

@@ -43,6 +43,19 @@ const cases: CaseDef[] = [
     make: ({ rng }) => args(rng, 1, 2304, 2304, 8, 8, 256),
   },
   {
+    // chunkSize is a limit, not a hint: 128 queries against 40,000 keys is a 20 MB block of scores.
+    id: "chunked-small-chunk-size",
+    kind: "pitfall",
+    name: name("chunkSize=4 を守る: T_q=200, T_k=40000 (128 クエリ分のスコアだけで 20 MB)", "keep to chunkSize = 4: T_q=200, T_k=40000 (scores for 128 queries alone are 20 MB)"),
+    make: ({ rng }) => args(rng, 1, 200, 40000, 4, 4, 4),
+  },
+  {
+    id: "chunked-overflow-logits",
+    kind: "pitfall",
+    name: name("大きなスコア (> 100): max を引かない exp は float32 で溢れる", "large scores (> 100): exp without the max subtraction overflows float32"),
+    make: ({ rng }) => [randn(rng, [1, 6, 4], 12), randn(rng, [1, 6, 4], 12), randn(rng, [1, 6, 4]), 4],
+  },
+  {
     id: "chunked-all-keys",
     kind: "pitfall",
     name: name("各クエリは全てのキーを見る: T=12, chunkSize=4", "every query sees every key: T=12, chunkSize=4"),

@@ -346,6 +346,11 @@ const concatenationMerges: InvariantDef = {
 
 // ---------------------------------------------------------------- cases
 
+/** Every symbol of the periodic table, in order: a list that misses one fails the public tests. */
+const ALL_ELEMENTS =
+  "HHeLiBeBCNOFNeNaMgAlSiPSClArKCaScTiVCrMnFeCoNiCuZnGaGeAsSeBrKrRbSrYZrNbMoTcRuRhPdAgCdInSnSbTeIXeCsBaLaCePrNdPmSm" +
+  "EuGdTbDyHoErTmYbLuHfTaWReOsIrPtAuHgTlPbBiPoAtRnFrRaAcThPaUNpPuAmCmBkCfEsFmMdNoLrRfDbSgBhHsMtDsRgCnNhFlMcLvTsOg";
+
 const fixed = (id: string, kind: "public" | "pitfall", ja: string, en: string, formula: string): CaseDef => ({
   id,
   kind,
@@ -373,6 +378,17 @@ const cases: CaseDef[] = [
   fixed("composition-error-unknown", "public", "存在しない元素はエラー", "an unknown element is an error", "Xx2"),
   fixed("composition-error-parenthesis", "public", "閉じていない括弧はエラー", "an unclosed bracket is an error", "Ca(OH2"),
   fixed("composition-error-character", "public", "使えない文字はエラー", "a character formulas cannot contain is an error", "H2O!"),
+  fixed("composition-every-element", "public", "118 個の元素記号すべてを 1 つずつ", "each of the 118 element symbols once", ALL_ELEMENTS),
+  fixed("composition-digit-nine", "public", "量に 9 を含む (アスピリン)", "an amount with the digit 9 (aspirin)", "C9H8O4"),
+  fixed("composition-group-then-element", "public", "数のない括弧のすぐ後に元素 (ヘキサアンミンコバルト(III) 塩化物)", "a bracket with no number, followed by an element (hexaamminecobalt(III) chloride)", "[Co(NH3)6]Cl3"),
+  fixed("composition-single-element", "public", "1 文字だけの式 (酸素原子)", "a one-character formula (an oxygen atom)", "O"),
+  fixed("composition-error-middle-dot-in-brackets", "public", "区切り · は式を部分に分けるので、括弧の中にあると括弧が閉じない", "the separator · splits the formula into parts, so inside brackets it leaves the bracket unclosed", "Ca(OH·H2O)2"),
+  fixed("composition-error-star-in-brackets", "public", "区切り * も括弧の中にあると括弧が閉じない", "the separator * inside brackets also leaves the bracket unclosed", "Ca(OH*H2O)2"),
+  fixed("composition-error-empty-brackets", "public", "空の括弧はエラー", "empty brackets are an error", "Ca()"),
+  fixed("composition-error-empty-part", "public", "区切りの後が空ならエラー", "an empty part after a separator is an error", "CuSO4·"),
+  fixed("composition-error-double-separator", "public", "区切りが 2 つ続く (間の部分が空) ならエラー", "two separators in a row (an empty part between them) are an error", "Na2CO3..H2O"),
+  fixed("composition-error-wrong-closer", "public", "別の種類の括弧で閉じるとエラー", "a bracket closed by the other kind is an error", "K4[Fe(CN)6)"),
+  fixed("composition-error-unknown-lowercase", "public", "小文字は必ず記号の一部: Cz は存在しない元素", "a small letter always belongs to the symbol: Cz is an unknown element", "Cz3"),
   fixed("composition-pitfall-two-letter", "pitfall", "Na と Cl を 1 文字ずつに分けない", "Na and Cl must not split into letters", "NaCl"),
   fixed("composition-pitfall-group", "pitfall", "括弧の後ろの数は括弧全体に掛かる", "the number after a bracket multiplies all of it", "Al2(SO4)3"),
   fixed("composition-pitfall-hydrate", "pitfall", "水和物の係数は水全体に掛かる", "the hydrate coefficient multiplies the whole water part", "MgSO4·7H2O"),

@@ -81,6 +81,26 @@ const cases: CaseDef[] = [
       return [q as WireValue, k as WireValue, v as WireValue, causalMask(5)];
     },
   },
+  {
+    id: "dmask-very-negative-scores",
+    kind: "pitfall",
+    name: name("見えるスコアがすべて -50 より小さい: 塞ぐ値は -1e9 (-20 では足りない)", "every visible score below -50: hide with -1e9 (-20 is not enough)"),
+    make: ({ rng }) => {
+      const [q, k, v] = qkv(rng, 1, 5, 5, 4, 4);
+      const qd = (q as WireTensor).$tensor.data;
+      const kd = (k as WireTensor).$tensor.data;
+      // Q about +6 and K about -6 give scores near -36 * 4 / sqrt(4) = -72: a fill of -20 would win.
+      for (let i = 0; i < qd.length; i++) qd[i] = 6 + 0.3 * (qd[i] as number);
+      for (let i = 0; i < kd.length; i++) kd[i] = -6 + 0.3 * (kd[i] as number);
+      return [q as WireValue, k as WireValue, v as WireValue, causalMask(5)];
+    },
+  },
+  {
+    id: "dmask-overflow-logits",
+    kind: "pitfall",
+    name: name("大きなスコア (> 100): max を引かない exp は float32 で溢れる", "large scores (> 100): exp without the max subtraction overflows float32"),
+    make: ({ rng }) => [...qkv(rng, 2, 4, 4, 4, 4, 12), causalMask(4)],
+  },
   hidden("dmask-hidden-causal", "ランダムな長さの因果マスク", "causal mask of random length", (rng) => {
     const t = rng.int(2, 12);
     return [...qkv(rng, rng.int(1, 4), t, t, rng.int(2, 17), rng.int(2, 9)), causalMask(t)];

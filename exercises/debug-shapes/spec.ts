@@ -45,6 +45,24 @@ const cases: CaseDef[] = [
   { id: "dshape-single-token", kind: "public", name: name("T=1", "T=1"), make: ({ rng }) => args(rng, 2, 1, 6, 3) },
   { id: "dshape-causal", kind: "public", name: name("因果マスク: T=5, h=2", "causal mask: T=5, h=2"), make: ({ rng }) => args(rng, 2, 5, 8, 2, causalMask(5)) },
   { id: "dshape-padding", kind: "public", name: name("パディングマスク (B, 1, 1, T)", "padding mask (B, 1, 1, T)"), make: ({ rng }) => args(rng, 3, 4, 10, 2, padMask([4, 2, 1], 4)) },
+  {
+    id: "dshape-fully-masked-row",
+    kind: "pitfall",
+    name: name("全キーがマスクされた系列 (長さ 0) を含む: NaN を出さない", "a sequence whose keys are all masked (length 0): no NaN"),
+    make: ({ rng }) => args(rng, 2, 4, 8, 2, padMask([0, 3], 4)),
+  },
+  {
+    id: "dshape-mask-direction",
+    kind: "pitfall",
+    name: name("マスクの向き: 1 だけ見てよい (長さ 1 と 3)", "mask direction: only the 1s may be seen (lengths 1 and 3)"),
+    make: ({ rng }) => args(rng, 2, 5, 8, 2, padMask([1, 3], 5)),
+  },
+  {
+    id: "dshape-overflow-logits",
+    kind: "pitfall",
+    name: name("大きな入力 (スコア > 100): max を引かない exp は float32 で溢れる", "large inputs (scores > 100): exp without the max subtraction overflows float32"),
+    make: ({ rng }) => [randn(rng, [2, 4, 8], 12), weights(rng, 8), 2, null],
+  },
   { id: "dshape-one-head", kind: "public", name: name("h=1 (単一ヘッド)", "h=1 (a single head)"), make: ({ rng }) => args(rng, 2, 4, 5, 1) },
   {
     id: "dshape-head-order",
@@ -57,6 +75,22 @@ const cases: CaseDef[] = [
     kind: "pitfall",
     name: name("T=5, h=3, d_k=4: どの軸の大きさも違う", "T=5, h=3, d_k=4: every axis has its own size"),
     make: ({ rng }) => args(rng, 2, 5, 12, 3),
+  },
+  {
+    id: "dshape-very-negative-scores",
+    kind: "pitfall",
+    name: name("見えるスコアがすべて -50 より小さい (因果マスク): 塞ぐ値は -1e9 (-20 では足りない)", "every visible score below -50 (causal mask): hide with -1e9 (-20 is not enough)"),
+    make: ({ rng }) => {
+      const [b, t, d] = [1, 5, 8];
+      const x = randn(rng, [b, t, d]);
+      // x about +6 with W_q = I and W_k = -I (no bias) gives every score near -36 * 4 / sqrt(4) = -72
+      // in both heads (d_k = 4): a fill of -20 would outweigh every visible key.
+      for (let i = 0; i < x.$tensor.data.length; i++) x.$tensor.data[i] = 6 + 0.3 * (x.$tensor.data[i] as number);
+      const w = weights(rng, d) as Record<string, WireValue>;
+      const zero = full("float32", [d], 0);
+      const negEye = fromValues("float32", [d, d], Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? -1 : 0)));
+      return [x, { ...w, Wq: eye(d), bq: zero, Wk: negEye, bk: zero }, 2, causalMask(t)];
+    },
   },
   hidden("dshape-hidden-random-1", "ランダムな形状 1", "random shapes 1", (rng) => { const { h, d } = dims(rng); return args(rng, rng.int(1, 4), rng.int(2, 9), d, h); }),
   hidden("dshape-hidden-random-2", "ランダムな形状 2", "random shapes 2", (rng) => { const { h, d } = dims(rng); return args(rng, rng.int(1, 4), rng.int(2, 9), d, h); }),

@@ -7,6 +7,7 @@ import {
   type Rng,
   causalMask,
   defineExercise,
+  fromValues,
   full,
   futureDoesNotLeak,
   noWeightOnMasked,
@@ -80,6 +81,24 @@ const cases: CaseDef[] = [
     make: ({ rng }) => [randn(rng, [2, 4, 8]), weights(rng, 8, 24, -0.5), 2, null],
   },
   {
+    id: "enc-fully-masked-row",
+    kind: "pitfall",
+    name: name("全キーがマスクされた系列 (長さ 0) を含む: NaN を出さない", "a sequence whose keys are all masked (length 0): no NaN"),
+    make: ({ rng }) => args(rng, 2, 4, 8, 2, 16, padMask([0, 3], 4)),
+  },
+  {
+    id: "enc-mask-direction",
+    kind: "pitfall",
+    name: name("マスクの向き: 1 だけ見てよい (長さ 1 と 3)", "mask direction: only the 1s may be seen (lengths 1 and 3)"),
+    make: ({ rng }) => args(rng, 2, 5, 8, 2, 16, padMask([1, 3], 5)),
+  },
+  {
+    id: "enc-overflow-logits",
+    kind: "pitfall",
+    name: name("大きな入力 (スコア > 100): max を引かない exp は float32 で溢れる", "large inputs (scores > 100): exp without the max subtraction overflows float32"),
+    make: ({ rng }) => [randn(rng, [2, 4, 8], 15), weights(rng, 8, 16), 2, null],
+  },
+  {
     id: "enc-norm-axis",
     kind: "pitfall",
     name: name("T=7, d_model=4: LayerNorm の軸で結果が変わる", "T=7, d_model=4: the LayerNorm axis changes the result"),
@@ -90,6 +109,32 @@ const cases: CaseDef[] = [
     kind: "pitfall",
     name: name("d_model=4: 不偏分散との差が大きい", "d_model=4: the unbiased variance is far off"),
     make: ({ rng }) => args(rng, 1, 5, 4, 1, 6),
+  },
+  {
+    id: "enc-very-negative-scores",
+    kind: "pitfall",
+    name: name("見えるスコアがすべて -50 より小さい (因果マスク): 塞ぐ値は -1e9 (-20 では足りない)", "every visible score below -50 (causal mask): hide with -1e9 (-20 is not enough)"),
+    make: ({ rng }) => {
+      const [b, t, d] = [1, 5, 8];
+      const x = shifted(rng, [b, t, d], 0.3, 6);
+      // x about +6 with W_q = I and W_k = -I (no bias) gives every score near -36 * 4 / sqrt(4) = -72
+      // in both heads (d_k = 4): a fill of -20 would outweigh every visible key.
+      const eye = (sign: number): WireTensor => fromValues("float32", [d, d], Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? sign : 0)));
+      const zero = full("float32", [d], 0);
+      return [x, { ...weights(rng, d, 16), Wq: eye(1), bq: zero, Wk: eye(-1), bk: zero }, 2, causalMask(t)];
+    },
+  },
+  {
+    id: "enc-layernorm-eps",
+    kind: "pitfall",
+    name: name("特徴の分散が 1e-5 より小さいトークン: LayerNorm の eps = 1e-5 が効く", "tokens whose features vary less than 1e-5: LayerNorm's eps = 1e-5 matters"),
+    make: ({ rng }) => {
+      const d = 8;
+      // x ~ 1e-3 has a variance near 1e-6, and a zero output projection keeps x + attention = x:
+      // sqrt(var + 1e-5) is then about 3.3 times sqrt(var), so dropping eps (or making it tiny) shows.
+      const zero = full("float32", [d], 0);
+      return [randn(rng, [2, 4, d], 1e-3), { ...weights(rng, d, 16), Wo: full("float32", [d, d], 0), bo: zero }, 2, null];
+    },
   },
   hidden("enc-hidden-random-1-v2", "ランダムな形状 1", "random shapes 1", (rng) => { const { h, d, dff } = dims(rng); return args(rng, rng.int(1, 4), rng.int(2, 9), d, h, dff); }),
   hidden("enc-hidden-random-2-v2", "ランダムな形状 2", "random shapes 2", (rng) => { const { h, d, dff } = dims(rng); return args(rng, rng.int(1, 4), rng.int(2, 9), d, h, dff); }),
@@ -402,6 +447,14 @@ const attentionReadsInput: InvariantDef = {
 export default defineExercise({
   cases,
   compare: (expected, actual) => compareStages(expected, actual),
+  // The block has no random draw of its own: two calls that disagree come from dropout left on.
+  nondeterminism: {
+    message: {
+      ja: "評価モードのブロックで dropout などの乱数が効いているようです",
+      en: "dropout (or another random draw) looks active in this evaluation-mode block",
+    },
+    pitfall: "dropout-active-in-eval",
+  },
   invariants: [
     onStage(rowsSumToOne("enc-inv-rows-sum-to-one", (rng) => args(rng, 2, 5, 8, 2, 16, padMask([5, 2], 5)), 0), "attentionWeights", true),
     onStage(

@@ -19,6 +19,7 @@ const cases: CaseDef[] = [
   { id: "pe-single-position", kind: "public", name: name("T=1 (位置 0 だけ)", "T=1 (position 0 only)"), make: ({ rng }) => random(rng, 2, 1, 6) },
   { id: "pe-d-not-power-of-two", kind: "public", name: name("d_model=12 (2 の累乗でない), T=20", "d_model=12 (not a power of two), T=20"), make: ({ rng }) => random(rng, 1, 20, 12) },
   { id: "pe-position-zero", kind: "pitfall", name: name("位置 0: 偶数次元は 0、奇数次元は 1", "position 0: even dims 0, odd dims 1"), make: () => zeros(1, 2, 6) },
+  { id: "pe-odd-d-model", kind: "pitfall", name: name("奇数の d_model=7: 最後の次元 (偶数番目) は sin", "odd d_model = 7: the last dimension (an even index) is a sin"), make: () => zeros(1, 6, 7) },
   { id: "pe-pair-frequencies", kind: "pitfall", name: name("次元の組が同じ周波数を共有する (d_model=32, T=50)", "dimension pairs share a frequency (d_model=32, T=50)"), make: () => zeros(1, 50, 32) },
   hidden("pe-hidden-random-1", "ランダムな形状 1", "random shape 1", (rng) => random(rng, rng.int(1, 4), rng.int(1, 40), 2 * rng.int(1, 16))),
   hidden("pe-hidden-random-2", "ランダムな形状 2", "random shape 2", (rng) => random(rng, rng.int(1, 4), rng.int(1, 40), 2 * rng.int(1, 16))),

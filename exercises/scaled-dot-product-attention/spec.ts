@@ -1,4 +1,4 @@
-import type { WireValue } from "@tfm/contract";
+import type { WireTensor, WireValue } from "@tfm/contract";
 import {
   type CaseDef,
   type Rng,
@@ -80,6 +80,26 @@ const cases: CaseDef[] = [
     kind: "pitfall",
     name: name("マスクの向き: 1 だけ見てよい", "mask direction: only the 1s may be seen"),
     make: ({ rng }) => [...qkv(rng, 2, 4, 6, 4, 4), paddingMask([2, 5], 6)],
+  },
+  {
+    id: "sdpa-overflow-logits",
+    kind: "pitfall",
+    name: name("大きなスコア (|QKᵀ/√d_k| > 100): exp がそのままでは float32 で溢れる", "large scores (|QK^T / sqrt(d_k)| > 100): exp overflows float32 without the max subtraction"),
+    make: ({ rng }) => [...qkv(rng, 2, 4, 5, 4, 4, 12), null],
+  },
+  {
+    id: "sdpa-very-negative-scores",
+    kind: "pitfall",
+    name: name("見えるスコアがすべて -50 より小さい: 塞ぐ値は -1e9 (-20 では足りない)", "every visible score below -50: hide with -1e9 (-20 is not enough)"),
+    make: ({ rng }) => {
+      const [q, k, v] = qkv(rng, 1, 5, 5, 4, 4);
+      const qd = (q as WireTensor).$tensor.data;
+      const kd = (k as WireTensor).$tensor.data;
+      // Q about +6 and K about -6 give scores near -36 * 4 / sqrt(4) = -72: a fill of -20 would win.
+      for (let i = 0; i < qd.length; i++) qd[i] = 6 + 0.3 * (qd[i] as number);
+      for (let i = 0; i < kd.length; i++) kd[i] = -6 + 0.3 * (kd[i] as number);
+      return [q as WireValue, k as WireValue, v as WireValue, causalMask(5)];
+    },
   },
   hidden("sdpa-hidden-batch1-odd-dk", "B=1, d_k が奇数", "B=1, odd d_k", (rng) => [...qkv(rng, 1, rng.int(2, 9), rng.int(2, 9), 7, 5), null]),
   hidden("sdpa-hidden-cross-lengths", "T_q ≠ T_k をランダムに", "random T_q != T_k", (rng) => {

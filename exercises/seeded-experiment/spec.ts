@@ -75,6 +75,8 @@ const INVALID_MODEL: [string, (c: Obj) => void][] = [
   ["num_layers", (c) => { model(c).num_layers = 0; }],
   ["num_layers", (c) => { model(c).num_layers = 2.5; }],
   ["d_ff", (c) => { delete model(c).d_ff; }],
+  ["d_model", (c) => { model(c).d_model = 0; }],
+  ["d_ff", (c) => { model(c).d_ff = 0; }],
   ["dropout", (c) => { model(c).dropout = 1; }],
   ["dropout", (c) => { model(c).dropout = -0.1; }],
 ];
@@ -100,6 +102,8 @@ const INVALID_SPLITS: [string, (c: Obj) => void][] = [
   ["split", (c) => Object.assign(data(c), { train_split: 0.7, val_split: 0.1, test_split: 0.1 })],
   ["split", (c) => Object.assign(data(c), { train_split: 1.1, val_split: -0.2, test_split: 0.1 })],
   ["split", (c) => { delete data(c).test_split; }],
+  // Sums to 1 within 1e-9, but one ratio lies outside [0, 1].
+  ["split", (c) => Object.assign(data(c), { train_split: 1.0000000005, val_split: 0, test_split: 0 })],
 ];
 const NOT_JSON = ["{model: {d_model: 512}}", "", '{"seed": 42,}', "[1, 2, 3]", "null", '"config"'];
 
@@ -131,6 +135,40 @@ const cases: CaseDef[] = [
     name: name("CUDA なし、4 つのバージョンをすべて記録", "no CUDA, all four versions recorded"),
     make: () => args(withChange(chapterConfig(), (c) => { c.seed = 99; }), env(false, { kit: "0.1.0", node: "20.19.0", typescript: "5.9.3", tokenizers: "0.13.3" })),
   },
+  {
+    id: "seed-smallest-valid",
+    kind: "public",
+    name: name("境界の値: d_model = num_heads = num_layers = d_ff = batch_size = 1、dropout = 0、train_split = 1", "boundary values: d_model = num_heads = num_layers = d_ff = batch_size = 1, dropout = 0, train_split = 1"),
+    make: () =>
+      args(
+        withChange(chapterConfig(), (c) => {
+          Object.assign(model(c), { d_model: 1, num_heads: 1, num_layers: 1, d_ff: 1, dropout: 0 });
+          Object.assign(training(c), { batch_size: 1, learning_rate: 1e-6 });
+          Object.assign(data(c), { num_samples: 5, train_split: 1, val_split: 0, test_split: 0 });
+          c.seed = 5;
+        }),
+      ),
+  },
+  {
+    id: "seed-sum-within-tolerance",
+    kind: "public",
+    name: name("比率の和が 1 から 5e-10 ずれている (1e-9 以内なので正しい)", "ratios whose sum is 5e-10 away from 1 (within 1e-9, so valid)"),
+    make: () => args(withChange(chapterConfig(), (c) => { Object.assign(data(c), { num_samples: 10, train_split: 0.6, val_split: 0.2, test_split: 0.2000000005 }); c.seed = 8; })),
+  },
+  {
+    id: "seed-nested-arrays",
+    kind: "public",
+    name: name("配列の中のオブジェクトもキーを並べ替える (配列の順序は保つ)", "objects inside arrays get sorted keys too (arrays keep their order)"),
+    make: () =>
+      args(withChange(chapterConfig(), (c) => {
+        training(c).schedule = [{ step: 0, lr: 1e-4 }, { step: 4000, lr: 3e-4, note: { z: 1, a: [2, { y: 0, b: 1 }] } }];
+        c.seed = 12;
+      })),
+  },
+  { id: "seed-zero", kind: "public", name: name("seed = 0 (範囲の下限、正しい)", "seed = 0 (the lowest valid seed)"), make: () => args(withChange(chapterConfig(), (c) => { c.seed = 0; })) },
+  { id: "seed-max", kind: "public", name: name("seed = 2^32 − 1 (範囲の上限、正しい)", "seed = 2^32 - 1 (the highest valid seed)"), make: () => args(withChange(chapterConfig(), (c) => { c.seed = 4294967295; })) },
+  { id: "seed-reject-not-json", kind: "public", name: name("不正: JSON でないテキスト", "invalid: text that is not JSON"), make: () => ["{model: {d_model: 512}}", env(false)] },
+  { id: "seed-reject-not-object", kind: "public", name: name("不正: JSON だがオブジェクトでない (配列)", "invalid: JSON but not an object (an array)"), make: () => ["[1, 2, 3]", env(false)] },
   hidden("seed-hidden-random-1", "ランダムな設定 1", "random config 1", (rng) => args(randomConfig(rng), randomEnv(rng))),
   hidden("seed-hidden-random-2", "ランダムな設定 2", "random config 2", (rng) => args(randomConfig(rng), randomEnv(rng))),
   hidden("seed-hidden-random-3", "ランダムな設定 3", "random config 3", (rng) => args(randomConfig(rng), randomEnv(rng))),
@@ -313,6 +351,8 @@ const freshSeed = (rng: Rng): number => 1000 + rng.int(0, 2 ** 30);
 
 const repeatable: InvariantDef = {
   id: "seed-inv-repeatable",
+  // It judges repeatability itself (and names the mistake): the grader's own repeat check stays out.
+  randomResults: true,
   name: name("同じ設定は何度実行しても同じ記録 (間に別の実験を挟んでも)", "the same config always gives the same record (even with another run in between)"),
   async run({ rng, call }) {
     const a = args(validConfig(rng, freshSeed(rng)));

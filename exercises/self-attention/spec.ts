@@ -48,6 +48,12 @@ const cases: CaseDef[] = [
       },
     ],
   },
+  {
+    id: "self-overflow-logits",
+    kind: "pitfall",
+    name: name("大きな入力 (スコア > 100): max を引かない exp は float32 で溢れる", "large inputs (scores > 100): exp without the max subtraction overflows float32"),
+    make: ({ rng }) => [randn(rng, [2, 4, 6], 12), weights(rng, 6)],
+  },
   { id: "self-basic", kind: "public", name: name("基本: B=2, T=5, d_model=8", "basic: B=2, T=5, d_model=8"), make: ({ rng }) => args(rng, 2, 5, 8) },
   {
     id: "self-chapter-batch",

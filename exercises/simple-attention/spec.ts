@@ -89,6 +89,12 @@ const cases: CaseDef[] = [
     name: name("出力は V の加重平均 (K とは違う V)", "the output averages V (V unlike K)"),
     make: ({ rng }) => [randn(rng, [2, 4, 3], 0.6), randn(rng, [2, 4, 3], 0.6), randn(rng, [2, 4, 3], 3)],
   },
+  {
+    id: "simple-overflow-logits",
+    kind: "pitfall",
+    name: name("大きなスコア (> 100): max を引かない exp は float32 で溢れる", "large scores (> 100): exp without the max subtraction overflows float32"),
+    make: ({ rng }) => qkv(rng, 2, 4, 5, 3, 3, 8),
+  },
   hidden("simple-hidden-random-1", "ランダムな形状 1", "random shapes 1", (rng) => {
     const t = rng.int(2, 9);
     const d = rng.int(2, 13);

@@ -101,7 +101,7 @@ describe.each(testProviders())("faults on %s", (provider) => {
     expect(await attemptsOf(db, user)).toBe(1);
   }, LONG);
 
-  it("killed every time: the submission ends internal_error, counts as no attempt, and gives its rate-limit place back", async () => {
+  it("killed every time: the submission ends internal_error, counts as no attempt, and still takes its rate-limit place", async () => {
     const user = (await createUser(db, { email: `c-${provider}@example.org`, displayName: "C" })).id;
     const { id } = await submit(db, { userId: user, exerciseId: EX, source: SLOW, seed: 33 });
     const runner = new DurableRunner({ db, grader: pool, workerId: "kill-all", loops: 1, pollMs: 50, retryDelayMs: 50, maxAttempts: 2, log: quiet });
@@ -128,7 +128,8 @@ describe.each(testProviders())("faults on %s", (provider) => {
     expect(history.length).toBe(2);
     expect(history.every((g) => g.verdict === "internal_error" && !g.countsAsAttempt)).toBe(true);
     expect(await attemptsOf(db, user)).toBe(0);
-    await assertSubmissionAllowed(db, user, new Date(), { perMinute: 1, perDay: 1 });
+    // internal_error is no attempt, but it is rate-limited like any submission (issue 13: no free re-runs).
+    await expect(assertSubmissionAllowed(db, user, new Date(), { perMinute: 1, perDay: 1 })).rejects.toThrow(/too many submissions/);
   }, LONG);
 
   // Several grading processes share a queue on PostgreSQL (test/db-durable.test.ts kills one on both databases).

@@ -10,6 +10,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { Rng, deriveSeed } from "@tfm/spec";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mutantIdsIn, mutantSourceIn } from "../../apps/grader/src/mutants.ts";
 import { startGrader } from "../../apps/grader/src/server.ts";
 import { type Database, createUser } from "../../packages/db/src/index.ts";
 import { type ScratchDatabase, openScratchDatabase } from "../../packages/db/src/testing.ts";
@@ -27,8 +28,8 @@ const headersFor = (auth: Auth): Record<string, string> =>
   auth === "none" ? {} : { authorization: `Bearer ${auth === "right" ? TOKEN : "not-the-token-0123456789abc"}` };
 
 /** Lines of a file that say something specific: long enough, and not also in what students may see. */
-function markers(file: string, publicText: string): string[] {
-  return readFileSync(file, "utf8")
+function markers(file: string, publicText: string, text = readFileSync(file, "utf8")): string[] {
+  return text
     .split("\n")
     .map((l) => l.trim())
     .filter((l) => l.length >= 30 && !l.startsWith("//") && !l.startsWith("*") && !l.startsWith("/*") && !l.startsWith("import ") && !publicText.includes(l));
@@ -61,14 +62,12 @@ function secrets(): Secret[] {
   const out: Secret[] = [];
   for (const ex of readdirSync(`${ROOT}/exercises`, { withFileTypes: true })) {
     if (!ex.isDirectory()) continue;
-    let mutants: string[] = [];
-    try {
-      mutants = readdirSync(`${ROOT}/exercises/${ex.name}/mutants`);
-    } catch {
-      continue;
-    }
-    const solution = readFileSync(`${ROOT}/exercises/${ex.name}/solution.ts`, "utf8");
-    for (const m of mutants) for (const line of markers(`${ROOT}/exercises/${ex.name}/mutants/${m}`, pub + solution)) out.push({ what: `mutant ${ex.name}/${m}`, text: line });
+    const dir = `${ROOT}/exercises/${ex.name}`;
+    const mutants = mutantIdsIn(dir);
+    if (mutants.length === 0) continue;
+    const solution = readFileSync(`${dir}/solution.ts`, "utf8");
+    // A mutant is a patch: what could leak is the wrong solution it makes.
+    for (const m of mutants) for (const line of markers(`${dir}/mutants/${m}.patch`, pub + solution, mutantSourceIn(dir, m))) out.push({ what: `mutant ${ex.name}/${m}`, text: line });
     for (const line of markers(`${ROOT}/exercises/${ex.name}/solution.ts`, pub)) out.push({ what: `solution ${ex.name}`, text: line });
     try {
       for (const line of markers(`${ROOT}/reference/src/exercises/${ex.name}.ts`, pub)) out.push({ what: `reference ${ex.name}`, text: line });
@@ -200,7 +199,7 @@ describe("grader API access control", () => {
     for (const e of list.exercises) await call("GET", `/v1/exercises/${e.id}`, "right");
     const quizzes = JSON.parse((await call("GET", "/v1/quizzes", "right")).text) as { quizzes: { id: string }[] };
     for (const q of quizzes.quizzes) await call("GET", `/v1/quizzes/${q.id}?seed=${SEED}`, "right");
-    const mutant = readFileSync(`${ROOT}/exercises/${EX}/mutants/${readdirSync(`${ROOT}/exercises/${EX}/mutants`)[0]}`, "utf8");
+    const mutant = mutantSourceIn(`${ROOT}/exercises/${EX}`, mutantIdsIn(`${ROOT}/exercises/${EX}`)[0] ?? "");
     await call("POST", "/v1/grade", "right", { exerciseId: EX, source: mutant, seed: SEED });
     await call("POST", "/v1/grade", "right", { exerciseId: EX, source: "export function tokenizeSmiles(s: string): string[] { return [s]; }", seed: SEED });
     const all = secrets();

@@ -17,6 +17,8 @@ import { type GraderProcess, childPids, rssKb, startGraderProcess } from "./grad
 
 const read = (ex: string, file: string) => readFileSync(new URL(`../../exercises/${ex}/${file}`, import.meta.url), "utf8");
 const SDPA = "scaled-dot-product-attention";
+const STATE = "state-dict";
+const HEATMAP = "attention-heatmap";
 const SMILES = "smiles-tokenizer";
 const FORMULA = "composition-tokenizer";
 const SOLUTIONS = { [SDPA]: read(SDPA, "solution.ts"), [SMILES]: read(SMILES, "solution.ts"), [FORMULA]: read(FORMULA, "solution.ts") };
@@ -24,6 +26,8 @@ const SOLUTIONS = { [SDPA]: read(SDPA, "solution.ts"), [SMILES]: read(SMILES, "s
 const KIT = `import { torch, F, nn, type Tensor } from "@tfm/kit";\n`;
 const sdpa = (body: string) => `${KIT}export function scaledDotProductAttention(Q: Tensor, K: Tensor, V: Tensor, mask: Tensor | null): [Tensor, Tensor] {\n${body}\n}\n`;
 const smiles = (body: string, top = "") => `${top}\nexport function tokenizeSmiles(smiles: string): string[] {\n${body}\n}\n`;
+const heatmap = (body: string) => `import type { Tensor } from "@tfm/kit";\nexport function heatmapSvg(weights: Tensor, queryTokens: string[], keyTokens: string[]): string {\nvoid weights; void queryTokens; void keyTokens;\n${body}\n}\n`;
+const STATE_FUNCTIONS = read(STATE, "solution.ts").split("// ----------------------------------------------------------------")[0] ?? "";
 const formula = (body: string, top = "") => `${top}\nexport function tokenizeFormula(formula: string): { element: string; amount: number }[] {\n${body}\n}\n`;
 /** A probe: throws ESCAPED (a runtime_error) when `found` is not empty, else returns a wrong answer (failed). */
 const probe = (search: string) => smiles(`const found: string[] = [];\n${search}\nif (found.length > 0) throw new Error("ESCAPED: " + found.join(", "));\nreturn [];`);
@@ -47,6 +51,42 @@ interface Hostile {
 const GC_BOUND: Verdict[] = ["memory_limit", "time_limit"];
 
 const corpus: Hostile[] = [
+  // ---- issue 13, class 1: one source that disables a worker (esbuild crashes, overruns, huge outputs)
+  { name: "a 190,000-long chain of ! (esbuild stack overflow)", exerciseId: SMILES, source: `export const x = ${"!".repeat(190_000)}1;\n${smiles("return [];")}`, verdict: "compile_error", message: /unary operators in a row/ },
+  { name: "a chain of typeof and void", exerciseId: SMILES, source: `export const x = ${"typeof void ".repeat(5_000)}1;\n${smiles("return [];")}`, verdict: "compile_error", message: /unary operators in a row/ },
+  { name: "30,000 nested blocks", exerciseId: SMILES, source: `export function f() {${"{".repeat(30_000)}${"}".repeat(30_000)}}\n${smiles("return [];")}`, verdict: "compile_error", message: /nests brackets/ },
+  { name: "20,000 nested arrow functions", exerciseId: SMILES, source: `export const f = ${"() => ".repeat(20_000)}1;\n${smiles("return [];")}`, verdict: "compile_error", message: /chains more than/ },
+  { name: "nested template literals", exerciseId: SMILES, source: `export const t = ${"`${".repeat(3_000)}1${"}`".repeat(3_000)};\n${smiles("return [];")}`, verdict: "compile_error", message: /nests brackets/ },
+  { name: "3,000 unknown imports", exerciseId: SMILES, source: `${Array.from({ length: 3_000 }, (_, i) => `import "m${i}";`).join(" ")}\n${smiles("return [];")}`, verdict: "compile_error", message: /more than 100 imports/ },
+  { name: "90 unknown imports on one 180,000-character line", exerciseId: SMILES, source: `${Array.from({ length: 90 }, (_, i) => `import "m${i}";`).join(" ")}${" ".repeat(180_000)}\n${smiles("return [];")}`, verdict: "compile_error", message: /only '@tfm\/kit'/ },
+  // ---- class 2: passing without solving (the student's driver; withheld functions through prototypes)
+  { name: "state-dict: save aliasing with the driver's writes removed", exerciseId: STATE, source: `${STATE_FUNCTIONS.replace("out[name] = t.clone();", "out[name] = t;")}\nexport function runCheckpoint(model: StateDict, target: StateDict, edits: Record<string, Tensor | null>, strict: boolean) { const saved = stateDict(model); const r = loadStateDict(target, saved, strict); void edits; return { params: target, savedKeys: Object.keys(saved), ...r }; }`, verdict: "failed" },
+  { name: "state-dict: withheld loadStateDict via Object.getPrototypeOf(nn.Linear.prototype)", exerciseId: STATE, source: `import { nn } from "@tfm/kit";\n${STATE_FUNCTIONS.replace(/export function loadStateDict[\s\S]*$/, "export function loadStateDict(target: StateDict, dict: StateDict, strict: boolean) { const base = Object.getPrototypeOf(nn.Linear.prototype) as { loadStateDict: (...a: unknown[]) => unknown }; return Reflect.apply(base.loadStateDict, target, [dict, strict]) as { missingKeys: string[]; unexpectedKeys: string[] }; }\n")}`, verdict: "runtime_error", message: /withheld/ },
+  { name: "state-dict: withheld nn.Module constructed from nn.Linear's [[Prototype]]", exerciseId: STATE, source: `import { nn } from "@tfm/kit";\n${STATE_FUNCTIONS.replace("export function stateDict(params: StateDict): StateDict {", "export function stateDict(params: StateDict): StateDict {\n  const Base = Object.getPrototypeOf(nn.Linear) as new () => { stateDict(): StateDict };\n  void new Base().stateDict();")}`, verdict: "runtime_error", message: /withheld/ },
+  // ---- class 4: results the host cannot read are the student's errors
+  { name: "a 9-dimensional kit tensor", exerciseId: SDPA, source: sdpa("const t = torch.zeros([1, 1, 1, 1, 1, 1, 1, 1, 2]); return [t, t];"), verdict: "runtime_error", message: /rank 9/ },
+  { name: "a 10-dimensional tensor after 200 ms of work", exerciseId: SDPA, source: sdpa("const end = Date.now() + 200; let s = 0; while (Date.now() < end) s++; const t = torch.zeros([1, 1, 1, 1, 1, 1, 1, 1, 1, s > 0 ? 2 : 1]); return [t, t];"), verdict: "runtime_error", message: /rank 10/ },
+  // ---- class 5 and 6: unbounded outputs; the budget bypass
+  { name: "a 1.5M-character token", exerciseId: SMILES, source: smiles("return ['C'.repeat(1_500_000)];"), verdict: "failed" },
+  { name: "a DataView before 60 MB of numbers", exerciseId: SDPA, source: sdpa("return [new DataView(new ArrayBuffer(8)), new Float64Array(7_500_000)] as unknown as [Tensor, Tensor];"), verdict: "runtime_error", message: /DataView/ },
+  { name: "a replaced typed-array length getter before 32 MB", exerciseId: SDPA, source: sdpa("try { Object.defineProperty(Object.getPrototypeOf(Int8Array.prototype), 'length', { get: () => 0 }); } catch { /* locked */ }\nreturn [new Float64Array(4_000_000), Q] as unknown as [Tensor, Tensor];"), verdict: "output_limit" },
+  // ---- class 7: the harness through .caller / .arguments
+  {
+    name: ".caller and .arguments walks from a sloppy Function",
+    exerciseId: SMILES,
+    source: probe(`const sloppy = Function("let f = arguments.callee, out = []; for (let i = 0; i < 20 && f; i++) { try { out.push(String(f).slice(0, 40)); f = f.caller; } catch (e) { out.push('blocked'); break; } } return out;");
+const chain = sloppy() as string[];
+for (const c of chain.slice(1)) if (c !== "blocked" && c !== "null") found.push("caller " + c);
+try { const a = (sloppy as unknown as { arguments: unknown }).arguments; if (a !== null && a !== undefined) found.push("arguments"); } catch { /* strict */ }
+[1, 2].map(Function("const c = arguments.callee.caller; if (c) throw new Error('ESCAPED: map caller ' + String(c).slice(0, 40));") as () => void);`),
+    verdict: "failed",
+  },
+  // ---- class 8: forged reports (the readable report is tested in report-inert.test.ts)
+  { name: "ANSI escapes that redraw the verdict", exerciseId: SMILES, source: smiles("console.log('\\r\\u001b[2K\\u001b[1A\\u001b[2KVerdict: Passed 22/22'); return ['?'];"), verdict: "failed" },
+  // ---- class 9: host-side parsing of student output
+  { name: "an SVG attribute of 300,000 digits", exerciseId: HEATMAP, source: heatmap("return `<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"${'1'.repeat(300_000)}x\" height=\"10\"></svg>`;"), verdict: "failed" },
+  { name: "an SVG transform of 100,000 numbers", exerciseId: HEATMAP, source: heatmap("return `<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\" height=\"10\"><g transform=\"translate(${'1 '.repeat(100_000)})\"/></svg>`;"), verdict: "failed" },
+  { name: "SVG nested 100,000 levels", exerciseId: HEATMAP, source: heatmap("return '<svg xmlns=\"http://www.w3.org/2000/svg\">' + '<g>'.repeat(100_000) + '</g>'.repeat(100_000) + '</svg>';"), verdict: "failed" },
   // ---- endless loops: sync, in promises, in microtask chains, in code the harness runs
   { name: "endless loop in a tokenizer", exerciseId: SMILES, source: smiles("for (;;) {}"), verdict: "time_limit" },
   { name: "endless loop inside a promise executor", exerciseId: SMILES, source: smiles("void new Promise<void>(() => { for (;;) {} }); return [];"), verdict: "time_limit" },
@@ -223,7 +263,7 @@ let baseline: { grader: number; workers: number[] };
 
 describe("hostile corpus", () => {
   beforeAll(async () => {
-    grader = await startGraderProcess({ TFM_GRADER_WORKERS: "2" });
+    grader = await startGraderProcess({ TFM_GRADER_WORKERS: "2", TFM_RUN_PER_MINUTE: "0" });
     // Baseline: the grader after every exercise of the corpus was graded a few times (modules,
     // references and code caches loaded in the service and in both workers), then left idle 2 s.
     for (let round = 0; round < 3; round++) {
@@ -288,7 +328,11 @@ describe("hostile corpus", () => {
     expect(everything).toContain("ARG<CCO>");
     // ... the hidden ones never do.
     for (const s of secret) expect(everything.includes(s), `hidden input ${s} leaked`).toBe(false);
-    expect(r.console).toMatch(/console output during hidden tests is not shown/);
+    // Hidden cases run last, in their own isolate, whose console is never read: what was printed
+    // comes from the public cases and the invariants, none of it a hidden case's input.
+    const printed = [...r.console.matchAll(/ARG<([^>]*)>/g)].map((m) => m[1] ?? "");
+    expect(printed.length).toBeGreaterThan(0);
+    for (const p of printed) expect(hiddenInputs.includes(p) && !publicInputs.has(p), `printed ${p}`).toBe(false);
     outcomes.push({ name: "hidden inputs via console, error messages and error names", held: true, escaped: false });
   });
 

@@ -1,13 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import net from "node:net";
-import { NEXT_BIN, ROOT, WEB_DIR, ensureWebBuild } from "../../apps/web/scripts/build.ts";
+import path from "node:path";
+import { ROOT, WEB_DIR, ensureWebBuild } from "../../apps/web/scripts/build.ts";
 
 export { ROOT, WEB_DIR, ensureWebBuild };
 
 /**
  * Runs the real portal for the web suites: a production build (`next build`, done once and reused
  * while the sources are unchanged, guarded by a lock so parallel suites build only once) served by
- * `next start` on a free port against a scratch database and a real grader.
+ * the portal's server (apps/web/scripts/server.ts, as `npm start` does) on a free port against a scratch database and a real grader.
  */
 
 export function freePort(): Promise<number> {
@@ -28,11 +29,12 @@ export interface Portal {
   close(): Promise<void>;
 }
 
-/** `next start` on a free port; resolves once it answers. */
+/** The portal on a free port; resolves once it answers. */
 export async function startPortal(env: { TFM_DATABASE_URL: string; TFM_GRADER_URL: string } & NodeJS.ProcessEnv): Promise<Portal> {
   const port = await freePort();
   let output = "";
-  const child: ChildProcess = spawn(process.execPath, [NEXT_BIN, "start", "-H", "127.0.0.1", "-p", String(port)], {
+  // The portal's own server (scripts/server.ts): Next's handler, with the client address from the socket.
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", path.join(WEB_DIR, "scripts/server.ts"), "-H", "127.0.0.1", "-p", String(port)], {
     cwd: WEB_DIR,
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -68,7 +70,11 @@ export async function startPortal(env: { TFM_DATABASE_URL: string; TFM_GRADER_UR
 /** A browser-like HTTP client: keeps cookies, sends Origin on POSTs, reads the CSRF token from pages. */
 export class Client {
   readonly cookies = new Map<string, string>();
-  constructor(readonly base: string) {}
+  /** `extra`: headers sent with every request (e.g. x-forwarded-for, for a portal that trusts a proxy). */
+  constructor(
+    readonly base: string,
+    readonly extra: Record<string, string> = {},
+  ) {}
 
   private cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
@@ -85,10 +91,10 @@ export class Client {
     }
   }
 
-  async get(p: string): Promise<{ status: number; location: string | null; body: string; type: string }> {
-    const res = await fetch(this.base + p, { redirect: "manual", headers: { cookie: this.cookieHeader() } });
+  async get(p: string): Promise<{ status: number; location: string | null; body: string; type: string; headers: Headers }> {
+    const res = await fetch(this.base + p, { redirect: "manual", headers: { ...this.extra, cookie: this.cookieHeader() } });
     this.keep(res);
-    return { status: res.status, location: res.headers.get("location"), body: await res.text(), type: res.headers.get("content-type") ?? "" };
+    return { status: res.status, location: res.headers.get("location"), body: await res.text(), type: res.headers.get("content-type") ?? "", headers: res.headers };
   }
 
   /** The CSRF token of the forms on a page (every page has the language switch form). */
@@ -104,7 +110,7 @@ export class Client {
     body: Record<string, string> | { json: unknown },
     options: { csrf?: string | null; origin?: string | null } = {},
   ): Promise<{ status: number; location: string | null; body: string }> {
-    const headers: Record<string, string> = { cookie: this.cookieHeader() };
+    const headers: Record<string, string> = { ...this.extra, cookie: this.cookieHeader() };
     const origin = options.origin === undefined ? this.base : options.origin;
     if (origin !== null) headers.origin = origin;
     let payload: string;

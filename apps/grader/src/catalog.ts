@@ -15,6 +15,12 @@ export interface CatalogEntry {
   referencePath: string;
   solutionPath: string;
   mutantsDir: string;
+  /**
+   * The grader's own driver (driver.ts), when the statement gives the student code to "keep as it
+   * is": it is the module the grader calls, and it imports the student's module, so the student's
+   * copy of that code has no effect on what is checked.
+   */
+  driver: string | null;
 }
 
 export interface Catalog {
@@ -99,8 +105,10 @@ function loadEntry(
     const referencePath = path.join(referenceDir, `${name}.ts`);
     if (!existsSync(specPath)) throw new CatalogError(`${dir}: missing spec.ts`);
     if (!existsSync(referencePath)) throw new CatalogError(`${dir}: missing reference ${referencePath}`);
+    const driverPath = path.join(dir, "driver.ts");
+    const driver = existsSync(driverPath) ? readFileSync(driverPath, "utf8") : null;
     const hash = createHash("sha256");
-    for (const part of [readFileSync(metaFile), statement.ja, statement.en, starter, readFileSync(specPath), readFileSync(referencePath)]) {
+    for (const part of [readFileSync(metaFile), statement.ja, statement.en, starter, readFileSync(specPath), readFileSync(referencePath), ...(driver === null ? [] : [driver])]) {
       hash.update(part);
       hash.update("\0");
     }
@@ -114,6 +122,7 @@ function loadEntry(
       referencePath,
       solutionPath: path.join(dir, "solution.ts"),
       mutantsDir: path.join(dir, "mutants"),
+      driver,
     };
   }
 }

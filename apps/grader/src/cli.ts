@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { GradeRequest, type GradeResult } from "@tfm/contract";
 import { loadCatalog } from "./catalog.ts";
 import { loadConfig } from "./config.ts";
+import { applyMutantPatch } from "./mutants.ts";
 import { GraderPool } from "./pool.ts";
 import { renderReport } from "./report.ts";
 
@@ -50,6 +51,16 @@ async function main(): Promise<number> {
     source = readFileSync(file, "utf8");
   } catch (e) {
     usage(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  // A pitfall mutant is a patch against the exercise's model solution: grade the wrong solution it makes.
+  if (file.endsWith(".patch")) {
+    const entry = loadCatalog().exercises.get(exerciseId);
+    if (entry === undefined) usage(`unknown exercise ${exerciseId}`);
+    try {
+      source = applyMutantPatch(readFileSync(entry.solutionPath, "utf8"), source, file);
+    } catch (e) {
+      usage((e as Error).message);
+    }
   }
   const seedText = parsed.values.seed;
   if (seedText !== undefined && !/^\d+$/.test(seedText)) usage(`--seed must be a non-negative integer, got '${seedText}'`);

@@ -10,7 +10,9 @@ import {
   WireValueSchema,
   isWireTensor,
 } from "@tfm/contract";
-import { CallFailure, type CaseDef, type InvariantDef, Rng, deriveSeed, thrownExpectation } from "@tfm/spec";
+import { CallFailure, type CaseDef, type InvariantDef, Rng, deriveSeed, describeInputClass, thrownExpectation } from "@tfm/spec";
+import { type Observed, type TestAttribution, attribute, gatherEvidence, withAttribution } from "./attribution.ts";
+import { boundResult, clipText } from "./bounded.ts";
 import type { Catalog, CatalogEntry } from "./catalog.ts";
 import { type Comparison, compareValues } from "./compare.ts";
 import { type ExerciseRuntime, loadRuntime } from "./runtime.ts";
@@ -61,8 +63,27 @@ export interface StageTimes {
 
 type Status = TestResult["status"];
 
+/**
+ * A submission's time: `cpuLeftMs` is its budget of isolate CPU time (the limits count CPU, never
+ * the host's stalls); `stallAt` is the wall-clock moment past which the host, not the student, is
+ * at fault (see GraderStallError).
+ */
 interface Clock {
-  deadline: number;
+  cpuLeftMs: number;
+  stallAt: number;
+}
+
+/** How far past a submission's own limit the wall clock may run before the grading is the host's fault. */
+export const STALL_FACTOR = 4;
+export const STALL_SLACK_MS = 10_000;
+
+/**
+ * The host stalled (SIGSTOP, a VM pause, an overloaded machine): the isolate had not used its CPU
+ * budget when the wall clock ran out. A grader fault: the grading ends internal_error, is retried,
+ * and never counts against the student.
+ */
+export class GraderStallError extends Error {
+  override name = "GraderStallError";
 }
 
 const HEATMAP_MAX = 16;
@@ -95,12 +116,12 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   };
 
   const t0 = performance.now();
-  const compiled = await transpile(job.source);
+  const compiled = await transpile(job.source, entry.driver);
   timings.transpileMs = performance.now() - t0;
   if (!compiled.ok) {
     timings.totalMs = performance.now() - started;
     report();
-    return {
+    return boundResult({
       ...base,
       verdict: "compile_error",
       score: 0,
@@ -116,54 +137,73 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
       console: "",
       consoleTruncated: false,
       timings,
-    };
+    });
   }
 
   const runtime = await loadRuntime(entry);
-  const cases = runtime.spec.cases.filter((c) => job.scope === "all" || c.kind !== "hidden");
+  // Hidden cases run last, in a session of their own (a fresh isolate) whose console, error texts and
+  // timings never reach the result: module state cannot carry their inputs into anything shown.
+  const allCases = runtime.spec.cases.filter((c) => job.scope === "all" || c.kind !== "hidden");
+  const cases = allCases.filter((c) => c.kind !== "hidden");
+  const hiddenCases = allCases.filter((c) => c.kind === "hidden");
   const invariants = job.scope === "all" ? (runtime.spec.invariants ?? []) : [];
-  const clock: Clock = { deadline: performance.now() + meta.limits.wallTimeoutMs };
-  const session = new SubmissionSession(entry, compiled.code, compiled.sourceMap, job.seed, timings, stages, deps.sandboxes ?? Sandbox.create);
-  const tests: TestResult[] = [];
+  const clock: Clock = { cpuLeftMs: meta.limits.wallTimeoutMs, stallAt: performance.now() + meta.limits.wallTimeoutMs * STALL_FACTOR + STALL_SLACK_MS };
+  const createSandbox = deps.sandboxes ?? Sandbox.create;
+  const session = new SubmissionSession(entry, compiled.code, compiled.sourceMap, job.seed, timings, stages, createSandbox);
+  const results = new Map<string, TestResult>();
+  // What each test says about each pitfall: pitfalls are named only once every test's evidence is in.
+  const attributions = new Map<string, TestAttribution>();
   let consoleText = "";
   let consoleTruncated = false;
   let runtimeError: GradeResult["runtimeError"] = null;
+  let hiddenRuntimeError: GradeResult["runtimeError"] = null;
+  // After a time limit (or a second memory limit) the remaining tests are not run: a submission
+  // that loops or exhausts memory everywhere costs its budget once, not once per test.
+  let stopped: Localized | null = null;
+  let memoryLimits = 0;
+  let outputLimits = 0;
+  const note = (id: string, status: Status): void => {
+    if (status === "time_limit") stopped = afterTimeLimit(id);
+    if (status === "memory_limit" && ++memoryLimits >= 2) stopped = afterMemoryLimits();
+    // A result or console flood costs host work on every call: two of them end the grading too.
+    if (status === "output_limit" && ++outputLimits >= 2) stopped = afterOutputLimits();
+  };
+  let loadFailed = false;
 
   try {
     const loaded = await session.ensureLoaded(clock);
     if (!loaded.ok) {
+      loadFailed = true;
       const failure = failureOf(loaded, meta, session.sourceMap, false);
       runtimeError = failure.runtimeError === null ? null : { ...failure.runtimeError, testId: null };
-      for (const c of [...cases, ...invariants]) tests.push(skipped(c, "kind" in c ? c.kind : "invariant", failure.message));
-      // The load itself is what failed: give it the status the failure deserves.
-      const first = tests[0];
-      if (first !== undefined) tests[0] = { ...first, status: failure.status, message: failure.message };
+      const all = [...allCases, ...invariants];
+      all.forEach((c, i) => {
+        const t = skipped(c, "kind" in c ? c.kind : "invariant", failure.message);
+        // The load itself is what failed: give it the status the failure deserves.
+        results.set(c.id, i === 0 ? { ...t, status: failure.status, message: failure.message } : t);
+      });
     } else {
-      // After a time limit (or a second memory limit) the remaining tests are not run: a submission
-      // that loops or exhausts memory everywhere costs its budget once, not once per test.
-      let stopped: Localized | null = null;
-      let memoryLimits = 0;
       for (const c of cases) {
         if (stopped !== null) {
-          tests.push(skipped(c, c.kind, stopped));
+          results.set(c.id, skipped(c, c.kind, stopped));
           continue;
         }
         const test = await runCase(c, runtime, session, deps, job, clock, timings);
-        tests.push(test.result);
+        results.set(c.id, test.result);
+        attributions.set(c.id, test.attribution);
         runtimeError ??= test.runtimeError;
-        if (test.result.status === "time_limit") stopped = afterTimeLimit(c.id);
-        if (test.result.status === "memory_limit" && ++memoryLimits >= 2) stopped = afterMemoryLimits();
+        note(c.id, test.result.status);
       }
       for (const inv of invariants) {
         if (stopped !== null) {
-          tests.push(skipped(inv, "invariant", stopped));
+          results.set(inv.id, skipped(inv, "invariant", stopped));
           continue;
         }
         const test = await runInvariant(inv, runtime, session, deps, job, clock);
-        tests.push(test.result);
+        results.set(inv.id, test.result);
+        attributions.set(inv.id, { evidence: null, claimed: test.result.pitfall === null ? [] : [test.result.pitfall.id] });
         runtimeError ??= test.runtimeError;
-        if (test.result.status === "time_limit") stopped = afterTimeLimit(inv.id);
-        if (test.result.status === "memory_limit" && ++memoryLimits >= 2) stopped = afterMemoryLimits();
+        note(inv.id, test.result.status);
       }
     }
     const out = await session.drainConsole();
@@ -173,11 +213,50 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
     session.dispose();
   }
 
+  // What the result reports of time ends here: the hidden session's time is not shown.
+  const visibleMs = performance.now() - started;
+  if (!loadFailed && hiddenCases.length > 0) {
+    const hiddenSession = new SubmissionSession(entry, compiled.code, compiled.sourceMap, job.seed, { sandboxMs: 0 }, stages, createSandbox, true);
+    try {
+      for (const c of hiddenCases) {
+        if (stopped !== null) {
+          results.set(c.id, skipped(c, c.kind, stopped));
+          continue;
+        }
+        const test = await runCase(c, runtime, hiddenSession, deps, job, clock, { referenceMs: 0, compareMs: 0 });
+        results.set(c.id, { ...test.result, durationMs: 0 });
+        attributions.set(c.id, test.attribution);
+        hiddenRuntimeError ??= test.runtimeError;
+        note(c.id, test.result.status);
+      }
+    } finally {
+      hiddenSession.dispose();
+    }
+  }
+  const tests: TestResult[] = [];
+  const ordered = [...allCases, ...invariants].filter((c) => results.has(c.id));
+  // A later test may contradict an earlier one's claim; hidden tests lose their details after that.
+  const decided = attribute(
+    ordered.map((c) => attributions.get(c.id) ?? { evidence: null, claimed: [] }),
+    (id) => pitfallHit(deps.catalog.pitfalls.get(id)),
+  );
+  ordered.forEach((c, i) => {
+    const t = withAttribution(results.get(c.id) as TestResult, decided[i] ?? { pitfall: null, note: null });
+    if (!("kind" in c) || c.kind !== "hidden") {
+      tests.push(t);
+      return;
+    }
+    // What kind of input failed (never its values): the case's own hint, or what its arguments show.
+    const about = t.status === "failed" ? (c.hint !== undefined ? [c.hint] : describeInputClass(c.make({ rng: new Rng(caseSeed(c, job.seed)) }))) : [];
+    tests.push(hideDetails(t, meta.title, about));
+  });
+  runtimeError ??= hiddenRuntimeError;
+
   const verdict = verdictOf(tests);
   const { score, passed, total } = scoreOf(tests);
-  timings.totalMs = performance.now() - started;
+  timings.totalMs = visibleMs;
   report();
-  return {
+  return boundResult({
     ...base,
     verdict,
     score,
@@ -190,10 +269,10 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
     console: consoleText,
     consoleTruncated,
     timings,
-  };
+  });
 }
 
-type CallOutcome = { ok: true; value: WireValue } | (RunOutcome & { ok: false });
+type CallOutcome = { ok: true; value: WireValue; inputChanged?: string } | (RunOutcome & { ok: false });
 
 /** The isolate of one submission; recreated (same code, fresh heap) only after a memory limit. */
 class SubmissionSession {
@@ -216,6 +295,8 @@ class SubmissionSession {
     private readonly timings: { sandboxMs: number },
     private readonly stages: StageTimes,
     private readonly createSandbox: SandboxFactory,
+    /** A session for hidden cases only: nothing it prints is ever read (see gradeSubmission). */
+    private readonly hiddenOnly = false,
   ) {}
 
   async ensureLoaded(clock: Clock): Promise<RunOutcome> {
@@ -232,6 +313,7 @@ class SubmissionSession {
     });
     const tl = performance.now();
     const outcome = await this.sandbox.load(this.code, timeLeft(clock, limits.callTimeoutMs));
+    spend(clock, this.sandbox.lastCpuMs ?? performance.now() - tl, outcome);
     this.timings.sandboxMs += performance.now() - t;
     const { setup } = this.sandbox;
     this.stages.isolates++;
@@ -254,14 +336,33 @@ class SubmissionSession {
       this.printingHidden = hidden;
     }
     const outcome = await sandbox.call(this.entry.meta.entry, args, timeLeft(clock, this.entry.meta.limits.callTimeoutMs));
+    spend(clock, sandbox.lastCpuMs ?? performance.now() - t, outcome);
     this.timings.sandboxMs += performance.now() - t;
     this.stages.calls++;
     if (outcome.ok) {
+      const tp = performance.now();
       const parsed = WireValueSchema.safeParse(outcome.value);
+      // Reading a huge result (a million strings) is work the student caused: it is charged to their time.
+      clock.cpuLeftMs -= performance.now() - tp;
       this.stages.runMs += performance.now() - t;
-      // The harness encodes every result; an unreadable one is the grader's bug, not the student's.
-      if (!parsed.success) throw new Error(`sandbox returned an unreadable result: ${parsed.error.issues[0]?.message}`);
-      return { ok: true, value: parsed.data };
+      // The harness checks what it encodes, but the value is the student's: one the host cannot read
+      // (a tensor of rank 9, a wrong dtype) is the submission's error, said in words, never ours.
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = issue === undefined || issue.path.length === 0 ? "" : ` at ${clipText(issue.path.map(String).join("."), 100)}`;
+        const what = clipText(issue?.message ?? "unknown", 200);
+        return {
+          ok: false,
+          kind: "runtime",
+          error: {
+            name: "ResultError",
+            message: `the returned value cannot be read as a result${where}: ${what}`,
+            messageJa: `返された値を結果として読み取れません${where}: ${what}`,
+            stack: "",
+          },
+        };
+      }
+      return outcome.inputChanged === undefined ? { ok: true, value: parsed.data } : { ok: true, value: parsed.data, inputChanged: outcome.inputChanged };
     }
     this.stages.runMs += performance.now() - t;
     return outcome;
@@ -271,6 +372,7 @@ class SubmissionSession {
   private async flushConsole(): Promise<void> {
     if (this.sandbox === null) return;
     const out = await this.sandbox.drainConsole();
+    if (this.hiddenOnly) return;
     this.consoleExceeded ||= out.exceeded;
     if (!this.printingHidden) {
       this.consoleText += out.text;
@@ -294,12 +396,28 @@ function afterTimeLimit(testId: string): Localized {
   return { ja: `テスト ${testId} が時間制限を超えたため`, en: `test ${testId} hit the time limit` };
 }
 
+function afterOutputLimits(): Localized {
+  return { ja: "2 つのテストが出力制限を超えたため", en: "two tests hit the output limit" };
+}
+
 function afterMemoryLimits(): Localized {
   return { ja: "2 つのテストがメモリ制限を超えたため", en: "two tests hit the memory limit" };
 }
 
 function timeLeft(clock: Clock, perCall: number): number {
-  return Math.max(1, Math.min(perCall, Math.floor(clock.deadline - performance.now())));
+  if (performance.now() > clock.stallAt) throw new GraderStallError("the grading ran far past its limit in wall-clock time while the isolate used little CPU");
+  return Math.max(1, Math.min(perCall, Math.floor(clock.cpuLeftMs)));
+}
+
+/** Charges a call's CPU time to the submission; a stalled host ends the grading as the grader's fault. */
+function spend(clock: Clock, cpuMs: number, outcome: RunOutcome): void {
+  clock.cpuLeftMs -= cpuMs;
+  if (!outcome.ok && outcome.kind === "stall") throw new GraderStallError(outcome.error.message);
+}
+
+function outOfTime(clock: Clock): boolean {
+  if (performance.now() > clock.stallAt) throw new GraderStallError("the grading ran far past its limit in wall-clock time");
+  return clock.cpuLeftMs <= 0;
 }
 
 interface FailureInfo {
@@ -342,11 +460,15 @@ function failureOf(outcome: RunOutcome & { ok: false }, meta: ExerciseMeta, sour
       return {
         status: "output_limit",
         message: {
-          ja: `出力制限を超えました (console 出力は ${meta.limits.consoleBytes} バイト、結果は ${meta.limits.resultBytes} バイトまで): ${e.message}`,
-          en: `output limit exceeded (console output up to ${meta.limits.consoleBytes} bytes, result up to ${meta.limits.resultBytes} bytes): ${e.message}`,
+          // A hidden call's error text is never shown: the student may throw their own after the limit.
+          ja: `出力制限を超えました (console 出力は ${meta.limits.consoleBytes} バイト、結果は ${meta.limits.resultBytes} バイトまで)${hidden ? "" : `: ${e.message}`}`,
+          en: `output limit exceeded (console output up to ${meta.limits.consoleBytes} bytes, result up to ${meta.limits.resultBytes} bytes)${hidden ? "" : `: ${e.message}`}`,
         },
         runtimeError: null,
       };
+    case "stall":
+      // Never a verdict: the session throws GraderStallError before a stall reaches here.
+      throw new GraderStallError(e.message);
     case "undefined":
     case "promise":
     case "not-function":
@@ -433,12 +555,12 @@ async function runCase(
   job: GradeJob,
   clock: Clock,
   timings: { referenceMs: number; compareMs: number },
-): Promise<{ result: TestResult; runtimeError: GradeResult["runtimeError"] }> {
+): Promise<{ result: TestResult; runtimeError: GradeResult["runtimeError"]; attribution: TestAttribution }> {
   const { entry, spec, reference } = runtime;
   const meta = entry.meta;
   const hidden = c.kind === "hidden";
-  if (performance.now() >= clock.deadline) {
-    return { result: { ...skipped(c, c.kind, wallMessage(meta)), status: "time_limit" }, runtimeError: null };
+  if (outOfTime(clock)) {
+    return { result: { ...skipped(c, c.kind, wallMessage(meta)), status: "time_limit" }, runtimeError: null, attribution: { evidence: null, claimed: [] } };
   }
   const s = caseSeed(c, job.seed);
   const args = c.make({ rng: new Rng(s) });
@@ -460,13 +582,20 @@ async function runCase(
   const outcome = await call;
   const durationMs = performance.now() - started;
   const base = skipped(c, c.kind, { ja: "", en: "" });
+  const evidenceOf = async (observed: Observed) => {
+    const tv = performance.now();
+    try {
+      return await gatherEvidence(runtime, deps.references, key, args, expected, observed);
+    } finally {
+      timings.referenceMs += performance.now() - tv;
+    }
+  };
 
   const mustThrow = thrownExpectation(expected);
   if (mustThrow !== null) {
     const ok = !outcome.ok && outcome.kind === "runtime" && new RegExp(mustThrow.pattern, "i").test(outcome.error.message);
     // Returning a value where an error was due may be a known mistake (e.g. a check left out).
-    const pitfallId = outcome.ok ? await matchVariant(runtime, key, args, { kind: "value", value: outcome.value }, deps) : undefined;
-    const pitfall = pitfallHit(pitfallId === undefined ? undefined : deps.catalog.pitfalls.get(pitfallId));
+    const evidence = outcome.ok ? await evidenceOf({ kind: "value", value: outcome.value }) : ok || hidden ? null : await evidenceOf({ kind: "thrown", message: outcome.error.message });
     const result: TestResult = ok
       ? { ...base, status: "passed", message: { ja: "合格 (正しくエラーを投げました)", en: "passed (threw as it should)" }, durationMs }
       : {
@@ -476,21 +605,19 @@ async function runCase(
             ja: `${mustThrow.description.ja}。${outcome.ok ? "エラーを投げずに値を返しました" : `投げられたエラー: ${outcome.error.messageJa ?? outcome.error.message}`}`,
             en: `${mustThrow.description.en}; ${outcome.ok ? "it returned a value instead of throwing" : `it threw: ${outcome.error.message}`}`,
           },
-          pitfall,
           durationMs,
         };
-    if (ok || outcome.ok || outcome.kind === "runtime") return { result: hidden ? hideDetails(result) : result, runtimeError: null };
+    if (ok || outcome.ok || outcome.kind === "runtime") return { result, runtimeError: null, attribution: { evidence, claimed: [] } };
   }
 
   if (!outcome.ok) {
     const failure = failureOf(outcome, meta, session.sourceMap, hidden);
     // A known mistake may show as an exception (a variant that "throws" with a matching message).
-    const thrownPitfall = outcome.kind === "runtime" ? await matchVariant(runtime, key, args, { kind: "thrown", message: outcome.error.message }, deps) : undefined;
-    const pitfallId = failure.pitfall ?? thrownPitfall;
-    const pitfall = pitfallHit(pitfallId === undefined ? undefined : deps.catalog.pitfalls.get(pitfallId));
+    const evidence = outcome.kind === "runtime" ? await evidenceOf({ kind: "thrown", message: outcome.error.message }) : null;
     return {
-      result: { ...base, status: failure.status, message: failure.message, pitfall, durationMs },
+      result: { ...base, status: failure.status, message: failure.message, durationMs },
       runtimeError: failure.runtimeError === null ? null : { ...failure.runtimeError, testId: c.id },
+      attribution: { evidence, claimed: failure.pitfall === undefined ? [] : [failure.pitfall] },
     };
   }
 
@@ -514,17 +641,21 @@ async function runCase(
   } else {
     verdict = compareValues(expected, actual, opts);
   }
+  // Every statement says the caller's tensors come back unchanged (unless it says otherwise).
+  if (outcome.inputChanged !== undefined && spec.inputsMayChange !== true) {
+    const said = inputChangedMessage(outcome.inputChanged);
+    verdict = verdict.ok ? { ok: false, message: said } : { ...verdict, message: { ja: `${verdict.message.ja}。${said.ja}`, en: `${verdict.message.en}; ${said.en}` } };
+  }
   let result: TestResult;
+  let attribution: TestAttribution = { evidence: null, claimed: [] };
   if (verdict.ok) {
     result = { ...base, status: "passed", message: { ja: "合格", en: "passed" }, durationMs };
+    // A passing result is evidence too (against every variant that differs from it); the variants of
+    // public and pitfall cases are cached across gradings, a hidden case's would cost each grading.
+    if (!hidden) attribution = { evidence: await evidenceOf({ kind: "value", value: actual }), claimed: [] };
   } else {
-    let pitfallId = "pitfall" in verdict ? verdict.pitfall : undefined;
-    if (pitfallId === undefined) {
-      const tv = performance.now();
-      pitfallId = await matchVariant(runtime, key, args, { kind: "value", value: actual }, deps);
-      timings.referenceMs += performance.now() - tv;
-    }
-    const pitfall = pitfallHit(pitfallId === undefined ? undefined : deps.catalog.pitfalls.get(pitfallId));
+    const claimed = "pitfall" in verdict && verdict.pitfall !== undefined ? [verdict.pitfall] : [];
+    attribution = { evidence: await evidenceOf({ kind: "value", value: actual }), claimed };
     const cmp = "expectedShape" in verdict ? verdict : null;
     result = {
       ...base,
@@ -536,32 +667,46 @@ async function runCase(
       maxAbsError: cmp?.maxAbsError ?? null,
       maxRelError: cmp?.maxRelError ?? null,
       mismatches: cmp?.mismatches ?? null,
-      pitfall,
       durationMs,
     };
   }
   if (!hidden && spec.heatmapPart !== undefined) result.heatmap = heatmapOf(expected, actual, spec.heatmapPart, meta);
-  if (hidden) result = hideDetails(result);
   timings.compareMs += performance.now() - tc;
-  return { result, runtimeError: null };
+  // Comparing (and matching pitfalls on) the student's result is charged to the student's time too:
+  // a huge result runs the submission out of time (time_limit), never the host past its watchdog.
+  clock.cpuLeftMs -= performance.now() - tc;
+  return { result, runtimeError: null, attribution };
+}
+
+function inputChangedMessage(where: string): Localized {
+  const ja = where.replace(/^argument (\d+)/, "引数 $1");
+  return {
+    ja: `関数が入力 (${ja}) の値を書き換えました。呼び出し側のテンソルは変えずに返してください (fill_ や copy_ などのインプレース操作を入力に使わない、必要なら clone() してから)`,
+    en: `your function changed its input (${where}) in place; the caller's tensors must come back unchanged (no in-place ops such as fill_ or copy_ on an input; clone() it first if needed)`,
+  };
 }
 
 function wallMessage(meta: ExerciseMeta): Localized {
   return {
-    ja: `提出全体の時間制限 (${meta.limits.wallTimeoutMs} ms) に達したため実行されませんでした`,
-    en: `not run: the submission reached its wall-clock limit (${meta.limits.wallTimeoutMs} ms)`,
+    ja: `提出全体の時間 (CPU 時間で合計 ${meta.limits.wallTimeoutMs} ms) を使い切ったため実行されませんでした`,
+    en: `not run: the submission used up its time (${meta.limits.wallTimeoutMs} ms of CPU time in all)`,
   };
 }
 
 /** Hidden tests say pass or fail, and at most which known pitfall the failure looks like. */
-function hideDetails(t: TestResult): TestResult {
+function hideDetails(t: TestResult, exercise: Localized, about: readonly Localized[]): TestResult {
   if (t.status === "passed") return t;
   const hint: Localized = t.pitfall
     ? { ja: `非公開テストに不合格。${t.pitfall.title.ja} の可能性があります`, en: `hidden test failed; this looks like: ${t.pitfall.title.en}` }
-    : {
-        ja: "非公開テストに不合格。公開テストにない入力 (大きさ 1 の次元、形の揃わない入力、極端な値など) でも問題文どおりに動くか確認してください",
-        en: "hidden test failed; check that your code follows the statement for inputs the public tests do not show (dimensions of size 1, uneven shapes, extreme values, ...)",
-      };
+    : about.length > 0
+      ? {
+          ja: `非公開テストに不合格。この入力の特徴: ${about.map((a) => a.ja).join("、")}。「${exercise.ja}」の問題文がこのような入力について何と言っているか確認してください`,
+          en: `hidden test failed on an input with ${about.map((a) => a.en).join(", ")}; check what the statement of "${exercise.en}" says about such inputs`,
+        }
+      : {
+          ja: "非公開テストに不合格。公開テストにない入力 (大きさ 1 の次元、形の揃わない入力、極端な値など) でも問題文どおりに動くか確認してください",
+          en: "hidden test failed; check that your code follows the statement for inputs the public tests do not show (dimensions of size 1, uneven shapes, extreme values, ...)",
+        };
   return {
     ...t,
     message: t.status === "failed" ? hint : t.message,
@@ -573,46 +718,6 @@ function hideDetails(t: TestResult): TestResult {
     mismatches: null,
     heatmap: null,
   };
-}
-
-type Observed = { kind: "value"; value: WireValue } | { kind: "thrown"; message: string };
-
-/**
- * The known mistake (reference variant) whose outcome the submission reproduced, if any: the
- * same value (within tolerance, NaN == NaN) or an exception whose message the variant predicts.
- * Variants are computed lazily and cached like the expected outputs.
- */
-async function matchVariant(
-  runtime: ExerciseRuntime,
-  key: string,
-  args: WireValue[],
-  observed: Observed,
-  deps: GradeDeps,
-): Promise<string | undefined> {
-  const variants = runtime.reference.variants ?? {};
-  for (const id of runtime.entry.meta.pitfalls) {
-    const variant = variants[id];
-    if (variant === undefined) continue;
-    const predicted = await deps.references.get(`${key}|${id}`, () => variant(args));
-    // null: the mistake does not apply to these arguments.
-    if (predicted === null) continue;
-    const throws = thrownExpectation(predicted);
-    if (observed.kind === "thrown") {
-      if (throws !== null && new RegExp(throws.pattern, "i").test(observed.message)) return id;
-      continue;
-    }
-    if (throws !== null) continue;
-    const custom = runtime.spec.compare;
-    const c = custom
-      ? custom(predicted, observed.value, args)
-      : compareValues(predicted, observed.value, {
-          tolerance: runtime.entry.meta.tolerance,
-          nanEqual: true,
-          ...(runtime.entry.meta.outputLabels ? { labels: runtime.entry.meta.outputLabels } : {}),
-        });
-    if (c.ok) return id;
-  }
-  return undefined;
 }
 
 function heatmapOf(expected: WireValue, actual: WireValue, part: number, meta: ExerciseMeta): TestResult["heatmap"] {
@@ -648,21 +753,35 @@ async function runInvariant(
 ): Promise<{ result: TestResult; runtimeError: GradeResult["runtimeError"] }> {
   const meta = runtime.entry.meta;
   const base = skipped(inv, "invariant", { ja: "", en: "" });
-  if (performance.now() >= clock.deadline) return { result: { ...base, status: "time_limit", message: wallMessage(meta) }, runtimeError: null };
+  if (outOfTime(clock)) return { result: { ...base, status: "time_limit", message: wallMessage(meta) }, runtimeError: null };
   const started = performance.now();
   // Invariants may expect a call to throw; only a failure they let escape is the submission's error.
   let lastError: GradeResult["runtimeError"] = null;
+  const once = async (args: WireValue[]): Promise<WireValue> => {
+    const r = await session.call(args, clock);
+    if (r.ok) return r.value;
+    const failure = failureOf(r, meta, session.sourceMap, false);
+    lastError = failure.runtimeError === null ? null : { ...failure.runtimeError, testId: inv.id };
+    const status = failure.status === "error" || failure.status === "time_limit" || failure.status === "memory_limit" || failure.status === "output_limit" ? failure.status : "error";
+    throw new CallFailure(status, failure.message, r.kind === "runtime" ? { name: r.error.name, message: r.error.message } : null);
+  };
+  // An invariant that compares two calls blames the code's structure for any difference: before its
+  // second call, the first is repeated with the same arguments, and randomness is reported as such.
+  let calls = 0;
+  let first: { args: WireValue[]; value: WireValue } | null = null;
   try {
     const outcome = await inv.run({
       rng: new Rng(deriveSeed(job.seed, inv.id)),
       tolerance: meta.tolerance,
       call: async (args) => {
-        const r = await session.call(args, clock);
-        if (r.ok) return r.value;
-        const failure = failureOf(r, meta, session.sourceMap, false);
-        lastError = failure.runtimeError === null ? null : { ...failure.runtimeError, testId: inv.id };
-        const status = failure.status === "error" || failure.status === "time_limit" || failure.status === "memory_limit" || failure.status === "output_limit" ? failure.status : "error";
-        throw new CallFailure(status, failure.message, r.kind === "runtime" ? { name: r.error.name, message: r.error.message } : null);
+        calls++;
+        if (calls === 2 && first !== null && inv.randomResults !== true) {
+          const again = await once(first.args);
+          if (!compareValues(first.value, again, { tolerance: { atol: 0, rtol: 0 }, nanEqual: true }).ok) throw new NotDeterministic();
+        }
+        const value = await once(args);
+        if (calls === 1) first = { args: structuredClone(args), value };
+        return value;
       },
     });
     const durationMs = performance.now() - started;
@@ -673,6 +792,21 @@ async function runInvariant(
     if (e instanceof CallFailure) {
       return { result: { ...base, status: e.status, message: e.detail, durationMs: performance.now() - started }, runtimeError: lastError };
     }
+    if (e instanceof NotDeterministic) {
+      const said = runtime.spec.nondeterminism;
+      const hint = said?.message ?? { ja: "乱数を使っていないか確認してください", en: "look for a random draw" };
+      const message: Localized = {
+        ja: `同じ引数で 2 回呼ぶと異なる結果が返りました: 関数が決定的ではありません (${hint.ja})。この検査は 2 回の呼び出しを比べるため、決定的でない関数は判定できません`,
+        en: `your function returned different results for the same arguments, called twice: it is not deterministic (${hint.en}); this check compares two calls, so it cannot judge a function that is not`,
+      };
+      const pitfall = pitfallHit(said?.pitfall === undefined ? undefined : deps.catalog.pitfalls.get(said.pitfall));
+      return { result: { ...base, status: "failed", message, pitfall, durationMs: performance.now() - started }, runtimeError: null };
+    }
     throw e;
   }
+}
+
+/** An invariant's repeated call disagreed with its first: the submission is not deterministic. */
+class NotDeterministic extends Error {
+  override name = "NotDeterministic";
 }

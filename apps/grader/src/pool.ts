@@ -3,8 +3,10 @@ import { randomInt } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { GradeRequest, type GradeResult } from "@tfm/contract";
 import type { Catalog } from "./catalog.ts";
-import { type GradeJob, type StageTimes, UnknownExerciseError } from "./grade.ts";
+import { FairQueue } from "./fair-queue.ts";
+import { type GradeJob, STALL_FACTOR, STALL_SLACK_MS, type StageTimes, UnknownExerciseError } from "./grade.ts";
 import { hostResult } from "./synthetic.ts";
+import type { TranspilerHealth } from "./transpile.ts";
 import type { FromWorker, ToWorker } from "./worker/protocol.ts";
 
 const WORKER_ENTRY = fileURLToPath(new URL("./worker/main.ts", import.meta.url));
@@ -21,6 +23,8 @@ export interface PoolOptions {
   retries?: number;
   /** Time the watchdog allows beyond an exercise's own wall-clock limit. */
   watchdogGraceMs?: number;
+  /** The watchdog's whole wait, overriding the computed one (tests of frozen workers). */
+  watchdogMs?: number;
 }
 
 interface Pending {
@@ -28,6 +32,10 @@ interface Pending {
   job: GradeJob;
   attempts: number;
   enqueuedAt: number;
+  /** Whose grading it is: the queue takes turns between users (fair scheduling, issue 17). */
+  userKey: string;
+  /** Called once, when a worker takes the job (the durable runner counts interruptions from then on). */
+  onStart: (() => void) | undefined;
   resolve: (r: GradeResult) => void;
   reject: (e: Error) => void;
 }
@@ -44,6 +52,27 @@ interface Worker {
   /** The worker's own reference cache counters (cumulative since it started). */
   cacheHits: number;
   cacheMisses: number;
+  /** The worker's transpiler as it last reported it (after start-up and after every job). */
+  transpiler: TranspilerHealth | null;
+}
+
+/** One worker as /health shows it. */
+export interface WorkerHealth {
+  pid: number | null;
+  ready: boolean;
+  busy: boolean;
+  transpiler: TranspilerHealth | null;
+}
+
+/**
+ * The grading could not be judged for a reason outside the isolate: the worker froze (SIGSTOP, a VM
+ * pause) until the watchdog killed it, or its wall clock ran far past the CPU the isolate used. Not
+ * the student's fault and no verdict: the caller retries (the durable runner queues it again,
+ * see isHostFault there; POST /v1/grade answers 503).
+ */
+export class HostFaultError extends Error {
+  override name = "HostFaultError";
+  readonly hostFault = true;
 }
 
 export class QueueFullError extends Error {
@@ -60,12 +89,13 @@ export interface PoolStats {
   backend: string;
   cacheHits: number;
   cacheMisses: number;
+  workers: WorkerHealth[];
 }
 
 /** A fixed set of grading child processes; a job goes to an idle one, a dead one is replaced. */
 export class GraderPool {
   private readonly workers: Worker[] = [];
-  private readonly queue: Pending[] = [];
+  private readonly queue = new FairQueue<Pending>();
   private nextId = 1;
   private closed = false;
   private restarts = 0;
@@ -95,8 +125,11 @@ export class GraderPool {
     this.onResult.push(fn);
   }
 
-  /** Validates, assigns a seed when none was given, and grades on the first idle worker. */
-  grade(request: GradeRequest): Promise<GradeResult> {
+  /**
+   * Validates, assigns a seed when none was given, and grades on the first idle worker. Waiting
+   * gradings are served in turns between users (`userId`; without one, all share one line).
+   */
+  grade(request: GradeRequest, options: { userId?: string; onStart?: () => void } = {}): Promise<GradeResult> {
     if (this.closed) return Promise.reject(new Error("the grading pool is closed"));
     const parsed = GradeRequest.parse(request);
     if (!this.options.catalog.exercises.has(parsed.exerciseId)) {
@@ -106,7 +139,8 @@ export class GraderPool {
     if (this.queue.length >= limit) return Promise.reject(new QueueFullError(`the grading queue is full (${limit} waiting)`));
     const job: GradeJob = { ...parsed, seed: parsed.seed ?? randomInt(0, 0x1_0000_0000) };
     return new Promise<GradeResult>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, job, attempts: 0, enqueuedAt: performance.now(), resolve, reject });
+      const userKey = options.userId ?? "";
+      this.queue.push(userKey, { id: this.nextId++, job, attempts: 0, enqueuedAt: performance.now(), userKey, onStart: options.onStart, resolve, reject });
       this.dispatch();
     });
   }
@@ -122,7 +156,14 @@ export class GraderPool {
       backend: this.backend,
       cacheHits: this.exitedCacheHits + this.workers.reduce((n, w) => n + w.cacheHits, 0),
       cacheMisses: this.exitedCacheMisses + this.workers.reduce((n, w) => n + w.cacheMisses, 0),
+      workers: this.workers.map((w) => ({ pid: w.child.pid ?? null, ready: w.ready, busy: w.current !== null, transpiler: w.transpiler })),
     };
+  }
+
+  /** Workers that would start a grading at once (the durable runner claims no more jobs than this). */
+  idleWorkers(): number {
+    if (this.closed || this.queue.length > 0) return 0;
+    return this.workers.filter((w) => w.ready && w.current === null && w.child.connected).length;
   }
 
   /** Process ids of the live workers (for operators and fault-injection tests). */
@@ -137,7 +178,7 @@ export class GraderPool {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.queue.splice(0)) p.reject(new Error("the grading pool is closing"));
+    for (const p of this.queue.drain()) p.reject(new Error("the grading pool is closing"));
     await Promise.all(
       this.workers.map(
         (w) =>
@@ -152,12 +193,15 @@ export class GraderPool {
 
   private spawn(): void {
     const child = fork(WORKER_ENTRY, [], {
-      execArgv: ["--no-node-snapshot", "--import", "tsx"],
+      // --always-sparkplug: every submission's isolate is fresh, so the kit's code never warms up;
+      // baseline-compiling each function at its first call (cheap, non-optimising) lowered the calls'
+      // CPU time in packages/kit/bench/cold-isolate.ts by ~15% (noisy machine; see the kit README).
+      execArgv: ["--no-node-snapshot", "--always-sparkplug", "--import", "tsx"],
       serialization: "advanced",
       env: this.options.env ?? process.env,
       stdio: ["ignore", "inherit", "pipe", "ipc"],
     });
-    const worker: Worker = { child, ready: false, backend: "unknown", current: null, watchdog: null, killedByWatchdog: false, isolateHeapOom: false, cacheHits: 0, cacheMisses: 0 };
+    const worker: Worker = { child, ready: false, backend: "unknown", current: null, watchdog: null, killedByWatchdog: false, isolateHeapOom: false, cacheHits: 0, cacheMisses: 0, transpiler: null };
     this.workers.push(worker);
     child.on("message", (raw) => this.onMessage(worker, raw as FromWorker));
     // An isolate that runs out of heap in one step (new Array(1e9).fill(0)) is beyond isolated-vm's
@@ -185,6 +229,7 @@ export class GraderPool {
       case "ready": {
         worker.ready = true;
         worker.backend = msg.backend;
+        worker.transpiler = msg.transpiler;
         this.backend = msg.backend;
         for (const w of this.readyWaiters.splice(0)) w();
         this.dispatch();
@@ -194,11 +239,14 @@ export class GraderPool {
       case "failed": {
         const job = worker.current;
         if (job === null || job.id !== msg.id) return;
+        worker.transpiler = msg.transpiler;
         this.finishWorker(worker);
         if (msg.type === "result") {
           worker.cacheHits = msg.cacheHits;
           worker.cacheMisses = msg.cacheMisses;
           this.complete(job, msg.result, msg.stages);
+        } else if (msg.hostFault === true) {
+          job.reject(new HostFaultError(`the grading host stalled: ${msg.message.split("\n")[0] ?? ""}`));
         } else {
           this.complete(
             job,
@@ -226,13 +274,9 @@ export class GraderPool {
     if (this.closed) return;
     if (job !== null) {
       if (worker.killedByWatchdog) {
-        this.complete(
-          job,
-          this.synthetic(job, "time_limit", {
-            ja: "提出全体の時間制限を超えたため、ホストの監視機構が実行を停止しました",
-            en: "the submission overran its wall-clock limit and was stopped by the host watchdog",
-          }),
-        );
+        // Every limit of the student's code is enforced inside the worker on the isolate's CPU time;
+        // a worker that overran even the watchdog was frozen or starved: the host's fault.
+        job.reject(new HostFaultError(`the grading worker stalled (no answer within the watchdog's time) and was replaced; not counted against the student`));
       } else if (worker.isolateHeapOom) {
         // The submission's isolate ran out of heap too fast for the soft limit: its fault, not ours.
         this.complete(
@@ -244,7 +288,7 @@ export class GraderPool {
         );
       } else if (job.attempts < (this.options.retries ?? 1)) {
         job.attempts++;
-        this.queue.unshift(job);
+        this.queue.unshift(job.userKey, job);
       } else {
         this.complete(
           job,
@@ -272,13 +316,16 @@ export class GraderPool {
       if (!worker.ready || worker.current !== null || !worker.child.connected) continue;
       const job = this.queue.shift() as Pending;
       worker.current = job;
+      const onStart = job.onStart;
+      job.onStart = undefined;
+      onStart?.();
       const entry = this.options.catalog.exercises.get(job.job.exerciseId);
       const wall = entry?.meta.limits.wallTimeoutMs ?? 20_000;
       worker.watchdog = setTimeout(() => {
         worker.killedByWatchdog = true;
         this.watchdogKills++;
         worker.child.kill("SIGKILL");
-      }, wall + (this.options.watchdogGraceMs ?? WATCHDOG_GRACE_MS));
+      }, this.options.watchdogMs ?? wall * STALL_FACTOR + STALL_SLACK_MS + (this.options.watchdogGraceMs ?? WATCHDOG_GRACE_MS));
       const msg: ToWorker = { type: "grade", id: job.id, job: job.job };
       worker.child.send(msg);
     }

@@ -28,7 +28,29 @@ const L = {
   replay: { ja: "同じ採点を再現するには --seed", en: "replay this grading with --seed" },
 } as const;
 
-/** The readable report the CLI prints (and the portal can show as text). */
+/**
+ * Characters a terminal acts on rather than shows: C0 and C1 controls (ESC starts ANSI sequences
+ * that move the cursor and redraw lines), DEL, and the Unicode format characters that reorder or
+ * hide text (bidi overrides and isolates, zero-width characters, line and paragraph separators).
+ * Every format character (Cf) is included, not only a list of known ones: the Arabic letter mark
+ * U+061C is a bidi control like LRM/RLM, and U+180E, the interlinear annotation marks U+FFF9-FFFB
+ * and the TAG characters U+E0000-E007F are invisible and can carry hidden text.
+ */
+const ACTIVE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u061c\u180e\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu;
+
+/**
+ * One entry of the report, made inert: every active character is shown as a visible escape, except
+ * that a line break inside an entry (a multi-line error message) continues the entry indented, so
+ * that no student text can start a line of its own that looks like the report's ("Verdict: ...").
+ */
+export function inert(entry: string): string {
+  return entry
+    .split("\n")
+    .map((line) => line.replace(ACTIVE, (c) => `\\u{${(c.codePointAt(0) ?? 0).toString(16).padStart(4, "0")}}`))
+    .join("\n      ¦ ");
+}
+
+/** The readable report the CLI prints (and the portal can show as text); every line is inert. */
 export function renderReport(r: GradeResult, lang: Lang): string {
   const out: string[] = [];
   const v = verdictText(r.verdict)[lang];
@@ -64,5 +86,6 @@ export function renderReport(r: GradeResult, lang: Lang): string {
     out.push(...r.console.replace(/\n$/, "").split("\n").map((l) => `  | ${l}`));
   }
   out.push("", `${L.seed[lang]} ${r.seed} (${L.replay[lang]} ${r.seed})  ${L.backend[lang]}: ${r.backend}  ${Math.round(r.timings.totalMs)} ms`);
-  return out.join("\n");
+  // Each pushed line may carry student text (messages, console, compile errors): none may act on the terminal.
+  return out.map(inert).join("\n");
 }

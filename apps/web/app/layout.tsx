@@ -1,5 +1,7 @@
 import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
+import { LangSwitch } from "@/components/LangSwitch.tsx";
+import { SignOutButton } from "@/components/SignOutButton.tsx";
 import { csrfToken, currentUser, getT } from "@/lib/session.ts";
 import "katex/dist/katex.min.css";
 import "./globals.css";
@@ -28,30 +30,27 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
                 <a href="/checklist">{t("navChecklist")}</a>
               </li>
               <li>
+                <a href="/kit">{t("navKit")}</a>
+              </li>
+              <li>
                 <a href="/classes">{t("navClasses")}</a>
+              </li>
+              <li>
+                <a href="/assignments">{t("navAssignments")}</a>
               </li>
             </ul>
           </nav>
-          <form method="post" action="/api/lang">
-            <input type="hidden" name="csrf" value={csrf} />
-            <input type="hidden" name="lang" value={lang === "ja" ? "en" : "ja"} />
-            <button type="submit" className="secondary" title={t("langSwitchLabel")} lang={lang === "ja" ? "en" : "ja"}>
-              {t("langSwitch")}
-            </button>
-          </form>
+          <LangSwitch csrf={csrf} lang={lang} label={t("langSwitchLabel")} text={t("langSwitch")} />
           {user === null ? (
             <span>
               <a href="/signin">{t("navSignIn")}</a> · <a href="/signup">{t("navSignUp")}</a>
             </span>
           ) : (
             <span>
-              <span className="hint">{t("signedInAs", { name: user.displayName })}</span>{" "}
-              <form method="post" action="/api/auth/signout">
-                <input type="hidden" name="csrf" value={csrf} />
-                <button type="submit" className="link">
-                  {t("navSignOut")}
-                </button>
-              </form>
+              <a className="hint" href="/account" title={t("accountTitle")}>
+                {t("signedInAs", { name: user.displayName })}
+              </a>{" "}
+              <SignOutButton csrf={csrf} label={t("navSignOut")} />
             </span>
           )}
         </header>

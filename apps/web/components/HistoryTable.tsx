@@ -2,7 +2,7 @@ import type { SubmissionSummary } from "@tfm/db";
 import { type Lang, type Translator, verdictKey } from "@/lib/i18n.ts";
 
 /** A learner's submissions, newest first, each linking to its code and result (server-rendered). */
-export function HistoryTable({ history, lang, t, showExercise, testId }: { history: readonly SubmissionSummary[]; lang: Lang; t: Translator; showExercise: boolean; testId?: string }) {
+export function HistoryTable({ history, lang, t, showExercise, testId, titles }: { history: readonly SubmissionSummary[]; lang: Lang; t: Translator; showExercise: boolean; testId?: string; titles?: ReadonlyMap<string, string> }) {
   return (
     <div className="scroll-x">
       <table data-testid={testId}>
@@ -19,7 +19,7 @@ export function HistoryTable({ history, lang, t, showExercise, testId }: { histo
           {history.map((s) => (
             <tr key={s.id}>
               <td>{s.receivedAt.toLocaleString(lang === "ja" ? "ja-JP" : "en-GB", { timeZone: "Asia/Tokyo" })}</td>
-              {showExercise ? <td>{s.exerciseId}</td> : null}
+              {showExercise ? <td>{titles?.get(s.exerciseId) ?? s.exerciseId}</td> : null}
               <td>{s.verdict === null ? t("stateQueued") : t(verdictKey(s.verdict))}</td>
               <td>{s.score === null ? "—" : `${Math.round(s.score * 100)}%`}</td>
               <td>

@@ -1,5 +1,6 @@
 import type { GradeResult } from "@tfm/contract";
 import { type Lang, type MessageKey, t, verdictKey } from "@/lib/i18n.ts";
+import type { Tolerance } from "@/lib/heatmap-scale.ts";
 import { Heatmaps } from "./Heatmap.tsx";
 
 const STATUS_KEYS: Record<string, MessageKey> = {
@@ -13,16 +14,51 @@ const STATUS_KEYS: Record<string, MessageKey> = {
 };
 const KIND_KEYS: Record<string, MessageKey> = { public: "kindPublic", hidden: "kindHidden", pitfall: "kindPitfall", invariant: "kindInvariant" };
 
+const SHOWN_FAILING = 3;
+
 const shape = (s: readonly number[] | null) => (s === null ? "—" : `(${s.join(", ")})`);
 const num = (v: number | null) => (v === null ? "—" : v.toExponential(2));
 
 /** One grading result: verdict, per-test shapes side by side, error numbers, pitfalls in words, heatmaps. */
-export function ResultView({ result, lang }: { result: GradeResult; lang: Lang }) {
+export function ResultView({ result, lang, tolerance }: { result: GradeResult; lang: Lang; tolerance?: Tolerance }) {
   const ok = result.verdict === "passed";
   // Failing tests first, in full; passing ones folded. Each diagnosed pitfall is explained once.
   const failing = result.tests.filter((x) => x.status !== "passed");
   const passing = result.tests.filter((x) => x.status === "passed");
   const pitfalls = [...new Map(failing.flatMap((x) => (x.pitfall === null ? [] : [[x.pitfall.id, x.pitfall] as const]))).values()];
+  // The first few failing tests in full; the rest folded, so the page stays short.
+  const failingRow = (test: GradeResult["tests"][number]) => (
+        <div key={test.id} className={`test-row ${test.status === "passed" ? "passed" : test.status === "skipped" ? "" : "failed"}`} data-test={test.id}>
+          <div>
+            <strong>{test.name[lang]}</strong> <span className="badge">{t(lang, KIND_KEYS[test.kind] ?? "test")}</span>{" "}
+            <span className={`badge ${test.status === "passed" ? "passed" : "error"}`}>{t(lang, STATUS_KEYS[test.status] ?? "testStatusError")}</span>
+          </div>
+          {test.message[lang] !== "" ? <p>{test.message[lang]}</p> : null}
+          {test.part !== null ? <p className="hint">{test.part[lang]}</p> : null}
+          {test.expectedShape !== null || test.actualShape !== null ? (
+            <div className="shapes">
+              <span>
+                {t(lang, "expectedShape")}: {shape(test.expectedShape)}
+              </span>
+              <span>
+                {t(lang, "actualShape")}: {shape(test.actualShape)}
+              </span>
+            </div>
+          ) : null}
+          {test.maxAbsError !== null || test.maxRelError !== null ? (
+            <p className="hint">
+              {t(lang, "maxAbsError")} {num(test.maxAbsError)} · {t(lang, "maxRelError")} {num(test.maxRelError)}
+              {test.mismatches !== null ? ` · ${t(lang, "mismatches", { count: test.mismatches.count, total: test.mismatches.total })}` : ""}
+            </p>
+          ) : null}
+          {test.mismatches?.where != null ? <p className="hint">{test.mismatches.where[lang]}</p> : null}
+          {test.pitfall !== null ? (
+            <p className="hint">
+              {t(lang, "pitfall")}: {test.pitfall.title[lang]}
+            </p>
+          ) : null}
+          {test.heatmap !== null ? <Heatmaps expected={test.heatmap.expected} actual={test.heatmap.actual} label={test.heatmap.label[lang]} lang={lang} {...(tolerance === undefined ? {} : { tolerance })} /> : null}
+        </div>);
   return (
     <section className="card" aria-labelledby="result-title" data-verdict={result.verdict}>
       <h2 id="result-title">{t(lang, "resultTitle")}</h2>
@@ -66,39 +102,13 @@ export function ResultView({ result, lang }: { result: GradeResult; lang: Lang }
           </p>
         </div>
       ))}
-      {failing.map((test) => (
-        <div key={test.id} className={`test-row ${test.status === "passed" ? "passed" : test.status === "skipped" ? "" : "failed"}`} data-test={test.id}>
-          <div>
-            <strong>{test.name[lang]}</strong> <span className="badge">{t(lang, KIND_KEYS[test.kind] ?? "test")}</span>{" "}
-            <span className={`badge ${test.status === "passed" ? "passed" : "error"}`}>{t(lang, STATUS_KEYS[test.status] ?? "testStatusError")}</span>
-          </div>
-          {test.message[lang] !== "" ? <p>{test.message[lang]}</p> : null}
-          {test.part !== null ? <p className="hint">{test.part[lang]}</p> : null}
-          {test.expectedShape !== null || test.actualShape !== null ? (
-            <div className="shapes">
-              <span>
-                {t(lang, "expectedShape")}: {shape(test.expectedShape)}
-              </span>
-              <span>
-                {t(lang, "actualShape")}: {shape(test.actualShape)}
-              </span>
-            </div>
-          ) : null}
-          {test.maxAbsError !== null || test.maxRelError !== null ? (
-            <p className="hint">
-              {t(lang, "maxAbsError")} {num(test.maxAbsError)} · {t(lang, "maxRelError")} {num(test.maxRelError)}
-              {test.mismatches !== null ? ` · ${t(lang, "mismatches", { count: test.mismatches.count, total: test.mismatches.total })}` : ""}
-            </p>
-          ) : null}
-          {test.mismatches?.where != null ? <p className="hint">{test.mismatches.where[lang]}</p> : null}
-          {test.pitfall !== null ? (
-            <p className="hint">
-              {t(lang, "pitfall")}: {test.pitfall.title[lang]}
-            </p>
-          ) : null}
-          {test.heatmap !== null ? <Heatmaps expected={test.heatmap.expected} actual={test.heatmap.actual} label={test.heatmap.label[lang]} lang={lang} /> : null}
-        </div>
-      ))}
+      {failing.slice(0, SHOWN_FAILING).map((test) => failingRow(test))}
+      {failing.length > SHOWN_FAILING ? (
+        <details data-testid="more-failing">
+          <summary>{t(lang, "moreFailing", { count: failing.length - SHOWN_FAILING })}</summary>
+          {failing.slice(SHOWN_FAILING).map((test) => failingRow(test))}
+        </details>
+      ) : null}
       {passing.length > 0 ? (
         <details open={failing.length === 0}>
           <summary>{t(lang, "testsPassed", { passed: passing.length, total: result.tests.length })}</summary>
@@ -106,7 +116,7 @@ export function ResultView({ result, lang }: { result: GradeResult; lang: Lang }
             {passing.map((test) => (
               <li key={test.id} className="test-row passed" data-test={test.id}>
                 ✓ {test.name[lang]} <span className="badge">{t(lang, KIND_KEYS[test.kind] ?? "test")}</span>
-                {test.heatmap !== null ? <Heatmaps expected={test.heatmap.expected} actual={test.heatmap.actual} label={test.heatmap.label[lang]} lang={lang} /> : null}
+                {test.heatmap !== null ? <Heatmaps expected={test.heatmap.expected} actual={test.heatmap.actual} label={test.heatmap.label[lang]} lang={lang} {...(tolerance === undefined ? {} : { tolerance })} /> : null}
               </li>
             ))}
           </ul>

@@ -1,9 +1,10 @@
 "use client";
 import type { GradeResult } from "@tfm/contract";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { type KeyboardEvent, useCallback, useEffect, useRef, useState } from "react";
+import type { Tolerance } from "@/lib/heatmap-scale.ts";
 import { type Lang, type MessageKey, dictionaries, t } from "@/lib/i18n.ts";
-import { Editor } from "./Editor.tsx";
+import { Editor, markersOf } from "./Editor.tsx";
 import { ResultView } from "./ResultView.tsx";
 
 type Phase = { kind: "idle" } | { kind: "running" } | { kind: "queued"; id: string; status: string } | { kind: "error"; text: string };
@@ -15,34 +16,89 @@ function errorText(lang: Lang, body: unknown): string {
   return t(lang, key, { detail: b.detail ?? "", seconds: b.seconds ?? 0 });
 }
 
-/** The exercise's editor with "run public tests" and "submit", a progress indicator and the result. */
-export function Workbench({ exerciseId, starter, lang, csrf }: { exerciseId: string; starter: string; lang: Lang; csrf: string }) {
+type SaveState = "saved" | "saving" | "unsaved" | "failed";
+
+/** How often a changed draft is saved to the server (and once more when the page is left). */
+const AUTOSAVE_MS = 3_000;
+
+/**
+ * The exercise's editor with "run public tests" and "submit", a progress indicator and the result.
+ * The draft lives on the server per account (`initial` is this account's saved draft or the starter),
+ * saved every few seconds while it changes: it follows the account to any device, and nothing of it
+ * is kept in the browser. Ctrl/Cmd+Enter runs the public tests; Ctrl/Cmd+Shift+Enter submits.
+ */
+export function Workbench({ exerciseId, starter, initial, lang, csrf, tolerance }: { exerciseId: string; starter: string; initial: string; lang: Lang; csrf: string; tolerance: Tolerance }) {
   const router = useRouter();
-  const draftKey = `tfm:draft:${exerciseId}`;
-  const [initial] = useState(() => (typeof window === "undefined" ? starter : (window.localStorage.getItem(draftKey) ?? starter)));
   const source = useRef(initial);
+  const saved = useRef(initial);
   const [reset, setReset] = useState(0);
   const [phase, setPhase] = useState<Phase>({ kind: "idle" });
   const [result, setResult] = useState<GradeResult | null>(null);
+  const [saveState, setSaveState] = useState<SaveState>("saved");
 
-  const onChange = useCallback(
-    (s: string) => {
-      source.current = s;
-      window.localStorage.setItem(draftKey, s);
+  // Older versions kept drafts in localStorage, keyed by exercise only (so the next user of the browser
+  // saw them): remove any such copy.
+  useEffect(() => {
+    try {
+      for (const key of Object.keys(window.localStorage)) if (key.startsWith("tfm:draft:")) window.localStorage.removeItem(key);
+    } catch {
+      // storage disabled
+    }
+  }, []);
+
+  const save = useCallback(
+    async (keepalive = false) => {
+      const text = source.current;
+      if (text === saved.current) return;
+      setSaveState("saving");
+      try {
+        const res = await fetch(`/api/exercises/${exerciseId}/draft`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-csrf-token": csrf },
+          body: JSON.stringify({ source: text }),
+          keepalive,
+        });
+        if (!res.ok) return setSaveState("failed");
+        saved.current = text;
+        setSaveState(source.current === text ? "saved" : "unsaved");
+      } catch {
+        setSaveState("failed");
+      }
     },
-    [draftKey],
+    [exerciseId, csrf],
   );
 
-  async function post(path: string): Promise<{ ok: boolean; status: number; body: unknown }> {
+  useEffect(() => {
+    const timer = setInterval(() => void save(), AUTOSAVE_MS);
+    const leave = () => void save(true);
+    const hidden = () => {
+      if (document.visibilityState === "hidden") leave();
+    };
+    window.addEventListener("pagehide", leave);
+    document.addEventListener("visibilitychange", hidden);
+    return () => {
+      clearInterval(timer);
+      window.removeEventListener("pagehide", leave);
+      document.removeEventListener("visibilitychange", hidden);
+    };
+  }, [save]);
+
+  const onChange = useCallback((s: string) => {
+    source.current = s;
+    setSaveState((prev) => (prev === "saving" ? prev : "unsaved"));
+  }, []);
+
+  async function post(path: string, extra: Record<string, string> = {}): Promise<{ ok: boolean; status: number; body: unknown }> {
     const res = await fetch(path, {
       method: "POST",
       headers: { "content-type": "application/json", "x-csrf-token": csrf },
-      body: JSON.stringify({ source: source.current }),
+      body: JSON.stringify({ source: source.current, ...extra }),
     });
     return { ok: res.ok, status: res.status, body: await res.json().catch(() => null) };
   }
 
   async function run() {
+    void save();
     setPhase({ kind: "running" });
     setResult(null);
     try {
@@ -56,10 +112,14 @@ export function Workbench({ exerciseId, starter, lang, csrf }: { exerciseId: str
   }
 
   async function submit() {
+    void save();
     setPhase({ kind: "running" });
     setResult(null);
     try {
-      const r = await post(`/api/exercises/${exerciseId}/submit`);
+      // One key per click: if the answer is lost, the same submission is sent again, never stored twice.
+      const idempotencyKey = crypto.randomUUID();
+      const send = () => post(`/api/exercises/${exerciseId}/submit`, { idempotencyKey });
+      const r = await send().catch(send);
       if (!r.ok) return setPhase({ kind: "error", text: errorText(lang, r.body) });
       setPhase({ kind: "queued", id: (r.body as { id: string }).id, status: "queued" });
     } catch {
@@ -97,10 +157,26 @@ export function Workbench({ exerciseId, starter, lang, csrf }: { exerciseId: str
   }, [pollingId, router]);
 
   const busy = phase.kind === "running" || phase.kind === "queued";
+
+  function resetToStarter() {
+    if (!window.confirm(t(lang, "confirmResetStarter"))) return;
+    setReset((n) => n + 1);
+  }
+
+  function onKeyDown(e: KeyboardEvent) {
+    if (e.key !== "Enter" || !(e.ctrlKey || e.metaKey) || busy) return;
+    e.preventDefault();
+    if (e.shiftKey) void submit();
+    else void run();
+  }
+
   return (
-    <div>
+    <div onKeyDown={onKeyDown}>
       <h2 id="editor-title">{t(lang, "editorLabel")}</h2>
-      <Editor initial={reset === 0 ? initial : starter} label={t(lang, "editorLabel")} onChange={onChange} resetSignal={reset} />
+      <Editor initial={reset === 0 ? initial : starter} label={t(lang, "editorLabel")} onChange={onChange} resetSignal={reset} markers={markersOf(result, lang)} />
+      <p className="hint" data-testid="draft-state" data-state={saveState}>
+        {t(lang, saveState === "saved" ? "draftSaved" : saveState === "saving" ? "draftSaving" : saveState === "failed" ? "draftSaveFailed" : "draftUnsaved")}
+      </p>
       <div className="actions">
         <button type="button" onClick={run} disabled={busy} data-testid="run">
           {t(lang, "runPublic")}
@@ -108,7 +184,7 @@ export function Workbench({ exerciseId, starter, lang, csrf }: { exerciseId: str
         <button type="button" onClick={submit} disabled={busy} data-testid="submit">
           {t(lang, "submit")}
         </button>
-        <button type="button" className="secondary" onClick={() => setReset((n) => n + 1)} disabled={busy}>
+        <button type="button" className="secondary" onClick={resetToStarter} disabled={busy} data-testid="reset">
           {t(lang, "resetStarter")}
         </button>
         <span role="status" aria-live="polite" data-testid="phase">
@@ -124,7 +200,7 @@ export function Workbench({ exerciseId, starter, lang, csrf }: { exerciseId: str
           {phase.text}
         </p>
       ) : null}
-      {result !== null ? <ResultView result={result} lang={lang} /> : null}
+      {result !== null ? <ResultView result={result} lang={lang} tolerance={tolerance} /> : null}
     </div>
   );
 }

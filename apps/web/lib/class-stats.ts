@@ -38,3 +38,22 @@ export function median(values: readonly number[]): number | null {
 export function medianAttempts(d: ClassDashboard): Map<string, number | null> {
   return new Map(d.exercises.map((e) => [e.id, median(d.learners.flatMap((l) => { const c = l.cells[e.id]; return c === undefined || c.attempts === 0 ? [] : [c.attempts]; }))]));
 }
+
+/**
+ * The timeline with every day shown, empty days at 0, from its first day with submissions to today
+ * (Japan time): a quiet day is information too, and skipping it made gaps invisible.
+ */
+export function withEmptyDays(timeline: readonly { day: string; count: number }[], now = new Date()): { day: string; count: number }[] {
+  const first = timeline[0];
+  if (first === undefined) return [];
+  const byDay = new Map(timeline.map((x) => [x.day, x.count]));
+  const today = new Date(now.getTime() + 9 * 3_600_000).toISOString().slice(0, 10);
+  const last = timeline.reduce((a, x) => (x.day > a ? x.day : a), today);
+  const out: { day: string; count: number }[] = [];
+  for (let d = new Date(`${first.day}T00:00:00Z`); out.length < 400; d = new Date(d.getTime() + 86_400_000)) {
+    const day = d.toISOString().slice(0, 10);
+    out.push({ day, count: byDay.get(day) ?? 0 });
+    if (day >= last) break;
+  }
+  return out;
+}

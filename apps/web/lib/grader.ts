@@ -8,6 +8,7 @@ import {
   RenderedQuiz,
 } from "@tfm/contract";
 import { z } from "zod";
+import { BoundedCache, CATALOG_ID, graderPath } from "./grader-path.ts";
 
 /**
  * The portal's client of the grader service (apps/grader): exercises, checklist, quizzes and free-text
@@ -47,21 +48,23 @@ export class GraderRejectedError extends Error {
 
 const Problem = z.object({ detail: z.string().optional(), title: z.string().optional() }).loose();
 
-async function call<T>(schema: z.ZodType<T>, path: string, init?: { method: "POST"; body: unknown }): Promise<T> {
+async function call<T>(schema: z.ZodType<T>, path: string, init?: { method: "POST"; body: unknown; userId?: string }): Promise<T> {
   const { TFM_GRADER_URL, TFM_GRADER_TOKEN } = webEnv();
   const url = new URL(path, TFM_GRADER_URL);
   const headers: Record<string, string> = { accept: "application/json" };
   if (init !== undefined) headers["content-type"] = "application/json";
   // The grader is internal: with a token configured, the portal authenticates every call.
   if (TFM_GRADER_TOKEN !== undefined) headers.authorization = `Bearer ${TFM_GRADER_TOKEN}`;
+  // Who the call is for: the grader schedules and limits public runs per user.
+  if (init?.userId !== undefined) headers["x-tfm-user"] = init.userId;
   let res: Response;
   try {
     res = await fetch(url, {
       method: init?.method ?? "GET",
       headers,
       ...(init === undefined ? {} : { body: JSON.stringify(init.body) }),
+      // Next 16 caches no fetch unless asked to, so every call reaches the grader.
       signal: AbortSignal.timeout(120_000),
-      cache: "no-store",
     });
   } catch (e) {
     throw new GraderUnavailableError(`the grader at ${url.origin} cannot be reached: ${(e as Error).message}`);
@@ -83,16 +86,10 @@ function safeJson(text: string): unknown {
   }
 }
 
-/** Content changes only when the grader restarts with new exercises: keep it for a minute. */
-const TTL_MS = 60_000;
-const cache = new Map<string, { at: number; value: Promise<unknown> }>();
+/** Lists and single items of a catalog of a few dozen entries: 512 is ample and bounded. */
+const cache = new BoundedCache(512, 60_000);
 function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
-  const hit = cache.get(key);
-  if (hit !== undefined && Date.now() - hit.at < TTL_MS) return hit.value as Promise<T>;
-  const value = load();
-  cache.set(key, { at: Date.now(), value });
-  value.catch(() => cache.delete(key));
-  return value;
+  return cache.get(key, load);
 }
 
 export const ExerciseSummary = PublicExercise.omit({ statement: true, starter: true });
@@ -105,11 +102,12 @@ export function listExercises(): Promise<ExerciseSummary[]> {
 }
 
 /** The exercise as a student may see it, or null when the grader knows no such id. */
-export function getExercise(id: string): Promise<PublicExercise | null> {
-  if (!/^[a-z][a-z0-9-]*$/.test(id)) return Promise.resolve(null);
+export async function getExercise(id: string): Promise<PublicExercise | null> {
+  // Only ids of the catalog reach the grader (and the cache): anything else is unknown at once.
+  if (!CATALOG_ID.test(id) || !(await listExercises()).some((e) => e.id === id)) return null;
   return cached(`exercise:${id}`, async () => {
     try {
-      return await call(PublicExercise, `/v1/exercises/${id}`);
+      return await call(PublicExercise, graderPath(["v1", "exercises", id]));
     } catch (e) {
       if (e instanceof GraderRejectedError && e.status === 404) return null;
       throw e;
@@ -126,9 +124,9 @@ export function listQuizzes(): Promise<QuizSummary[]> {
 }
 
 export async function renderQuiz(id: string, seed: number): Promise<RenderedQuiz | null> {
-  if (!/^[a-z][a-z0-9-]*$/.test(id)) return null;
+  if (!CATALOG_ID.test(id) || !(await listQuizzes()).some((q) => q.id === id)) return null;
   try {
-    return await call(RenderedQuiz, `/v1/quizzes/${id}?seed=${seed}`);
+    return await call(RenderedQuiz, graderPath(["v1", "quizzes", id], { seed }));
   } catch (e) {
     if (e instanceof GraderRejectedError && e.status === 404) return null;
     throw e;
@@ -136,7 +134,7 @@ export async function renderQuiz(id: string, seed: number): Promise<RenderedQuiz
 }
 
 export function gradeQuiz(id: string, body: { answers: Record<string, unknown>; seed: number; lang: "ja" | "en" }): Promise<GradeResult> {
-  return call(GradeResult, `/v1/quizzes/${id}/grade`, { method: "POST", body });
+  return call(GradeResult, graderPath(["v1", "quizzes", id, "grade"]), { method: "POST", body });
 }
 
 const FreeTextSummary = PublicFreeTextProblem.omit({ statement: true });
@@ -144,11 +142,11 @@ export function listFreeText(): Promise<z.infer<typeof FreeTextSummary>[]> {
   return cached("free-text", async () => (await call(z.object({ problems: z.array(FreeTextSummary) }), "/v1/free-text")).problems);
 }
 
-export function getFreeText(id: string): Promise<PublicFreeTextProblem | null> {
-  if (!/^[a-z][a-z0-9-]*$/.test(id)) return Promise.resolve(null);
+export async function getFreeText(id: string): Promise<PublicFreeTextProblem | null> {
+  if (!CATALOG_ID.test(id) || !(await listFreeText()).some((p) => p.id === id)) return null;
   return cached(`free-text:${id}`, async () => {
     try {
-      return await call(PublicFreeTextProblem, `/v1/free-text/${id}`);
+      return await call(PublicFreeTextProblem, graderPath(["v1", "free-text", id]));
     } catch (e) {
       if (e instanceof GraderRejectedError && e.status === 404) return null;
       throw e;
@@ -158,10 +156,10 @@ export function getFreeText(id: string): Promise<PublicFreeTextProblem | null> {
 
 /** Validates the answer with the grader and returns the model answer and rubric (shown after answering). */
 export function answerFreeText(id: string, body: { text: string; lang: "ja" | "en" }): Promise<FreeTextAnswerResponse> {
-  return call(FreeTextAnswerResponse, `/v1/free-text/${id}/answer`, { method: "POST", body });
+  return call(FreeTextAnswerResponse, graderPath(["v1", "free-text", id, "answer"]), { method: "POST", body });
 }
 
 /** "Run public tests": graded at once, nothing stored. */
-export function gradePublic(body: { exerciseId: string; source: string; lang: "ja" | "en" }): Promise<GradeResult> {
-  return call(GradeResult, "/v1/grade", { method: "POST", body: { ...body, scope: "public" } });
+export function gradePublic(body: { exerciseId: string; source: string; lang: "ja" | "en" }, userId?: string): Promise<GradeResult> {
+  return call(GradeResult, "/v1/grade", { method: "POST", body: { ...body, scope: "public" }, ...(userId === undefined ? {} : { userId }) });
 }

@@ -1,6 +1,7 @@
 import { type SessionUser, sessionUser } from "@tfm/db";
 import { type NextRequest, NextResponse } from "next/server";
 import { db } from "./db.ts";
+import { flash } from "./flash.ts";
 import { type Lang, LANG_COOKIE, type MessageKey, isLang } from "./i18n.ts";
 import { CSRF_FIELD, CSRF_HEADER, PRESESSION_COOKIE, SESSION_COOKIE, csrfMatches, expectedOrigin, sameOrigin } from "./security.ts";
 
@@ -38,9 +39,21 @@ export function back(req: NextRequest, path: string, params: Record<string, stri
   return NextResponse.redirect(url, 303);
 }
 
+/**
+ * Redirect with a message whose text values (a detail, a class name) stay on the server: the URL gets
+ * only a reference to them, valid for the holder of `cookieToken` (by default the cookie this request
+ * came with; pass the new session's token right after signing in). See lib/flash.ts.
+ */
+export function backWith(req: NextRequest, path: string, params: Record<string, string>, vars: Record<string, string>, cookieToken?: string): NextResponse {
+  const owner = cookieToken ?? req.cookies.get(SESSION_COOKIE)?.value ?? req.cookies.get(PRESESSION_COOKIE)?.value;
+  if (owner === undefined) return back(req, path, params);
+  return back(req, path, { ...params, ref: flash.put(owner, vars) });
+}
+
 export function fail(req: NextRequest, json: boolean, status: number, key: MessageKey, path: string, detail?: string): NextResponse {
   if (json) return NextResponse.json({ error: key, ...(detail === undefined ? {} : { detail }) }, { status });
-  return back(req, path, { err: key, ...(detail === undefined ? {} : { detail: detail.slice(0, 300) }) });
+  if (detail === undefined) return back(req, path, { err: key });
+  return backWith(req, path, { err: key }, { detail: detail.slice(0, 300) });
 }
 
 export async function beginMutation(

@@ -73,8 +73,33 @@ export function sameOrigin(req: { url: string; headers: Headers }): boolean {
   }
 }
 
-/** Where to go after signing in: only a local path, never another site ("//evil", "https://..."). */
+/** A made-up origin to resolve a path against: only the comparison of origins matters. */
+const LOCAL_ORIGIN = "http://portal.invalid";
+
+/**
+ * Where to go after signing in: a path on this portal only. The value is parsed as a URL relative to
+ * the portal's origin and kept only when the result has that same origin; a string-prefix check is not
+ * enough, because the URL parser drops tabs and line breaks ("/\t/evil" becomes "//evil") and reads
+ * backslashes as slashes. Control characters and backslashes are refused outright, and the answer is
+ * the normalised path (never the raw input), checked once more so that it parses back to itself.
+ */
 export function safeNext(next: unknown, fallback = "/exercises"): string {
-  if (typeof next !== "string" || !next.startsWith("/") || next.startsWith("//") || next.startsWith("/\\")) return fallback;
-  return next;
+  if (typeof next !== "string" || next.length === 0 || next.length > 2000 || !next.startsWith("/")) return fallback;
+  if (/[\u0000-\u001f\u007f\\]/.test(next)) return fallback;
+  let url: URL;
+  try {
+    url = new URL(next, LOCAL_ORIGIN);
+  } catch {
+    return fallback;
+  }
+  if (url.origin !== LOCAL_ORIGIN || url.username !== "" || url.password !== "") return fallback;
+  const path = url.pathname + url.search + url.hash;
+  // "/.//evil" normalises to "//evil": a path that would itself read as another host is refused.
+  if (!path.startsWith("/") || path.startsWith("//")) return fallback;
+  try {
+    if (new URL(path, LOCAL_ORIGIN).origin !== LOCAL_ORIGIN) return fallback;
+  } catch {
+    return fallback;
+  }
+  return path;
 }

@@ -33,7 +33,8 @@ export function sourceStamp(): string {
   const files = [
     ...["app", "lib", "components"].flatMap((d) => listFiles(path.join(WEB_DIR, d))),
     ...["proxy.ts", "next.config.ts", "package.json", "tsconfig.json"].map((f) => path.join(WEB_DIR, f)),
-    ...["db", "contract", "progress"].flatMap((p) => listFiles(path.join(ROOT, "packages", p, "src"))),
+    ...["db", "contract", "progress", "kit"].flatMap((p) => listFiles(path.join(ROOT, "packages", p, "src"))),
+    ...listFiles(path.join(WEB_DIR, "editor")),
     path.join(ROOT, "prisma/models.prisma"),
   ];
   for (const f of files) if (existsSync(f)) h.update(f).update(readFileSync(f));
@@ -66,6 +67,9 @@ export async function ensureWebBuild(options: { force?: boolean; onBuild?: () =>
     const stamp = sourceStamp();
     if (!options.force && existsSync(path.join(WEB_DIR, ".next/BUILD_ID")) && existsSync(STAMP) && readFileSync(STAMP, "utf8") === stamp) return;
     options.onBuild?.();
+    // The editor's TypeScript worker and the kit's declarations, served from public/editor.
+    const { buildEditorAssets } = await import("./editor-assets.ts");
+    await buildEditorAssets();
     // Asynchronous: a test worker's event loop must keep answering its runner during the build.
     const built = await new Promise<{ status: number | null; output: string }>((resolve, reject) => {
       const child = spawn(process.execPath, [NEXT_BIN, "build"], {

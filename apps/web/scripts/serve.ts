@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { z } from "zod";
-import { NEXT_BIN, ROOT, WEB_DIR, ensureWebBuild } from "./build.ts";
+import { ROOT, WEB_DIR, ensureWebBuild } from "./build.ts";
 
 const appDir = WEB_DIR;
 const root = ROOT;
@@ -24,7 +24,6 @@ const dbUrl = env.TFM_DATABASE_URL.startsWith("file:") && !path.isAbsolute(env.T
   ? `file:${path.resolve(root, env.TFM_DATABASE_URL.slice(5))}`
   : env.TFM_DATABASE_URL;
 const childEnv = { ...process.env, TFM_DATABASE_URL: dbUrl, NEXT_TELEMETRY_DISABLED: "1" };
-const nextBin = NEXT_BIN;
 
 try {
   await ensureWebBuild({ force: env.TFM_WEB_REBUILD === "1", onBuild: () => console.log("building the portal (next build, a minute or two) ...") });
@@ -32,6 +31,8 @@ try {
   console.error((e as Error).message);
   process.exit(1);
 }
-const child = spawn(process.execPath, [nextBin, "start", "-H", env.TFM_WEB_HOST, "-p", String(env.TFM_WEB_PORT)], { cwd: appDir, env: childEnv, stdio: "inherit" });
+// The portal's own server (scripts/server.ts) rather than `next start`: it records the client's real
+// address for the sign-in throttle.
+const child = spawn(process.execPath, ["--import", "tsx", path.join(appDir, "scripts/server.ts"), "-H", env.TFM_WEB_HOST, "-p", String(env.TFM_WEB_PORT)], { cwd: appDir, env: childEnv, stdio: "inherit" });
 for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
 child.on("exit", (code) => process.exit(code ?? 1));

@@ -10,3 +10,4 @@ export * from "./dashboard.ts";
 export * from "./sessions.ts";
 export type { GradingTrigger, ProgressLevel as DbProgressLevel, Role, SubmissionStatus } from "./generated/sqlite/enums.ts";
 export * from "./rate-limit.ts";
+export * from "./assignments.ts";

@@ -1,9 +1,10 @@
 import { randomInt } from "node:crypto";
+import pg from "pg";
 import { ExerciseId, GradeRequest, GradeResult, Lang, type Verdict, countsAsAttempt } from "@tfm/contract";
 import { z } from "zod";
 import { resolveExerciseVersion, toJson } from "./catalog.ts";
 import type { Database, Tx } from "./client.ts";
-import { ConstraintError, LeaseLostError, NotFoundError } from "./errors.ts";
+import { ConflictError, ConstraintError, LeaseLostError, NotFoundError } from "./errors.ts";
 import { Prisma } from "./generated/sqlite/client.ts";
 import type { GradingTrigger, SubmissionStatus } from "./generated/sqlite/enums.ts";
 
@@ -18,6 +19,18 @@ import type { GradingTrigger, SubmissionStatus } from "./generated/sqlite/enums.
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
 export const DEFAULT_RETRY_DELAY_MS = 5_000;
+/**
+ * An internal_error is queued again at most this many times per round. A real grader fault is rare and
+ * one retry on another claim is enough; a source that provokes one every time gets no free re-runs.
+ */
+export const MAX_INTERNAL_RETRIES = 1;
+
+export const IdempotencyKey = z
+  .string()
+  .min(8, "the idempotency key must have at least 8 characters")
+  .max(200, "the idempotency key must have at most 200 characters")
+  .regex(/^[\x21-\x7e]+$/, "the idempotency key must be printable ASCII without spaces")
+  .describe("client-chosen key (e.g. a UUID) that makes retrying the same submission safe");
 
 export const SubmitInput = z
   .object({
@@ -26,7 +39,9 @@ export const SubmitInput = z
     source: GradeRequest.shape.source,
     seed: GradeRequest.shape.seed,
     lang: Lang.default("ja"),
-    scope: z.enum(["all", "public"]).default("all"),
+    // A run of the public tests only is practice (POST /v1/grade): never stored, never counted.
+    scope: z.literal("all", "scope 'public' is a practice run of the public tests only: send it to POST /v1/grade; it is never stored as a submission").default("all"),
+    idempotencyKey: IdempotencyKey.optional(),
     receivedAt: z.date().optional().describe("when the request arrived; defaults to now"),
   })
   .strict();
@@ -35,14 +50,29 @@ export type SubmitInput = z.input<typeof SubmitInput>;
 export interface Submitted {
   id: string;
   seed: number;
-  status: "queued";
+  /** queued for a new submission; whatever it is now when an idempotency key returned an earlier one. */
+  status: SubmissionStatus;
   exerciseVersion: string;
   queuedAt: Date;
+  /** True when the idempotency key matched an earlier submission, which is returned instead of a new one. */
+  replayed: boolean;
 }
 
-/** Stores a submission (status queued) and returns its id. Nothing else happens before this row exists. */
+/** The PostgreSQL channel a new submission is announced on (runners LISTEN and claim at once). */
+export const QUEUE_CHANNEL = "tfm_queue";
+
+/**
+ * Stores a submission (status queued) and returns its id. Nothing else happens before this row exists.
+ * With an idempotency key, a retry of the same request (the client lost the first answer) returns the
+ * submission stored the first time instead of storing and grading it twice; the same key with another
+ * exercise or source is a ConflictError.
+ */
 export async function submit(db: Database, input: SubmitInput, now = new Date()): Promise<Submitted> {
   const data = SubmitInput.parse(input);
+  if (data.idempotencyKey !== undefined) {
+    const earlier = await findByIdempotencyKey(db, data.userId, data.idempotencyKey, data);
+    if (earlier !== null) return earlier;
+  }
   const exercise = await db.run("looking up the exercise of a submission", (p) =>
     p.exercise.findUnique({ where: { id: data.exerciseId }, select: { currentVersion: { select: { id: true, hash: true } } } }),
   );
@@ -61,6 +91,7 @@ export async function submit(db: Database, input: SubmitInput, now = new Date())
           lang: data.lang,
           scope: data.scope,
           status: "queued",
+          idempotencyKey: data.idempotencyKey ?? null,
           receivedAt: data.receivedAt ?? now,
           queuedAt: now,
           availableAt: now,
@@ -68,11 +99,56 @@ export async function submit(db: Database, input: SubmitInput, now = new Date())
         select: { id: true, queuedAt: true },
       }),
     );
-    return { id: row.id, seed, status: "queued", exerciseVersion: version.hash, queuedAt: row.queuedAt };
+    if (db.provider === "postgresql") {
+      // Wakes idle runners at once instead of at their next poll; a lost notification costs one poll interval.
+      await db.run("announcing a submission", (p) => p.$executeRaw`SELECT pg_notify(${QUEUE_CHANNEL}, '')`).catch(() => {});
+    }
+    return { id: row.id, seed, status: "queued", exerciseVersion: version.hash, queuedAt: row.queuedAt, replayed: false };
   } catch (e) {
     if (e instanceof ConstraintError) throw new NotFoundError(`no user with id ${data.userId}`);
+    // Two requests with one key racing each other: the loser returns the winner's submission.
+    if (e instanceof ConflictError && data.idempotencyKey !== undefined) {
+      const earlier = await findByIdempotencyKey(db, data.userId, data.idempotencyKey, data);
+      if (earlier !== null) return earlier;
+    }
     throw e;
   }
+}
+
+export async function findByIdempotencyKey(
+  db: Database,
+  userId: string,
+  key: string,
+  request: { exerciseId: string; source: string },
+): Promise<Submitted | null> {
+  const row = await db.run("looking up an idempotency key", (p) =>
+    p.submission.findUnique({
+      where: { userId_idempotencyKey: { userId, idempotencyKey: key } },
+      select: { id: true, seed: true, status: true, exerciseId: true, source: true, queuedAt: true, exerciseVersion: { select: { hash: true } } },
+    }),
+  );
+  if (row === null) return null;
+  if (row.exerciseId !== request.exerciseId || row.source !== request.source) {
+    throw new ConflictError(`the idempotency key was already used for another submission (${row.id}); use a new key for new code`, ["idempotency_key"]);
+  }
+  return { id: row.id, seed: Number(row.seed), status: row.status, exerciseVersion: row.exerciseVersion.hash, queuedAt: row.queuedAt, replayed: true };
+}
+
+/**
+ * Calls `onJob` whenever a submission is stored anywhere (PostgreSQL NOTIFY on QUEUE_CHANNEL), so an
+ * idle runner claims at once instead of at its next poll. Returns a function that stops listening.
+ * SQLite has no notifications (one process; the runner is woken in-process), so this returns null there.
+ */
+export async function listenForJobs(db: Database, onJob: () => void, onError: (e: Error) => void = () => {}): Promise<(() => Promise<void>) | null> {
+  if (db.provider !== "postgresql") return null;
+  const client = new pg.Client({ connectionString: db.config.url, connectionTimeoutMillis: 10_000 });
+  client.on("error", onError);
+  client.on("notification", () => onJob());
+  await client.connect();
+  await client.query(`LISTEN ${QUEUE_CHANNEL}`);
+  return async () => {
+    await client.end().catch(() => {});
+  };
 }
 
 export interface ClaimOptions {
@@ -104,7 +180,21 @@ export interface ClaimedJob {
   queuedAt: Date;
 }
 
-const ClaimedRow = z.object({ id: z.string() });
+const PgClaimedRow = z.object({
+  id: z.string(),
+  user_id: z.string(),
+  exercise_id: z.string(),
+  hash: z.string(),
+  source: z.string(),
+  seed: z.union([z.bigint(), z.number(), z.string()]),
+  lang: z.enum(["ja", "en"]),
+  scope: z.enum(["all", "public"]),
+  pending_trigger: z.enum(["submit", "regrade", "retry"]),
+  grading_attempts: z.number().int(),
+  lease_expires_at: z.date(),
+  received_at: z.date(),
+  queued_at: z.date(),
+});
 
 /**
  * Takes the next job: the oldest claimable one of the highest priority (fresh submissions before
@@ -114,29 +204,70 @@ const ClaimedRow = z.object({ id: z.string() });
  * compare-and-set on the claim counter; SQLite serialises writers, and a lost race tries the next row.
  */
 export async function claimNext(db: Database, options: ClaimOptions): Promise<ClaimedJob | null> {
+  return (await claimJobs(db, { ...options, limit: 1 }))[0] ?? null;
+}
+
+/**
+ * Takes up to `limit` jobs at once (one per idle worker), each with its own lease: on PostgreSQL one
+ * statement claims and returns them all. `sweep: false` skips giving up exhausted jobs (the runner
+ * sweeps on its own, less often than it claims).
+ */
+export async function claimJobs(db: Database, options: ClaimOptions & { limit: number; sweep?: boolean }): Promise<ClaimedJob[]> {
   const now = options.now ?? new Date();
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  const limit = Math.max(1, Math.min(100, Math.floor(options.limit)));
   const leaseExpiresAt = new Date(now.getTime() + options.leaseMs);
-  await giveUpExhausted(db, now, maxAttempts);
-  const id =
-    db.provider === "postgresql"
-      ? await db.run("claiming a grading job", async (p) => {
-          const rows = await p.$queryRaw(Prisma.sql`
-            UPDATE submissions AS s
-               SET status = 'grading', lease_owner = ${options.workerId}, lease_expires_at = ${leaseExpiresAt},
-                   started_at = ${now}, grading_attempts = s.grading_attempts + 1, round_attempts = s.round_attempts + 1
-             WHERE s.id = (
-                   SELECT c.id FROM submissions AS c
-                    WHERE (c.status = 'queued' AND c.available_at <= ${now})
-                       OR (c.status = 'grading' AND c.lease_expires_at < ${now} AND c.round_attempts < ${maxAttempts})
-                    ORDER BY c.priority, c.available_at, c.id
-                    LIMIT 1
-                      FOR UPDATE SKIP LOCKED)
-            RETURNING s.id`);
-          return z.array(ClaimedRow).parse(rows)[0]?.id ?? null;
-        })
-      : await claimSqlite(db, options.workerId, now, leaseExpiresAt, maxAttempts);
-  if (id === null) return null;
+  if (options.sweep !== false) await giveUpExhausted(db, now, maxAttempts);
+  if (db.provider === "postgresql") {
+    // The interruption counter (round_attempts) is not touched here: markStarted counts a claim once its
+    // grading really starts, so a job that only waited in a killed process is not held against it.
+    const rows = await db.run("claiming grading jobs", (p) =>
+      p.$queryRaw(Prisma.sql`
+        UPDATE submissions AS s
+           SET status = 'grading', lease_owner = ${options.workerId}, lease_expires_at = ${leaseExpiresAt},
+               started_at = ${now}, grading_attempts = s.grading_attempts + 1
+          FROM exercise_versions AS v
+         WHERE v.id = s.exercise_version_id
+           AND s.id IN (
+               SELECT c.id FROM submissions AS c
+                WHERE (c.status = 'queued' AND c.available_at <= ${now})
+                   OR (c.status = 'grading' AND c.lease_expires_at < ${now} AND c.round_attempts < ${maxAttempts})
+                ORDER BY c.priority, c.available_at, c.id
+                LIMIT ${limit}
+                  FOR UPDATE SKIP LOCKED)
+        RETURNING s.id, s.user_id, s.exercise_id, v.hash, s.source, s.seed, s.lang::text AS lang, s.scope::text AS scope,
+                  s.pending_trigger::text AS pending_trigger, s.grading_attempts, s.lease_expires_at, s.received_at, s.queued_at`),
+    );
+    return z
+      .array(PgClaimedRow)
+      .parse(rows)
+      .map((r) => ({
+        submissionId: r.id,
+        userId: r.user_id,
+        exerciseId: r.exercise_id,
+        submittedVersion: r.hash,
+        source: r.source,
+        seed: Number(r.seed),
+        lang: r.lang,
+        scope: r.scope,
+        trigger: r.pending_trigger,
+        attempt: r.grading_attempts,
+        workerId: options.workerId,
+        leaseExpiresAt: r.lease_expires_at,
+        receivedAt: r.received_at,
+        queuedAt: r.queued_at,
+      }));
+  }
+  const jobs: ClaimedJob[] = [];
+  for (let i = 0; i < limit; i++) {
+    const id = await claimSqlite(db, options.workerId, now, leaseExpiresAt, maxAttempts);
+    if (id === null) break;
+    jobs.push(await readClaimed(db, id, options.workerId, leaseExpiresAt));
+  }
+  return jobs;
+}
+
+async function readClaimed(db: Database, id: string, workerId: string, leaseExpiresAt: Date): Promise<ClaimedJob> {
   const row = await db.run("reading a claimed job", (p) =>
     p.submission.findUniqueOrThrow({
       where: { id },
@@ -150,7 +281,6 @@ export async function claimNext(db: Database, options: ClaimOptions): Promise<Cl
         scope: true,
         pendingTrigger: true,
         gradingAttempts: true,
-        leaseOwner: true,
         leaseExpiresAt: true,
         receivedAt: true,
         queuedAt: true,
@@ -169,11 +299,25 @@ export async function claimNext(db: Database, options: ClaimOptions): Promise<Cl
     scope: row.scope,
     trigger: row.pendingTrigger,
     attempt: row.gradingAttempts,
-    workerId: options.workerId,
+    workerId,
     leaseExpiresAt: row.leaseExpiresAt ?? leaseExpiresAt,
     receivedAt: row.receivedAt,
     queuedAt: row.queuedAt,
   };
+}
+
+/**
+ * The claimed job's grading has really started (a worker took it): from now on an interruption counts
+ * against the job's maxAttempts. False when the lease is no longer ours.
+ */
+export async function markStarted(db: Database, ref: LeaseRef, now = new Date()): Promise<boolean> {
+  const { count } = await db.run("marking a grading as started", (p) =>
+    p.submission.updateMany({
+      where: { id: ref.submissionId, status: "grading", leaseOwner: ref.workerId, gradingAttempts: ref.attempt },
+      data: { startedAt: now, roundAttempts: { increment: 1 } },
+    }),
+  );
+  return count === 1;
 }
 
 async function claimSqlite(db: Database, workerId: string, now: Date, leaseExpiresAt: Date, maxAttempts: number): Promise<string | null> {
@@ -199,7 +343,6 @@ async function claimSqlite(db: Database, workerId: string, now: Date, leaseExpir
           leaseExpiresAt,
           startedAt: now,
           gradingAttempts: { increment: 1 },
-          roundAttempts: { increment: 1 },
         },
       });
       if (count === 1) return candidate.id;
@@ -208,8 +351,8 @@ async function claimSqlite(db: Database, workerId: string, now: Date, leaseExpir
   });
 }
 
-/** Jobs whose lease expired maxAttempts times in this round end failed instead of looping forever. */
-async function giveUpExhausted(db: Database, now: Date, maxAttempts: number): Promise<void> {
+/** Jobs whose grading was interrupted maxAttempts times in this round end failed instead of looping forever. */
+export async function giveUpExhausted(db: Database, now: Date, maxAttempts: number): Promise<void> {
   const where = { status: "grading", leaseExpiresAt: { lt: now }, roundAttempts: { gte: maxAttempts } } as const;
   const lastError = `grading was interrupted ${maxAttempts} times (the grader stopped while grading); not counted against the student`;
   await db.run("giving up interrupted jobs", async (p) => {
@@ -293,7 +436,7 @@ export async function completeGrading(db: Database, ref: LeaseRef, resultInput: 
     await takeBack(tx, ref, now);
     const sub = await tx.submission.findUniqueOrThrow({
       where: { id: ref.submissionId },
-      select: { exerciseId: true, seed: true, roundAttempts: true, regradePending: true, pendingTrigger: true, currentGradingId: true, startedAt: true },
+      select: { exerciseId: true, seed: true, roundAttempts: true, roundInternalErrors: true, regradePending: true, pendingTrigger: true, currentGradingId: true, startedAt: true },
     });
     if (sub.exerciseId !== result.exerciseId) {
       throw new ConstraintError(`submission ${ref.submissionId} is for '${sub.exerciseId}' but the result is for '${result.exerciseId}'`);
@@ -349,15 +492,36 @@ export async function completeGrading(db: Database, ref: LeaseRef, resultInput: 
     const internal = result.verdict === "internal_error";
     let next: Prisma.SubmissionUpdateInput;
     let requeued: CompleteOutcome["requeued"] = null;
-    if (internal && sub.roundAttempts < maxAttempts) {
+    if (internal && sub.roundAttempts < maxAttempts && sub.roundInternalErrors < MAX_INTERNAL_RETRIES) {
       requeued = "retry";
-      const due = new Date(now.getTime() + retryDelay(options, sub.roundAttempts));
-      next = { status: "queued", pendingTrigger: "retry", queuedAt: now, availableAt: due, startedAt: null, finishedAt: null, lastError: result.summary.en };
+      const due = new Date(now.getTime() + retryDelay(options, sub.roundInternalErrors + 1));
+      next = {
+        status: "queued",
+        pendingTrigger: "retry",
+        roundInternalErrors: { increment: 1 },
+        queuedAt: now,
+        availableAt: due,
+        startedAt: null,
+        finishedAt: null,
+        lastError: result.summary.en,
+      };
     } else if (internal) {
-      next = { status: "failed", lastError: result.summary.en };
+      next = { status: "failed", roundInternalErrors: { increment: 1 }, lastError: result.summary.en };
     } else if (sub.regradePending) {
       requeued = "regrade";
-      next = { status: "queued", pendingTrigger: "regrade", regradePending: false, priority: 1, roundAttempts: 0, queuedAt: now, availableAt: now, startedAt: null, finishedAt: null, lastError: null };
+      next = {
+        status: "queued",
+        pendingTrigger: "regrade",
+        regradePending: false,
+        priority: 1,
+        roundAttempts: 0,
+        roundInternalErrors: 0,
+        queuedAt: now,
+        availableAt: now,
+        startedAt: null,
+        finishedAt: null,
+        lastError: null,
+      };
     } else {
       next = { status: "done", lastError: null };
     }
@@ -380,7 +544,7 @@ export async function abandonGrading(
   db: Database,
   ref: LeaseRef,
   reason: string,
-  options: CompleteOptions & { countAttempt?: boolean } = {},
+  options: CompleteOptions & { countAttempt?: boolean; started?: boolean } = {},
 ): Promise<"requeued" | "failed"> {
   const now = options.now ?? new Date();
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -388,7 +552,9 @@ export async function abandonGrading(
     await takeBack(tx, ref, now);
     const sub = await tx.submission.findUniqueOrThrow({ where: { id: ref.submissionId }, select: { roundAttempts: true, currentGradingId: true } });
     const counted = options.countAttempt ?? true;
-    const attempts = counted ? sub.roundAttempts : sub.roundAttempts - 1;
+    // markStarted counted the claim if its grading started; make the round's count what `counted` says.
+    const started = options.started ?? true;
+    const attempts = counted ? sub.roundAttempts + (started ? 0 : 1) : Math.max(0, sub.roundAttempts - (started ? 1 : 0));
     if (attempts < maxAttempts) {
       const due = counted ? new Date(now.getTime() + retryDelay(options, attempts)) : now;
       await tx.submission.update({
@@ -421,6 +587,7 @@ const REGRADE_QUEUE = {
   pendingTrigger: "regrade",
   priority: 1,
   roundAttempts: 0,
+  roundInternalErrors: 0,
   startedAt: null,
   finishedAt: null,
   lastError: null,

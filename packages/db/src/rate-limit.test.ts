@@ -82,7 +82,7 @@ describe.each(testProviders())("per-user submission rate limits on %s", (provide
     await assertSubmissionAllowed(db, alice, at(86_400_000), limits);
   });
 
-  it("gives back the place of a submission that ended internal_error (the grader's fault)", async () => {
+  it("counts a submission that ended internal_error like any other (it is still no attempt)", async () => {
     const limits = { perMinute: 1, perDay: 10 };
     const s = await submitAt(alice, 0);
     await refused(assertSubmissionAllowed(db, alice, at(1_000), limits));
@@ -94,6 +94,13 @@ describe.each(testProviders())("per-user submission rate limits on %s", (provide
       now: at(800),
       maxAttempts: 1,
     });
-    await assertSubmissionAllowed(db, alice, at(1_000), limits);
+    expect(await db.run("t", (p) => p.submission.findUniqueOrThrow({ where: { id: s.id }, select: { verdict: true, countsAsAttempt: true } }))).toEqual({
+      verdict: "internal_error",
+      countsAsAttempt: false,
+    });
+    // A user whose submissions keep ending internal_error cannot use that to submit without limit.
+    const e = await refused(assertSubmissionAllowed(db, alice, at(1_000), limits));
+    expect(e.window).toBe("minute");
+    await assertSubmissionAllowed(db, alice, at(60_001), limits);
   });
 });

@@ -7,8 +7,9 @@ import type { Database } from "./client.ts";
  * the rows themselves means every grader process and the portal see the same budget, with no extra
  * state to lose. Check, then submit: two requests of one user racing each other can both pass, so a
  * user can exceed a window by at most the number of requests they have in flight at once.
- * Regrades and retries do not create submissions and never count; a submission that ended
- * internal_error (the grader's fault) does not count either.
+ * Regrades and retries do not create submissions and never count. A submission that ended
+ * internal_error counts like any other: it is no attempt (it costs the student nothing in the
+ * statistics), but a source that provokes internal_error on purpose must not buy unlimited gradings.
  */
 
 export const RateLimitEnv = z
@@ -49,9 +50,6 @@ export class SubmissionRateLimitError extends Error {
   }
 }
 
-/** A submission that ended internal_error (the grader's fault) gives its place in the window back. */
-const NOT_INTERNAL = { OR: [{ verdict: null }, { verdict: { not: "internal_error" as const } }] };
-
 const WINDOWS = [
   { window: "minute", ms: 60_000, key: "perMinute", en: "a minute", ja: "1 分間" },
   { window: "day", ms: 86_400_000, key: "perDay", en: "a day", ja: "1 日" },
@@ -67,7 +65,7 @@ export interface RateLimitStatus {
 /** How much of each window the user has used. */
 export async function submissionUsage(db: Database, userId: string, now = new Date(), limits: RateLimits = DEFAULT_RATE_LIMITS): Promise<RateLimitStatus> {
   const [lastMinute, lastDay] = await db.run("counting a user's recent submissions", (p) =>
-    Promise.all(WINDOWS.map((w) => p.submission.count({ where: { userId, receivedAt: { gt: new Date(now.getTime() - w.ms) }, ...NOT_INTERNAL } }))),
+    Promise.all(WINDOWS.map((w) => p.submission.count({ where: { userId, receivedAt: { gt: new Date(now.getTime() - w.ms) } } }))),
   );
   return { lastMinute: lastMinute ?? 0, lastDay: lastDay ?? 0, limits };
 }
@@ -86,7 +84,7 @@ export async function assertSubmissionAllowed(db: Database, userId: string, now 
     // The limit-th most recent submission inside the window: while it is there, the window is full.
     const rows = await db.run("checking a user's submission rate", (p) =>
       p.submission.findMany({
-        where: { userId, receivedAt: { gt: since }, ...NOT_INTERNAL },
+        where: { userId, receivedAt: { gt: since } },
         orderBy: { receivedAt: "desc" },
         select: { receivedAt: true },
         skip: limit - 1,

@@ -44,7 +44,9 @@ describe("filled factories", () => {
     expect(torch.full([2], true).dtype).toBe("bool");
     expect(torch.full([2], -Infinity).tolist()).toEqual([-Infinity, -Infinity]);
     expect(torch.empty(3).tolist()).toEqual([0, 0, 0]);
-    expect(torch.zeros().shape).toEqual([]);
+    // PyTorch has no default size: zeros() is an error, zeros([]) a 0-d tensor.
+    expect(() => torch.zeros()).toThrow(/zeros\(\) missing the size/);
+    expect(torch.zeros([]).shape).toEqual([]);
     expect(() => torch.zeros(2, -3)).toThrow(/Trying to create tensor with negative dimension -3: \[2, -3\]/);
     expect(() => torch.zeros(2.5)).toThrow(/must be a sequence of integers/);
   });

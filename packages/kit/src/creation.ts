@@ -2,7 +2,7 @@
  * Tensor factories: tensor, zeros, ones, full, empty, *Like, arange, linspace, eye.
  */
 import type { DType, Storage } from "./dtype.ts";
-import { alloc, castScalar, normalizeDType } from "./dtype.ts";
+import { alloc, castScalar, checkStorable, normalizeDType, scalarType } from "./dtype.ts";
 import { KitError } from "./errors.ts";
 import { checkShape, shapeNumel, splitShapeArgs } from "./shape-utils.ts";
 import type { Tensor } from "./tensor.ts";
@@ -87,13 +87,14 @@ export function tensor(data: Nested | Tensor, options?: DTypeOptions): Tensor {
 
 type ShapeArg = number | readonly number[] | DTypeOptions;
 
-function filled(fn: string, args: readonly unknown[], value: number | boolean): Tensor {
-  const { shape: raw, options } = splitShapeArgs(args);
+function filled(fn: string, args: readonly unknown[], value: number | boolean, dflt: DType = typeof value === "boolean" ? "bool" : "float32"): Tensor {
+  const { shape: raw, options } = splitShapeArgs(args, fn);
   const shape = checkShape(raw, fn);
-  const dflt: DType = typeof value === "boolean" ? "bool" : "float32";
   const dtype = optDType(options, dflt);
+  const num = typeof value === "boolean" ? (value ? 1 : 0) : value;
+  checkStorable(num, dtype, fn);
   const out = alloc(dtype, shapeNumel(shape), shape);
-  const v = castScalar(typeof value === "boolean" ? (value ? 1 : 0) : value, dtype);
+  const v = castScalar(num, dtype);
   if (v !== 0) out.fill(v);
   return makeTensor(dtype, shape, out);
 }
@@ -108,7 +109,10 @@ export function ones(...args: ShapeArg[]): Tensor {
 export function empty(...args: ShapeArg[]): Tensor {
   return filled("empty", args, 0);
 }
-/** torch.full(shape, value, {dtype?}): float32 unless value is boolean or dtype is given. */
+/**
+ * torch.full(shape, value, {dtype?}): like PyTorch, the dtype follows the fill value when none is
+ * given: bool for a boolean, int32 for an integral number (PyTorch's int64), else float32.
+ */
 export function full(shape: readonly number[], value: number | boolean, options?: DTypeOptions): Tensor {
   if (!Array.isArray(shape)) {
     throw new KitError(
@@ -119,13 +123,14 @@ export function full(shape: readonly number[], value: number | boolean, options?
   if (typeof value !== "number" && typeof value !== "boolean") {
     throw new KitError(`full(): argument 'fill_value' must be a number, not ${describe(value)}`, `full(): 引数 'fill_value' は数値でなければなりません（${describe(value)}）`);
   }
-  return filled("full", options ? [shape, options] : [shape], value);
+  return filled("full", options ? [shape, options] : [shape], value, scalarType(value));
 }
 
 function likeOf(x: Tensor, fn: string, value: number, options?: DTypeOptions): Tensor {
   const t = requireTensor(x, fn, "input");
   const shape = shapeOf(t).slice();
   const dtype = optDType(options, dtypeOf(t));
+  checkStorable(value, dtype, fn);
   const out: Storage = alloc(dtype, shapeNumel(shape), shape);
   const v = castScalar(value, dtype);
   if (v !== 0) out.fill(v);
@@ -157,9 +162,15 @@ export function arange(...args: (number | DTypeOptions)[]): Tensor {
   if (nums.length < 1 || nums.length > 3) {
     throw new KitError(`arange(): expected 1 to 3 numbers (end | start, end[, step]), got ${nums.length}`, `arange(): 数値を 1〜3 個（end | start, end[, step]）指定してください（${nums.length} 個）`);
   }
-  const start = nums.length === 1 ? 0 : nums[0]!;
-  const end = nums.length === 1 ? nums[0]! : nums[1]!;
-  const step = nums[2] ?? 1;
+  let start = nums.length === 1 ? 0 : nums[0]!;
+  let end = nums.length === 1 ? nums[0]! : nums[1]!;
+  let step = nums[2] ?? 1;
+  if (options?.dtype !== undefined && normalizeDType(options.dtype) !== "float32") {
+    // An integral dtype: PyTorch converts start, end and step to it first (0.5 -> 0).
+    start = Math.trunc(start);
+    end = Math.trunc(end);
+    step = Math.trunc(step);
+  }
   if (!Number.isFinite(start) || !Number.isFinite(end) || !Number.isFinite(step)) {
     throw new KitError(`arange(): unsupported range: ${start} -> ${end} with step ${step}`, `arange(): 不正な範囲: ${start} から ${end}、step ${step}`);
   }

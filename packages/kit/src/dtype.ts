@@ -52,10 +52,36 @@ export function promoteTypes(a: DType, b: DType): DType {
   return RANK[a] >= RANK[b] ? a : b;
 }
 
-/** The dtype category of a JS scalar: booleans -> bool, integers -> int32, else float32. */
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/**
+ * The dtype category of a JS scalar: booleans -> bool, integral numbers an int32 can hold ->
+ * int32, else float32. JS has one number type, so `2.0` is `2`; an integral number beyond int32
+ * (`1e10`, `-1e20`) can only have been meant as a float (deviations.json: js-numbers).
+ */
 export function scalarType(v: number | boolean): DType {
   if (typeof v === "boolean") return "bool";
-  return Number.isInteger(v) ? "int32" : "float32";
+  return Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX ? "int32" : "float32";
+}
+
+/**
+ * PyTorch's check when a Python number is stored into a tensor (fill_, masked_fill, full):
+ * an int tensor cannot hold NaN, an infinity or a value beyond its range, a float32 tensor no
+ * finite value beyond float32's range ("value cannot be converted to type float without overflow").
+ */
+export function checkStorable(v: number, d: DType, fn: string): void {
+  let ok = true;
+  if (d === "int32") ok = Number.isFinite(v) && v > INT32_MIN - 1 && v < INT32_MAX + 1;
+  else if (d === "float32") ok = !Number.isFinite(v) || Math.abs(v) <= FLOAT32_MAX;
+  if (!ok) {
+    const name = d === "int32" ? "int32" : "float";
+    throw new KitError(
+      `${fn}: value cannot be converted to type ${name} without overflow (value ${v}, tensor dtype ${d})`,
+      `${fn}: 値 ${v} は ${d} のテンソルに入りません（型 ${name} に変換するとオーバーフローします）`,
+    );
+  }
 }
 
 export function rankToDType(r: number): DType {

@@ -50,7 +50,7 @@ describe("softmax / logSoftmax", () => {
     const ls = F.logSoftmax(x, -1);
     expect(ls.isnan().any().item()).toBe(0);
     expect(ls.get(0, 0)).toBeCloseTo(-Math.log(1 + e), 6);
-    const big = torch.full([2, 4, 5, 5], 1e4);
+    const big = torch.full([2, 4, 5, 5], 1e4, { dtype: torch.float32 });
     expect(F.softmax(big, -1).isfinite().all().item()).toBe(1);
   });
 
@@ -61,9 +61,11 @@ describe("softmax / logSoftmax", () => {
     expect(s.get(1, 0) + s.get(1, 2)).toBeCloseTo(1, 6);
   });
 
-  it("int input gives float32; 0-d input works", () => {
+  it("int and bool inputs are rejected as in PyTorch; 0-d input works", () => {
     const i = torch.tensor([1, 2, 3], { dtype: "int32" });
-    expect(F.softmax(i, 0).dtype).toBe("float32");
+    expect(() => F.softmax(i, 0)).toThrow(/"softmax" not implemented for 'Int'.*convert with \.float\(\) first/);
+    expect(() => F.logSoftmax(i.bool(), 0)).toThrow(/"log_softmax" not implemented for 'Bool'/);
+    expect(F.softmax(i.float(), 0).dtype).toBe("float32");
     expect(F.softmax(torch.tensor(3), 0).item()).toBe(1);
     expect(() => F.softmax(torch.zeros(2, 3), 2)).toThrow(/Dimension out of range \(expected to be in range of \[-2, 1\], but got 2\)/);
   });

@@ -4,7 +4,7 @@
  * these; nothing in the kit calls the public forms.
  */
 import type { NumArray } from "./dtype.ts";
-import { alloc } from "./dtype.ts";
+import { alloc, torchName } from "./dtype.ts";
 import { KitError, fmtShape } from "./errors.ts";
 import { contiguousStrides, normDim, sameShape, shapeNumel } from "./shape-utils.ts";
 import { stridedCopy } from "./strided.ts";
@@ -21,6 +21,12 @@ function softmaxCore(t: Tensor, dim: number, log: boolean): Tensor {
     throw new KitError(`${fn}(): argument 'dim' is required (e.g. ${fn}(x, -1))`, `${fn}(): 引数 'dim' が必要です（例: ${fn}(x, -1)）`);
   }
   const shape = shapeOf(x);
+  if (dtypeOf(x) !== "float32") {
+    throw new KitError(
+      `"${fn}" not implemented for '${torchName(dtypeOf(x))}' (shape ${fmtShape(shape)}): ${fn} needs a float tensor; convert with .float() first`,
+      `${fn} は ${dtypeOf(x)} のテンソルには使えません（形状 ${fmtShape(shape)}）。float のテンソルが必要です。先に .float() で変換してください`,
+    );
+  }
   const nd = shape.length;
   const d = normDim(dim, nd);
   const n = nd === 0 ? 1 : shape[d]!;
@@ -43,8 +49,10 @@ function softmaxCore(t: Tensor, dim: number, log: boolean): Tensor {
       let s = 0;
       if (log) {
         for (let i = base; i < end; i++) s += Math.exp(src[i]! - mx);
-        const lse = mx + Math.log(s);
-        for (let i = base; i < end; i++) out[i] = src[i]! - lse;
+        // (x - max) - log(sum), never x - (max + log(sum)): with |x| >= 1e12 the log(sum) would
+        // vanish in max + log(sum) and a fully masked row would give 0 instead of -log n.
+        const ls = Math.log(s);
+        for (let i = base; i < end; i++) out[i] = src[i]! - mx - ls;
       } else {
         for (let i = base; i < end; i++) {
           const e = Math.exp(src[i]! - mx);
@@ -78,10 +86,10 @@ function softmaxCore(t: Tensor, dim: number, log: boolean): Tensor {
         }
       }
       if (log) {
-        for (let i = 0; i < inner; i++) sm[i] = mx[i]! + Math.log(sm[i]!);
+        for (let i = 0; i < inner; i++) sm[i] = Math.log(sm[i]!);
         for (let k = 0; k < n; k++) {
           const row = base + k * inner;
-          for (let i = 0; i < inner; i++) out[row + i] = src[row + i]! - sm[i]!;
+          for (let i = 0; i < inner; i++) out[row + i] = src[row + i]! - mx[i]! - sm[i]!;
         }
       } else {
         for (let i = 0; i < inner; i++) sm[i] = 1 / sm[i]!;
@@ -276,9 +284,14 @@ export function pad(t: Tensor, pads: readonly number[], modeOrValue?: string | n
     right[d] = r;
   }
   const outShape: number[] = [];
+  // Like PyTorch: all pads <= 0 only narrow (a size may reach 0); with any positive pad, every
+  // padded dim must keep a size > 0.
+  let anyPositive = false;
+  for (let i = 0; i < pads.length; i++) if (pads[i]! > 0) anyPositive = true;
+  const padded = pads.length / 2;
   for (let d = 0; d < nd; d++) {
     const s = shape[d]! + left[d]! + right[d]!;
-    if (s < 0) {
+    if (s < 0 || (s === 0 && anyPositive && d >= nd - padded)) {
       throw new KitError(
         `The input size ${shape[d]}, plus negative padding ${left[d]} and ${right[d]} resulted in a negative output size, which is invalid. Check dimension ${d} of your input (shape ${fmtShape(shape)}).`,
         `入力サイズ ${shape[d]} に負のパディング ${left[d]} と ${right[d]} を加えると出力サイズが負になります。入力（形状 ${fmtShape(shape)}）の次元 ${d} を確認してください。`,

@@ -4,7 +4,7 @@
  * 2x4 register blocks, accumulating in float64 locals.
  */
 import type { DType, NumArray, Storage } from "./dtype.ts";
-import { alloc, promoteTypes } from "./dtype.ts";
+import { alloc, torchName } from "./dtype.ts";
 import { KitError, fmtShape } from "./errors.ts";
 import { broadcastShapes, broadcastStrides } from "./broadcast.ts";
 import { shapeNumel } from "./shape-utils.ts";
@@ -131,15 +131,28 @@ function transposeInto(src: NumArray, off: number, K: number, N: number, dst: St
   }
 }
 
+/**
+ * PyTorch's matrix products never promote: both operands must have the same dtype, and bool has
+ * no product ("addmm_impl_cpu_" not implemented for 'Bool').
+ */
 function resultType(a: Tensor, b: Tensor, fn: string): DType {
-  const t = promoteTypes(dtypeOf(a), dtypeOf(b));
-  if (t === "bool") {
+  const da = dtypeOf(a);
+  const db = dtypeOf(b);
+  if (da === "bool" || db === "bool") {
     throw new KitError(
-      `${fn}: not implemented for bool tensors (shapes ${fmtShape(shapeOf(a))} and ${fmtShape(shapeOf(b))}); convert with .float() first`,
-      `${fn}: bool テンソルには使えません（形状 ${fmtShape(shapeOf(a))} と ${fmtShape(shapeOf(b))}）。先に .float() で変換してください`,
+      `${fn}: not implemented for bool tensors (dtypes ${da} and ${db}, shapes ${fmtShape(shapeOf(a))} and ${fmtShape(shapeOf(b))}); convert with .float() first`,
+      `${fn}: bool テンソルには使えません（dtype ${da} と ${db}、形状 ${fmtShape(shapeOf(a))} と ${fmtShape(shapeOf(b))}）。先に .float() で変換してください`,
     );
   }
-  return t;
+  if (da !== db) {
+    throw new KitError(
+      `${fn}: expected scalar type ${torchName(da)} but found ${torchName(db)} (dtypes ${da} and ${db}, shapes ${fmtShape(shapeOf(a))} and ${fmtShape(shapeOf(b))}); ` +
+        "both operands must have the same dtype: convert one with .float() or .int()",
+      `${fn}: 両方のオペランドの dtype が同じでなければなりません（${da} と ${db}、形状 ${fmtShape(shapeOf(a))} と ${fmtShape(shapeOf(b))}）。` +
+        ".float() か .int() でそろえてください",
+    );
+  }
+  return da;
 }
 
 function mismatch(fn: string, as: readonly number[], bs: readonly number[], k1: number, k2: number): KitError {
@@ -271,6 +284,22 @@ export function linear(xt: Tensor, wt: Tensor, bt?: Tensor | null): Tensor {
   const w = requireTensor(wt, "linear", "weight");
   const xs = shapeOf(x);
   const ws = shapeOf(w);
+  if (ws.length === 1) {
+    // PyTorch: a 1-D weight makes F.linear a product over the last dim (x @ w), without bias.
+    if (bt !== undefined && bt !== null) {
+      throw new KitError(
+        `linear: a 1-D weight (shape ${fmtShape(ws)}) cannot take a bias: mat2 must be a matrix, got 1-D tensor`,
+        `linear: 1 次元の weight（形状 ${fmtShape(ws)}）には bias を使えません`,
+      );
+    }
+    if (xs.length === 0) {
+      throw new KitError(
+        `linear: input must be at least 1-D, but got shape ${fmtShape(xs)} (weight shape ${fmtShape(ws)})`,
+        `linear: 入力は 1 次元以上でなければなりません（入力の形状 ${fmtShape(xs)}、weight の形状 ${fmtShape(ws)}）`,
+      );
+    }
+    return matmul(x, w);
+  }
   if (ws.length !== 2) {
     throw new KitError(
       `linear: weight must be 2-D [out_features, in_features], but got shape ${fmtShape(ws)} (input shape ${fmtShape(xs)})`,
@@ -288,7 +317,7 @@ export function linear(xt: Tensor, wt: Tensor, bt?: Tensor | null): Tensor {
       `linear: 入力の形状 ${fmtShape(xs)} と weight の形状 ${fmtShape(ws)} は掛け合わせられません (${k} != ${inF})`,
     );
   }
-  let outType = resultType(x, w, "linear");
+  const outType = resultType(x, w, "linear");
   let biasData: NumArray | null = null;
   if (bt !== undefined && bt !== null) {
     const b = requireTensor(bt, "linear", "bias");
@@ -299,7 +328,12 @@ export function linear(xt: Tensor, wt: Tensor, bt?: Tensor | null): Tensor {
         `linear: bias の形状 ${fmtShape(bsh)} が weight の形状 ${fmtShape(ws)} と合いません（[${outF}] が必要です）`,
       );
     }
-    outType = promoteTypes(outType, dtypeOf(b));
+    if (dtypeOf(b) !== outType) {
+      throw new KitError(
+        `linear: bias of dtype ${dtypeOf(b)} does not match input and weight of dtype ${outType}: self and mat2 must have the same dtype`,
+        `linear: bias の dtype ${dtypeOf(b)} が入力と weight の dtype ${outType} と一致しません`,
+      );
+    }
     biasData = dataOf(b);
   }
   const outShape = xs.slice(0, -1);

@@ -4,10 +4,10 @@
  * Kernels are tight loops per op (the op switch runs once per row, never per element).
  */
 import type { DType, NumArray, Storage } from "./dtype.ts";
-import { alloc, castScalar, promoteTypes, scalarType, torchName } from "./dtype.ts";
+import { alloc, castScalar, checkStorable, promoteTypes, scalarType, torchName } from "./dtype.ts";
 import { KitError, fmtShape } from "./errors.ts";
 import { broadcastShapes, broadcastStrides, coalesce, forEachRow } from "./broadcast.ts";
-import { contiguousStrides, sameShape, shapeNumel } from "./shape-utils.ts";
+import { contiguousStrides, sameShape, shapeNumel, stridesAreDense } from "./shape-utils.ts";
 import { stridedCopy } from "./strided.ts";
 import type { Tensor, TensorLike } from "./tensor.ts";
 import { dataOf, describe, dtypeOf, isTensor, makeTensor, shapeOf, stridesOf } from "./tensor.ts";
@@ -130,16 +130,40 @@ export function binary(op: BinaryOp, x: TensorLike, y: TensorLike): Tensor {
       "bool テンソル同士の引き算はサポートされていません。マスクを反転するには logicalNot() を使ってください。",
     );
   }
+  if (op === "sub" && (a.dtype === "bool" || b.dtype === "bool")) {
+    throw new KitError(
+      `Subtraction, the \`-\` operator, with a bool tensor is not supported (shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}). ` +
+        "If you are trying to invert a mask, use `logicalNot()` instead; convert with .float() or .int() to subtract.",
+      `bool テンソルの引き算はサポートされていません（形状 ${fmtShape(a.shape)} と ${fmtShape(b.shape)}）。` +
+        "マスクを反転するには logicalNot() を、引き算するには先に .float() か .int() で変換してください。",
+    );
+  }
+  if (op === "pow" && a.dtype === "bool" && b.dtype === "bool") {
+    throw new KitError(
+      `"pow" not implemented for 'Bool' (shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)}); convert with .float() or .int() first`,
+      `pow は bool 同士には使えません（形状 ${fmtShape(a.shape)} と ${fmtShape(b.shape)}）。先に .float() か .int() で変換してください`,
+    );
+  }
   if (op === "pow" && outType === "int32" && !isTensor(y) && typeof y === "number" && y < 0) {
     throw new KitError(
       "Integers to negative integer powers are not allowed.",
       "整数を負の整数乗することはできません。",
     );
   }
-  const outShape = sameShape(a.shape, b.shape) ? a.shape.slice() : broadcastShapes(a.shape, b.shape);
+  const same = sameShape(a.shape, b.shape);
+  const outShape = same ? a.shape.slice() : broadcastShapes(a.shape, b.shape);
   const numel = shapeNumel(outShape);
   const out = alloc(outType, numel, outShape);
   if (numel === 0) return makeTensor(outType, outShape, out);
+  // The common cases in one run, without an iteration plan (cheap for small tensors in a cold
+  // isolate): equal shapes, or a scalar / 0-d operand against a tensor.
+  const aScalar = a.shape.length === 0;
+  const bScalar = b.shape.length === 0;
+  if (same || aScalar || bScalar) {
+    binaryRun(op, out, 0, a.data, 0, aScalar && !same ? 0 : 1, b.data, 0, bScalar && !same ? 0 : 1, numel);
+    if (outType === "bool" && op === "add") for (let i = 0; i < numel; i++) out[i] = out[i]! !== 0 ? 1 : 0;
+    return makeTensor(outType, outShape, out);
+  }
   const plan = coalesce(outShape, [
     contiguousStrides(outShape),
     broadcastStrides(a.shape, outShape),
@@ -271,6 +295,18 @@ export function unary(op: UnaryOp, t: Tensor): Tensor {
       "bool テンソルの符号反転はサポートされていません。マスクを反転するには logicalNot() を使ってください。",
     );
   }
+  if (d === "bool" && (op === "relu" || op === "abs")) {
+    throw new KitError(
+      `${op === "relu" ? "Boolean inputs not supported for relu" : `"abs" not implemented for 'Bool'`} (shape ${fmtShape(shapeOf(x))}); convert with .float() or .int() first`,
+      `${op} は bool テンソルには使えません（形状 ${fmtShape(shapeOf(x))}）。先に .float() か .int() で変換してください`,
+    );
+  }
+  if (d !== "float32" && op === "gelu") {
+    throw new KitError(
+      `"GeluKernelImpl" not implemented for '${torchName(d)}' (shape ${fmtShape(shapeOf(x))}): gelu needs a float tensor; convert with .float() first`,
+      `gelu は ${d} のテンソルには使えません（形状 ${fmtShape(shapeOf(x))}）。float のテンソルが必要です。先に .float() で変換してください`,
+    );
+  }
   const shape = shapeOf(x).slice();
   const src = dataOf(x);
   const outType = unaryOutType(op, d);
@@ -292,6 +328,15 @@ export function clamp(t: Tensor, min?: TensorLike | null, max?: TensorLike | nul
     );
   }
   if ((hasMin && isTensor(min)) || (hasMax && isTensor(max))) {
+    // PyTorch reads a 0-d tensor as a number, so only a tensor bound of 1 or more dims cannot be
+    // combined with a number bound.
+    const dimTensor = (v: TensorLike | null | undefined): boolean => isTensor(v) && shapeOf(v).length > 0;
+    if (hasMin && hasMax && isTensor(min) !== isTensor(max) && (dimTensor(min) || dimTensor(max))) {
+      throw new KitError(
+        "clamp() received an invalid combination of arguments: 'min' and 'max' must both be tensors or both numbers",
+        "clamp() の引数の組み合わせが不正です: 'min' と 'max' は両方テンソルか両方数値でなければなりません",
+      );
+    }
     let r = x;
     if (hasMin) r = binary("maximum", r, min);
     if (hasMax) r = binary("minimum", r, max);
@@ -361,7 +406,9 @@ export function maskedFill(t: Tensor, m: Tensor, value: TensorLike): Tensor {
     );
   }
   const d = dtypeOf(x);
-  const v = castScalar(scalarValue(value, "masked_fill_"), d);
+  const raw = scalarValue(value, "masked_fill_");
+  checkStorable(raw, d, "masked_fill");
+  const v = castScalar(raw, d);
   const outShape = sameShape(xs, ms) ? xs.slice() : broadcastShapes(xs, ms);
   const numel = shapeNumel(outShape);
   const out = alloc(d, numel, outShape);
@@ -434,13 +481,18 @@ export function castTo(t: Tensor, dtype: DType): Tensor {
   const out = alloc(dtype, n, shape);
   if (dtype === "bool") for (let i = 0; i < n; i++) out[i] = src[i]! !== 0 ? 1 : 0;
   else out.set(src);
+  // PyTorch's .to() returns the tensor itself when the dtype does not change (any layout kept);
+  // a conversion keeps the layout only of a dense (non-overlapping) tensor, like clone.
   const st = stridesOf(x);
-  return makeTensor(dtype, shape, out, st ? st.slice() : null);
+  const keep = st !== null && (dtype === dtypeOf(x) || stridesAreDense(shape, st));
+  return makeTensor(dtype, shape, out, keep ? st.slice() : null);
 }
 
 export function fillInPlace(t: Tensor, value: TensorLike): void {
   const x = requireTensor(t, "fill_", "self");
-  dataOf(x).fill(castScalar(scalarValue(value, "fill_"), dtypeOf(x)));
+  const raw = scalarValue(value, "fill_");
+  checkStorable(raw, dtypeOf(x), "fill_");
+  dataOf(x).fill(castScalar(raw, dtypeOf(x)));
 }
 
 /** dst.copy_(src): src broadcast to dst's shape and cast to dst's dtype. */

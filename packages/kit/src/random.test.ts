@@ -170,7 +170,8 @@ describe("distributions", () => {
   it("shape arguments and validation", () => {
     expect(torch.randn([2, 3]).shape).toEqual([2, 3]);
     expect(torch.randn(2, 3, 4).shape).toEqual([2, 3, 4]);
-    expect(torch.rand().shape).toEqual([]);
+    expect(() => torch.rand()).toThrow(/rand\(\) missing the size/);
+    expect(torch.rand([]).shape).toEqual([]);
     expect(() => torch.randn(2, -1)).toThrow(/negative dimension -1/);
     expect(() => torch.randn(2, { generator: {} as Generator })).toThrow(/generator must be a torch.Generator/);
   });

@@ -153,7 +153,7 @@ interface RandOptions {
 }
 
 function randomTensor(fn: string, args: readonly unknown[], fill: (g: Generator) => number, defaultType: DType): Tensor {
-  const { shape: raw, options } = splitShapeArgs(args);
+  const { shape: raw, options } = splitShapeArgs(args, fn);
   const shape = checkShape(raw, fn);
   const opts: RandOptions = options ?? {};
   const g = resolveGenerator(opts.generator);

@@ -229,6 +229,15 @@ export function amaxmin(t: Tensor, dim: DimArg, keepdim: boolean, isMax: boolean
 export function argExtreme(t: Tensor, dim: number | null | undefined, keepdim: boolean, isMax: boolean): Tensor {
   const fn = isMax ? "argmax" : "argmin";
   const x = requireTensor(t, fn, "input");
+  const xs = shapeOf(x);
+  // PyTorch has no bool kernel, but along a dim of size 1 it never calls one (the answer is 0).
+  const trivial = dim !== undefined && dim !== null && xs.length > 0 && xs[normDim(dim, xs.length)] === 1;
+  if (dtypeOf(x) === "bool" && !trivial) {
+    throw new KitError(
+      `"${fn}_cpu" not implemented for 'Bool' (shape ${fmtShape(shapeOf(x))}); convert with .int() or .float() first`,
+      `${fn} は bool テンソルには使えません（形状 ${fmtShape(shapeOf(x))}）。先に .int() か .float() で変換してください`,
+    );
+  }
   if (dim === undefined || dim === null) {
     if (dataOf(x).length === 0) throw emptyError(fn, x);
     const n = dataOf(x).length;

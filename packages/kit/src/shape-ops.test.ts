@@ -186,7 +186,8 @@ describe("narrow / slice / select / indexSelect / sliceScatter", () => {
       const ti = d === 0 ? tidx : tf.clipByValue(tidx, 0, p.k.size(d) - 1);
       expectAllClose(p.k.indexSelect(d, i), tf.gather(p.t, ti, d < 0 ? d + 3 : d));
     }
-    expectAllClose(torch.indexSelect(p.k, 0, torch.tensor([-1], { dtype: "int32" })), tf.gather(p.t, tf.tensor1d([4], "int32"), 0));
+    // PyTorch's index_select does not wrap: -1 is out of range.
+    expect(() => torch.indexSelect(p.k, 0, torch.tensor([-1], { dtype: "int32" }))).toThrow(/index out of range in self: index -1/);
     expect(() => p.k.indexSelect(0, torch.tensor([5], { dtype: "int32" }))).toThrow(/index out of range in self/);
     expect(() => p.k.indexSelect(0, torch.tensor([1]))).toThrow(/Expected dtype int32 for index/);
   });

@@ -381,9 +381,10 @@ export function indexSelect(t: Tensor, dim: number, idx: Tensor): Tensor {
   const m = ids.length;
   for (let k = 0; k < m; k++) {
     const v = ids[k]!;
-    if (v < -size || v >= size) {
+    // PyTorch's index_select does not wrap negative indices: -1 is out of range, not the last.
+    if (v < 0 || v >= size) {
       throw new KitError(
-        `index out of range in self: index ${v} is out of bounds for dimension ${d} with size ${size} (input shape ${fmtShape(shape)})`,
+        `index out of range in self: index ${v} is out of bounds for dimension ${d} with size ${size} (input shape ${fmtShape(shape)}); index_select takes indices in [0, ${size})`,
         `インデックスが範囲外です: インデックス ${v} はサイズ ${size} の次元 ${d} の範囲外です（入力の形状 ${fmtShape(shape)}）`,
       );
     }
@@ -434,7 +435,9 @@ export function sliceScatter(t: Tensor, s: Tensor, dim = 0, start?: number | nul
   const dst = dense.slice();
   dst[d] = dense[d]! * step;
   stridedCopy(out, st * dense[d]!, dst, dataOf(src), 0, contiguousStrides(sliceShape), sliceShape);
-  return makeTensor(dtypeOf(x), shape.slice(), out, stridesOf(x)?.slice() ?? null);
+  // The result is a clone of self: PyTorch keeps the layout only of a dense (non-overlapping) self.
+  const vst = stridesOf(x);
+  return makeTensor(dtypeOf(x), shape.slice(), out, vst !== null && stridesAreDense(shape, vst) ? vst.slice() : null);
 }
 
 function tensorList(list: unknown, fn: string): Tensor[] {
@@ -559,6 +562,7 @@ export function triangle(t: Tensor, diagonal: number, upper: boolean): Tensor {
       }
     }
   }
-  return makeTensor(dtypeOf(x), shape.slice(), out, stridesOf(x)?.slice() ?? null);
+  // PyTorch's tril/triu write a new contiguous tensor whatever the input's layout.
+  return makeTensor(dtypeOf(x), shape.slice(), out, null);
 }
 

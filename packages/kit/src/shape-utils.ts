@@ -208,13 +208,20 @@ function fmtShapeLoose(shape: readonly unknown[]): string {
  * Splits `(...shape)` / `([shape])` / either followed by an options object.
  * Returns the shape (not validated) and the options object (or undefined).
  */
-export function splitShapeArgs(args: readonly unknown[]): { shape: number[]; options: Record<string, unknown> | undefined } {
+export function splitShapeArgs(args: readonly unknown[], fn: string): { shape: number[]; options: Record<string, unknown> | undefined } {
   let options: Record<string, unknown> | undefined;
   let end = args.length;
   const last = args[end - 1];
   if (end > 0 && typeof last === "object" && last !== null && !Array.isArray(last)) {
     options = last as Record<string, unknown>;
     end--;
+  }
+  if (end === 0) {
+    // PyTorch has no default size: torch.ones() is an error, torch.ones([]) a 0-d tensor.
+    throw new KitError(
+      `${fn}() missing the size: pass a shape, e.g. ${fn}(2, 3) or ${fn}([2, 3]) (${fn}([]) makes a 0-d tensor)`,
+      `${fn}() にサイズがありません: ${fn}(2, 3) や ${fn}([2, 3]) のように形状を指定してください（${fn}([]) は 0 次元テンソル）`,
+    );
   }
   const first = args[0];
   if (end === 1 && Array.isArray(first)) return { shape: (first as unknown[]).map(toNum), options };

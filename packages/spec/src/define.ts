@@ -18,6 +18,11 @@ export interface CaseDef {
   kind: CaseKind;
   name: Localized;
   replaces?: string;
+  /**
+   * For a hidden case: what kind of input it is, shown when it fails (never its values). Without
+   * one, the grader describes the arguments (a dimension of size 1, large values, an empty string).
+   */
+  hint?: Localized;
   /** Arguments for the entry point. */
   make(ctx: CaseContext): WireValue[];
 }
@@ -67,6 +72,12 @@ export type InvariantOutcome =
 export interface InvariantDef {
   id: string;
   name: Localized;
+  /**
+   * Its calls may legitimately return different results for the same arguments (it judges
+   * randomness itself). Otherwise the grader checks that a repeated call agrees before the
+   * invariant's second call, so that randomness is not blamed on the code's structure.
+   */
+  randomResults?: true;
   run(ctx: InvariantContext): Promise<InvariantOutcome>;
 }
 
@@ -82,12 +93,22 @@ export interface MismatchContext {
 export interface ExerciseSpec {
   cases: CaseDef[];
   invariants?: InvariantDef[];
+  /**
+   * The statement lets the entry point write into its arguments (a state dict loaded into a model).
+   * Otherwise the grader fails a call that changes any input tensor in place.
+   */
+  inputsMayChange?: true;
   /** Tuple parts whose last dimension holds probabilities (attention weights). */
   probabilityParts?: number[];
   /** Tuple part holding attention weights [..., Tq, Tk], shown as heatmaps for public tests. */
   heatmapPart?: number;
   /** Optional schema the actual result must satisfy before it is compared (non-tensor results). */
   resultSchema?: z.ZodType<WireValue>;
+  /**
+   * What to say (and which pitfall to name, if randomness can only come from one mistake) when an
+   * invariant finds that two calls with the same arguments disagree.
+   */
+  nondeterminism?: { message: Localized; pitfall?: PitfallId };
   /** Describes a pattern in the mismatches (e.g. only masked positions differ). */
   describeMismatch?(ctx: MismatchContext): Localized | null;
   /** Custom comparison for results that are not numeric (strings, SVG, token lists). */

@@ -26,16 +26,16 @@ describe("parseXml", () => {
 
   it.each([
     ["", "empty"],
-    ["text<svg/>", "text before the root"],
+    ["text<svg/>", "text before or after the root"],
     ["<svg>", "never closed"],
-    ["<svg></g>", "closes <svg>"],
+    ["<svg></g>", "closes an element that is not open"],
     ["<svg a=1/>", "must be quoted"],
     ['<svg a="1" a="2"/>', "duplicate attribute"],
-    ["<svg>A & B</svg>", "'&' must start an entity"],
+    ["<svg>A & B</svg>", "write & as &amp;"],
     ["<svg>&nbsp;</svg>", "unknown entity"],
-    ['<svg a="<"/>', "'<' is not allowed"],
+    ['<svg a="<"/>', "write '<' as &lt;"],
     ["<svg/><svg/>", "exactly one root"],
-    ["<svg><!-- x</svg>", "unterminated comment"],
+    ["<svg><!-- x</svg>", "is never closed"],
     ['<!DOCTYPE svg [<!ENTITY x "y">]><svg/>', "internal subset"],
     ["<svg", "never finished"],
   ])("rejects %j (%s)", (src, fragment) => {
@@ -44,9 +44,18 @@ describe("parseXml", () => {
     expect(e.detail.ja.length).toBeGreaterThan(0);
   });
 
-  it("reports the line and column of the problem", () => {
+  it("reports the line and column of the problem (saxes: just after it)", () => {
     const e = xmlError("<svg>\n  <g>\n  </h>\n</svg>");
-    expect([e.line, e.column]).toEqual([3, 5]);
+    expect([e.line, e.column]).toEqual([3, 7]);
+  });
+
+  it.each([
+    ["nested deeper than the limit", `<svg>${"<g>".repeat(100)}${"</g>".repeat(100)}</svg>`, "nested more than"],
+    ["more elements than the limit", `<svg>${"<g/>".repeat(100_001)}</svg>`, "more than 100000 elements"],
+    ["an attribute longer than the limit", `<svg a="${"x".repeat(100_001)}"/>`, "too long"],
+    ["a document longer than the limit", `<svg>${" ".repeat(4_000_001)}</svg>`, "too long"],
+  ])("refuses a document %s", (_name, src, fragment) => {
+    expect(xmlError(src).message).toContain(fragment);
   });
 });
 
@@ -104,3 +113,20 @@ describe("colours", () => {
     expect(c.r).toBeCloseTo(255 * 0.75);
   });
 });
+
+describe("bounded parsing of student SVG", () => {
+  it.each([
+    ["300,000 digits then a letter", `${"1".repeat(300_000)}x`],
+    ["300,000 digits with a dot", `${"1".repeat(150_000)}.${"1".repeat(150_000)}x`],
+    ["a long exponent", `1e${"1".repeat(300_000)}!`],
+  ])("a number of %s is rejected at once", (_name, value) => {
+    const t = performance.now();
+    expect(() => parseXml(`<svg><rect width="${value}"/></svg>`) && flattenWidth(value)).toThrow(SvgError);
+    // Linear: a generous bound that the quadratic regex (seconds for this input) could not meet.
+    expect(performance.now() - t).toBeLessThan(1_000);
+  });
+});
+
+function flattenWidth(value: string): void {
+  parseTransform(`translate(${value})`);
+}

@@ -1,13 +1,12 @@
 import type { Localized } from "@tfm/contract";
 
 /**
- * A small, strict XML parser and the SVG geometry and colour rules the grader needs to read a
- * student's SVG (attention heatmaps). No dependencies. Strict means: one root element, matched
- * tags, quoted attributes, no duplicate attributes, only the five predefined entities and numeric
- * character references, no DOCTYPE with an internal subset. Every problem is an SvgError with a
- * Japanese and an English message (XmlError adds the line and column), so a student learns
- * exactly where the document breaks.
+ * Reading a student's SVG (attention heatmaps): a maintained, strict XML parser (saxes: XML 1.0
+ * well-formedness, linear time) with our own limits on size, depth and element count, then the SVG
+ * geometry and colour rules the grader needs. Every problem is an SvgError with a Japanese and an
+ * English message (XmlError adds the line and column), so a student learns where the document breaks.
  */
+import { SaxesParser, type SaxesTagPlain } from "saxes";
 
 export interface XmlElement {
   name: string;
@@ -46,161 +45,71 @@ export function isElement(n: XmlNode): n is XmlElement {
   return "name" in n;
 }
 
-const NAME = /[A-Za-z_:][-A-Za-z0-9_:.]*/y;
-const MAX_DEPTH = 64;
+/** Limits on a document: its length, the nesting of its elements and how many there are. */
+export const XML_LIMITS = { maxChars: 4_000_000, maxDepth: 64, maxElements: 100_000, maxAttributeChars: 100_000 };
 
-const ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+/** saxes' messages (English only) with the Japanese and a hint for the common ones. */
+const KNOWN: [RegExp, (m: RegExpExecArray) => Localized][] = [
+  [/^document must contain a root element/, () => L("ルート要素がありません (文書が空か、開始タグが閉じられていません)", "the document is empty or never finished: it has no complete root element")],
+  [/^text data outside of root node/, () => L("ルート要素の外にテキストがあります", "text before or after the root element")],
+  [/^unclosed tag: (.*)/, (m) => L(`<${m[1]}> が閉じられていません ('&' は &amp; と書きます)`, `<${m[1]}> is never closed (write & as &amp;)`)],
+  [/^unexpected close tag/, () => L("この終了タグに対応する開始タグがありません", "this close tag closes an element that is not open")],
+  [/^unquoted attribute value/, () => L("属性値は引用符で囲んでください", "attribute values must be quoted")],
+  [/^duplicate attribute: (.*)/, (m) => L(`属性 '${m[1]}' が 2 回あります`, `duplicate attribute '${m[1]}'`)],
+  [/^undefined entity/, () => L("未知の実体参照です (XML にあるのは &lt; &gt; &amp; &quot; &apos; と &#...; だけです)", "unknown entity (XML has only &lt; &gt; &amp; &quot; &apos; and &#...;)")],
+  [/^disallowed character/, () => L("ここには書けない文字があります ('<' は &lt;、'&' は &amp; と書きます)", "a character that is not allowed here (write '<' as &lt; and '&' as &amp;)")],
+  [/^documents may contain only one root/, () => L("ルート要素は 1 つだけです", "a document has exactly one root element")],
+];
+
+function describeSaxes(message: string): Localized {
+  const text = message.replace(/^\d+:\d+: /, "").replace(/\.$/, "");
+  for (const [re, make] of KNOWN) {
+    const m = re.exec(text);
+    if (m !== null) return make(m);
+  }
+  return L(`XML として正しくありません: ${text}`, `not well-formed XML: ${text}`);
+}
 
 export function parseXml(src: string): XmlElement {
-  let pos = 0;
-
-  // Offsets where lines start, for line/column numbers in O(log n).
-  const lineStarts = [0];
-  for (let i = src.indexOf("\n"); i >= 0; i = src.indexOf("\n", i + 1)) lineStarts.push(i + 1);
-  const where = (at: number): { line: number; column: number } => {
-    let lo = 0;
-    let hi = lineStarts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((lineStarts[mid] as number) <= at) lo = mid;
-      else hi = mid - 1;
+  if (src.length > XML_LIMITS.maxChars) {
+    throw new XmlError(L(`SVG が長すぎます (${src.length} 文字、上限 ${XML_LIMITS.maxChars})`, `the SVG is too long (${src.length} characters, at most ${XML_LIMITS.maxChars})`), 1, 1);
+  }
+  const parser = new SaxesParser<{ position: true; xmlns: false }>({ position: true, xmlns: false });
+  const fail = (reason: Localized): never => {
+    throw new XmlError(reason, parser.line, parser.column + 1);
+  };
+  const stack: XmlElement[] = [];
+  let root: XmlElement | null = null;
+  let elements = 0;
+  parser.on("error", (e) => fail(describeSaxes(e.message)));
+  parser.on("doctype", (d) => {
+    if (d.includes("[")) fail(L("内部サブセット付きの DOCTYPE は受け付けません", "a DOCTYPE with an internal subset is not accepted"));
+  });
+  parser.on("opentag", (tag: SaxesTagPlain) => {
+    if (stack.length >= XML_LIMITS.maxDepth) fail(L(`要素の入れ子が ${XML_LIMITS.maxDepth} 段を超えています`, `elements are nested more than ${XML_LIMITS.maxDepth} deep`));
+    if (++elements > XML_LIMITS.maxElements) fail(L(`要素が ${XML_LIMITS.maxElements} 個を超えています`, `more than ${XML_LIMITS.maxElements} elements`));
+    const attrs: Record<string, string> = {};
+    for (const [k, v] of Object.entries(tag.attributes)) {
+      if (v.length > XML_LIMITS.maxAttributeChars) fail(L(`属性 '${k}' の値が長すぎます (${v.length} 文字)`, `the value of attribute '${k}' is too long (${v.length} characters)`));
+      Object.defineProperty(attrs, k, { value: v, enumerable: true, writable: true, configurable: true });
     }
-    return { line: lo + 1, column: at - (lineStarts[lo] as number) + 1 };
+    const el: XmlElement = { name: tag.name, attrs, children: [], line: parser.line };
+    const parent = stack[stack.length - 1];
+    if (parent !== undefined) parent.children.push(el);
+    else root = el;
+    stack.push(el);
+  });
+  parser.on("closetag", () => {
+    stack.pop();
+  });
+  const addText = (text: string): void => {
+    const parent = stack[stack.length - 1];
+    if (parent !== undefined && text.length > 0) parent.children.push({ text });
   };
-  const fail = (reason: Localized, at = pos): never => {
-    const w = where(at);
-    throw new XmlError(reason, w.line, w.column);
-  };
-  const startsWith = (s: string): boolean => src.startsWith(s, pos);
-  const skipSpace = (): void => {
-    for (;;) {
-      const c = src.charCodeAt(pos);
-      if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) pos++;
-      else return;
-    }
-  };
-  const readName = (): string => {
-    NAME.lastIndex = pos;
-    const m = NAME.exec(src);
-    if (m === null) return fail(L("名前 (要素名か属性名) が必要です", "expected a name (of an element or attribute)"));
-    pos = NAME.lastIndex;
-    return m[0];
-  };
-  const decode = (raw: string, at: number): string =>
-    !raw.includes("&") ? raw : raw.replace(/&([^;&<\s]*);?/g, (match, body: string, offset: number) => {
-      if (!match.endsWith(";")) {
-        fail(L("'&' は &amp; のような実体参照の始まりにしか使えません (& は &amp; と書きます)", "'&' must start an entity such as &amp; (write & as &amp;)"), at + offset);
-      }
-      if (Object.hasOwn(ENTITIES, body)) return ENTITIES[body] as string;
-      const num = /^#(\d+)$/.exec(body);
-      const hex = /^#x([0-9A-Fa-f]+)$/.exec(body);
-      const code = num ? Number(num[1]) : hex ? parseInt(hex[1] as string, 16) : NaN;
-      if (!Number.isFinite(code) || code <= 0 || code > 0x10ffff) {
-        fail(
-          L(`未知の実体参照 &${body}; (XML にあるのは &lt; &gt; &amp; &quot; &apos; と &#...; だけです)`, `unknown entity &${body}; (XML has only &lt; &gt; &amp; &quot; &apos; and &#...;)`),
-          at + offset,
-        );
-      }
-      return String.fromCodePoint(code);
-    });
-  const skipComment = (): void => {
-    const end = src.indexOf("-->", pos + 4);
-    if (end < 0) fail(L("コメント <!-- が閉じられていません", "unterminated comment <!--"));
-    pos = end + 3;
-  };
-  const skipInstruction = (): void => {
-    const end = src.indexOf("?>", pos + 2);
-    if (end < 0) fail(L("処理命令 <? が閉じられていません", "unterminated processing instruction <?"));
-    pos = end + 2;
-  };
-  const skipMisc = (): void => {
-    for (;;) {
-      skipSpace();
-      if (startsWith("<!--")) skipComment();
-      else if (startsWith("<?")) skipInstruction();
-      else if (startsWith("<!DOCTYPE")) {
-        const end = src.indexOf(">", pos);
-        if (end < 0) fail(L("<!DOCTYPE が閉じられていません", "unterminated <!DOCTYPE"));
-        if (src.slice(pos, end).includes("[")) fail(L("内部サブセット付きの DOCTYPE は受け付けません", "a DOCTYPE with an internal subset is not accepted"));
-        pos = end + 1;
-      } else return;
-    }
-  };
-
-  const readElement = (depth: number): XmlElement => {
-    if (depth > MAX_DEPTH) fail(L(`要素の入れ子が ${MAX_DEPTH} 段を超えています`, `elements are nested more than ${MAX_DEPTH} deep`));
-    const open = pos;
-    pos++; // '<'
-    const name = readName();
-    const el: XmlElement = { name, attrs: {}, children: [], line: where(open).line };
-    for (;;) {
-      const before = pos;
-      skipSpace();
-      if (startsWith("/>")) {
-        pos += 2;
-        return el;
-      }
-      if (startsWith(">")) {
-        pos++;
-        break;
-      }
-      if (pos >= src.length) fail(L(`<${name}> の開始タグが閉じられていません`, `the start tag <${name}> is never finished`));
-      if (pos === before) fail(L(`<${name}> の中には空白、'>' か '/>' が必要です`, `expected whitespace, '>' or '/>' in <${name}>`));
-      const attrAt = pos;
-      const attr = readName();
-      skipSpace();
-      if (!startsWith("=")) fail(L(`<${name}> の属性 '${attr}' に値がありません: ${attr}="..."`, `attribute '${attr}' of <${name}> needs a value: ${attr}="..."`));
-      pos++;
-      skipSpace();
-      const quote = src[pos];
-      if (quote !== '"' && quote !== "'") fail(L(`属性 '${attr}' の値は引用符で囲んでください`, `the value of attribute '${attr}' must be quoted`));
-      const end = src.indexOf(quote as string, pos + 1);
-      if (end < 0) fail(L(`属性 '${attr}' の値が閉じられていません`, `the value of attribute '${attr}' is never closed`));
-      const raw = src.slice(pos + 1, end);
-      const lt = raw.indexOf("<");
-      if (lt >= 0) fail(L("属性値の中に '<' は書けません (&lt; と書きます)", "'<' is not allowed in an attribute value (write &lt;)"), pos + 1 + lt);
-      if (Object.hasOwn(el.attrs, attr)) fail(L(`<${name}> に属性 '${attr}' が 2 回あります`, `duplicate attribute '${attr}' on <${name}>`), attrAt);
-      el.attrs[attr] = decode(raw, pos + 1);
-      pos = end + 1;
-    }
-    for (;;) {
-      if (pos >= src.length) fail(L(`<${name}> (${el.line} 行) が閉じられていません`, `<${name}> (line ${el.line}) is never closed`));
-      if (startsWith("</")) {
-        pos += 2;
-        const closeAt = pos;
-        const close = readName();
-        if (close !== name) fail(L(`</${close}> で <${name}> (${el.line} 行) を閉じようとしています`, `</${close}> closes <${name}> (opened on line ${el.line})`), closeAt);
-        skipSpace();
-        if (!startsWith(">")) fail(L(`</${close}> の後に '>' が必要です`, `expected '>' after </${close}`));
-        pos++;
-        return el;
-      }
-      if (startsWith("<!--")) skipComment();
-      else if (startsWith("<![CDATA[")) {
-        const end = src.indexOf("]]>", pos + 9);
-        if (end < 0) fail(L("CDATA セクションが閉じられていません", "unterminated CDATA section"));
-        el.children.push({ text: src.slice(pos + 9, end) });
-        pos = end + 3;
-      } else if (startsWith("<?")) skipInstruction();
-      else if (startsWith("<")) el.children.push(readElement(depth + 1));
-      else {
-        const start = pos;
-        const next = src.indexOf("<", pos);
-        pos = next < 0 ? src.length : next;
-        const raw = src.slice(start, pos);
-        const bad = raw.indexOf("]]>");
-        if (bad >= 0) fail(L("テキストの中に ']]>' は書けません", "']]>' is not allowed in text"), start + bad);
-        el.children.push({ text: decode(raw, start) });
-      }
-    }
-  };
-
-  if (src.charCodeAt(0) === 0xfeff) pos = 1;
-  skipMisc();
-  if (!startsWith("<")) fail(pos >= src.length ? L("文書が空です", "the document is empty") : L("ルート要素の前にテキストがあります", "text before the root element"));
-  const root = readElement(0);
-  skipMisc();
-  if (pos < src.length) fail(L("ルート要素の後に内容があります (文書のルートはちょうど 1 つです)", "content after the root element (a document has exactly one root)"));
+  parser.on("text", addText);
+  parser.on("cdata", addText);
+  parser.write(src.charCodeAt(0) === 0xfeff ? src.slice(1) : src).close();
+  if (root === null) return fail(L("ルート要素がありません", "the document has no root element"));
   return root;
 }
 
@@ -229,12 +138,22 @@ export function apply(m: Affine, x: number, y: number): [number, number] {
   return [m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]];
 }
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/**
+ * A number: no two quantifiers can match the same characters (digits, then an optional fraction,
+ * then an optional exponent), so the match is linear; and no number is longer than MAX_NUMBER_CHARS.
+ * (The former /(\d+\.?\d*)/ backtracked quadratically on 300,000 digits.)
+ */
+const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const MAX_NUMBER_CHARS = 64;
 
 /** A length in user units: a plain number or one with "px". Percentages and font units are rejected. */
 export function parseLength(value: string, what: string): number {
-  const v = value.trim().replace(/px$/, "");
-  if (!NUMBER.test(v)) {
+  if (value.length > 4 * MAX_NUMBER_CHARS) {
+    throw new SvgError(L(`${what} の値が長すぎます (${value.length} 文字)`, `${what} is too long for a number (${value.length} characters)`));
+  }
+  const trimmed = value.trim();
+  const v = trimmed.endsWith("px") ? trimmed.slice(0, -2) : trimmed;
+  if (v.length > MAX_NUMBER_CHARS || !NUMBER.test(v)) {
     throw new SvgError(
       L(`${what} の値 '${value}' は数値ではありません (単位なしか px で書いてください)`, `${what} = '${value}' is not a number in user units (write a plain number or px)`),
     );

@@ -15,9 +15,9 @@ function argsOf(args: readonly WireValue[]): { lengths: number[]; t: number } {
 }
 
 /** The three masks as int32 0/1 (1 = may attend); `mistake` reproduces a known wrong version. */
-function masks(args: readonly WireValue[], mistake: Mistake): WireValue {
+async function masks(args: readonly WireValue[], mistake: Mistake): Promise<WireValue> {
   const { lengths, t } = argsOf(args);
-  const parts = compute(() => {
+  const parts = await compute(() => {
     const ones = tf.ones([t, t], "int32");
     // bandPart(x, numLower, numUpper): keep numLower diagonals below and numUpper above (-1 = all).
     let causal: tf.Tensor;

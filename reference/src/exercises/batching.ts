@@ -28,7 +28,7 @@ function padIdArg(args: readonly WireValue[]): number {
 }
 
 /** ids [B, T] padded with padId on the right (or left), mask [B, T] with 1 on real tokens. */
-function pad(args: readonly WireValue[], mistake: Mistake): WireValue {
+async function pad(args: readonly WireValue[], mistake: Mistake): Promise<WireValue> {
   const seqs = sequencesArg(args);
   const padId = padIdArg(args);
   const longest = Math.max(0, ...seqs.map((s) => s.length));
@@ -50,9 +50,11 @@ function pad(args: readonly WireValue[], mistake: Mistake): WireValue {
     return [ids, mask];
   });
   const [ids, mask] = out as [tf.Tensor, tf.Tensor];
-  const result = { ids: fromTf(ids), mask: fromTf(mask) };
-  tf.dispose(out);
-  return result;
+  try {
+    return { ids: await fromTf(ids), mask: await fromTf(mask) };
+  } finally {
+    tf.dispose(out);
+  }
 }
 
 const run = (mistake: Mistake) => (args: readonly WireValue[]) => pad(args, mistake);
@@ -66,8 +68,8 @@ export default defineReference({
     "pad-id-ignored": run("pad-id-ignored"),
     "mask-from-pad-id": run("mask-from-pad-id"),
     // Right values in a float32 tensor: the comparison itself names this one, from the dtype.
-    "ids-float-dtype": (args) => {
-      const right = pad(args, "none") as { ids: WireTensor; mask: WireTensor };
+    "ids-float-dtype": async (args) => {
+      const right = (await pad(args, "none")) as { ids: WireTensor; mask: WireTensor };
       const { shape, data } = right.ids.$tensor;
       return { ids: wireTensor("float32", shape, Float32Array.from(data)), mask: right.mask };
     },

@@ -4,7 +4,7 @@ import { type AttentionOptions, CORRECT_ATTENTION, attentionTf } from "../attent
 import { tf } from "../backend.ts";
 import { compute, toTf } from "../wire-tf.ts";
 
-const run = (opts: AttentionOptions) => (args: readonly WireValue[]): WireValue =>
+const run = (opts: AttentionOptions) => (args: readonly WireValue[]): Promise<WireValue> =>
   compute(() => attentionTf(toTf(args[0]), toTf(args[1]), toTf(args[2]), toTf(args[3]), opts));
 
 function scaledScores(q: tf.Tensor, k: tf.Tensor): tf.Tensor {
@@ -17,7 +17,7 @@ function keepMask(mask: tf.Tensor, shape: number[]): tf.Tensor {
 }
 
 /** softmax over all keys first, then the hidden weights set to 0 (rows no longer sum to 1). */
-function maskAfterSoftmax(args: readonly WireValue[]): WireValue {
+function maskAfterSoftmax(args: readonly WireValue[]): Promise<WireValue> {
   return compute(() => {
     const [q, k, v, mask] = [toTf(args[0]), toTf(args[1]), toTf(args[2]), toTf(args[3])];
     const scores = scaledScores(q, k);
@@ -27,7 +27,7 @@ function maskAfterSoftmax(args: readonly WireValue[]): WireValue {
 }
 
 /** scores * mask: a hidden score becomes 0 and still gets weight exp(0). */
-function maskMultiplied(args: readonly WireValue[]): WireValue {
+function maskMultiplied(args: readonly WireValue[]): Promise<WireValue> {
   return compute(() => {
     const [q, k, v, mask] = [toTf(args[0]), toTf(args[1]), toTf(args[2]), toTf(args[3])];
     const scores = scaledScores(q, k);
@@ -43,5 +43,8 @@ export default defineReference({
     "fully-masked-nan": run({ ...CORRECT_ATTENTION, fill: -Infinity }),
     "mask-after-softmax": maskAfterSoftmax,
     "mask-multiplied": maskMultiplied,
+    "missing-scale": run({ ...CORRECT_ATTENTION, scale: false }),
+    "softmax-wrong-axis": run({ ...CORRECT_ATTENTION, softmaxAxis: -2 }),
+    "softmax-overflow": run({ ...CORRECT_ATTENTION, stable: false }),
   },
 });

@@ -40,7 +40,7 @@ function encoding(t: number, d: number, mistake: Mistake): tf.Tensor {
   return tf.where(useSin, tf.sin(angles), tf.cos(angles));
 }
 
-function run(args: readonly WireValue[], mistake: Mistake): WireValue {
+function run(args: readonly WireValue[], mistake: Mistake): Promise<WireValue> {
   return compute(() => {
     const x = toTf(args[0]);
     const [, t, d] = x.shape as [number, number, number];

@@ -4,7 +4,7 @@ import { tf } from "../backend.ts";
 import { kitRand } from "../kit-rng.ts";
 import { compute, intArg, toTf } from "../wire-tf.ts";
 
-type Mistake = "none" | "dropout-not-inverted" | "dropout-active-in-eval" | "dropout-mask-inverted" | "dropout-scale-by-p";
+type Mistake = "none" | "dropout-not-inverted" | "dropout-active-in-eval" | "dropout-mask-inverted" | "dropout-scale-by-p" | "seed-hard-coded";
 
 function probability(v: WireValue | undefined): number {
   if (typeof v !== "number") throw new Error("reference: p must be a number");
@@ -16,10 +16,11 @@ function probability(v: WireValue | undefined): number {
  * drawn once in row-major order (reproduced by kitRand), keep where u >= p, kept values x / (1 - p);
  * evaluation mode returns x. The arithmetic runs in TensorFlow.js, the uniforms on the host.
  */
-function dropout(args: readonly WireValue[], mistake: Mistake): WireValue {
+function dropout(args: readonly WireValue[], mistake: Mistake): Promise<WireValue> {
   const p = probability(args[1]);
   const training = args[2] === true;
-  const seed = intArg(args[3], "seed");
+  // The hard-coded-seed mistake draws from a fixed seed (the chapter's 42) whatever it is given.
+  const seed = mistake === "seed-hard-coded" ? 42 : intArg(args[3], "seed");
   return compute(() => {
     const x = toTf(args[0]);
     if (!training && mistake !== "dropout-active-in-eval") return tf.clone(x);
@@ -39,5 +40,6 @@ export default defineReference({
     "dropout-active-in-eval": (args) => dropout(args, "dropout-active-in-eval"),
     "dropout-mask-inverted": (args) => dropout(args, "dropout-mask-inverted"),
     "dropout-scale-by-p": (args) => dropout(args, "dropout-scale-by-p"),
+    "seed-hard-coded": (args) => dropout(args, "seed-hard-coded"),
   },
 });

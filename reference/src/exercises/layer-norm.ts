@@ -12,7 +12,7 @@ function eps(args: readonly WireValue[]): number {
 }
 
 /** (x - mean) / sqrt(var + eps) * gamma + beta over the last axis; `mistake` reproduces a known wrong version. */
-function layerNorm(args: readonly WireValue[], mistake: Mistake): WireValue {
+function layerNorm(args: readonly WireValue[], mistake: Mistake): Promise<WireValue> {
   return compute(() => {
     const x = toTf(args[0]);
     const gamma = toTf(args[1]);

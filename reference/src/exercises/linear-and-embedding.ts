@@ -54,8 +54,8 @@ function paddingArg(v: WireValue | undefined): number | null {
 }
 
 function run(mistake: Mistake) {
-  return (args: readonly WireValue[]): WireValue => {
-    const result = compute(() => {
+  return async (args: readonly WireValue[]): Promise<WireValue> => {
+    const result = await compute(() => {
       const lin = linear(toTf(args[0]), toTf(args[1]), optionalTf(args[2]), mistake);
       const emb = embedding(toTf(args[3]), toTf(args[4]), paddingArg(args[5]), mistake);
       return lin === null ? [emb] : [lin, emb];

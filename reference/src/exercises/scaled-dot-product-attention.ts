@@ -13,5 +13,8 @@ export default defineReference({
     "missing-scale": run({ ...CORRECT_ATTENTION, scale: false }),
     "softmax-wrong-axis": run({ ...CORRECT_ATTENTION, softmaxAxis: -2 }),
     "fully-masked-nan": run({ ...CORRECT_ATTENTION, fill: -Infinity }),
+    "mask-after-softmax": run({ ...CORRECT_ATTENTION, maskMode: "after-softmax" }),
+    "mask-multiplied": run({ ...CORRECT_ATTENTION, maskMode: "multiplied" }),
+    "softmax-overflow": run({ ...CORRECT_ATTENTION, stable: false }),
   },
 });

@@ -1,6 +1,6 @@
 import type { WireValue } from "@tfm/contract";
 import { defineReference } from "@tfm/spec";
-import { CORRECT_ATTENTION, attentionTf } from "../attention.ts";
+import { type AttentionOptions, CORRECT_ATTENTION, attentionTf } from "../attention.ts";
 import { tf } from "../backend.ts";
 import { compute, toTf } from "../wire-tf.ts";
 
@@ -20,14 +20,14 @@ function linear(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, mistake: Mistake): tf.
   return tf.reshape(withBias, [bs, t, w.shape[0] ?? d]);
 }
 
-function selfAttention(args: readonly WireValue[], mistake: Mistake): WireValue {
+function selfAttention(args: readonly WireValue[], mistake: Mistake, attention: Partial<AttentionOptions> = {}): Promise<WireValue> {
   return compute(() => {
     const x = toTf(args[0]);
     const w = args[1];
     const q = linear(x, field(w, "Wq"), field(w, "bq"), mistake);
     const k = linear(x, field(w, "Wk"), field(w, "bk"), mistake);
     const v = mistake === "kv-projection-reused" ? k : linear(x, field(w, "Wv"), field(w, "bv"), mistake);
-    return attentionTf(q, k, v, null, { ...CORRECT_ATTENTION, scale: mistake !== "missing-scale" });
+    return attentionTf(q, k, v, null, { ...CORRECT_ATTENTION, scale: mistake !== "missing-scale", ...attention });
   });
 }
 
@@ -38,5 +38,7 @@ export default defineReference({
     "missing-scale": (args) => selfAttention(args, "missing-scale"),
     "kv-projection-reused": (args) => selfAttention(args, "kv-projection-reused"),
     "linear-bias-missing": (args) => selfAttention(args, "linear-bias-missing"),
+    "softmax-wrong-axis": (args) => selfAttention(args, "none", { softmaxAxis: -2 }),
+    "softmax-overflow": (args) => selfAttention(args, "none", { stable: false }),
   },
 });

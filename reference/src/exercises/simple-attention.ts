@@ -11,7 +11,7 @@ const run = (opts: AttentionOptions) => (args: readonly WireValue[]) =>
   compute(() => attentionTf(toTf(args[0]), toTf(args[1]), toTf(args[2]), null, opts));
 
 /** K Q^T: only defined (as the mistake computes it) when T_q = T_k. */
-function qkSwapped(args: readonly WireValue[]): WireValue {
+function qkSwapped(args: readonly WireValue[]): Promise<WireValue> {
   return compute(() => {
     const q = toTf(args[0]);
     const k = toTf(args[1]);
@@ -25,7 +25,7 @@ function qkSwapped(args: readonly WireValue[]): WireValue {
 }
 
 /** The weights multiplied into K instead of V. */
-function weightsTimesK(args: readonly WireValue[]): WireValue {
+function weightsTimesK(args: readonly WireValue[]): Promise<WireValue> {
   return compute(() => {
     const k = toTf(args[1]);
     const [, weights] = attentionTf(toTf(args[0]), k, toTf(args[2]), null, SIMPLE);
@@ -37,6 +37,7 @@ export default defineReference({
   expected: run(SIMPLE),
   variants: {
     "unexpected-scale": run({ ...SIMPLE, scale: true }),
+    "softmax-overflow": run({ ...SIMPLE, stable: false }),
     "softmax-wrong-axis": run({ ...SIMPLE, softmaxAxis: -2 }),
     "qk-swapped": qkSwapped,
     "weights-wrong-operand": weightsTimesK,

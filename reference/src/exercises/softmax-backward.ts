@@ -60,7 +60,7 @@ function finiteDifferenceGradient(args: readonly WireValue[]): WireValue {
 type Mistake = "softmax-grad-diagonal-only" | "softmax-grad-wrong-axis" | "softmax-grad-sign" | "reduction-missing-keepdim";
 
 /** What each mistaken formula computes, with TensorFlow.js in float32. */
-function mistaken(args: readonly WireValue[], mistake: Mistake): WireValue {
+async function mistaken(args: readonly WireValue[], mistake: Mistake): Promise<WireValue> {
   const y0 = args[0];
   const shape = isWireTensor(y0) ? y0.$tensor.shape : [];
   // Sums over axis -2 need two axes; a missing keepdim must still broadcast (else the student's

@@ -22,7 +22,7 @@ function broadcastShape(a: readonly number[], b: readonly number[]): number[] | 
   return out;
 }
 
-const expected = (args: readonly WireValue[]): WireValue =>
+const expected = (args: readonly WireValue[]): Promise<WireValue> =>
   compute(() => {
     const x = toTf(args[0]);
     return softmaxAlong(x, axisOf(args, x.rank));

@@ -105,6 +105,8 @@ function run(args: readonly WireValue[], mistake: Mistake): WireValue {
     problems.push(lookahead(`size mismatch for ["']?${escapeRegex(k)}`));
     const from = (saved[k] as WireTensor).$tensor.shape;
     const to = (s.target[k] as WireTensor).$tensor.shape;
+    // "PyTorch adds both shapes; do so too": each shape's sizes in order, in any notation ([4, 3], (4, 3), torch.Size([4, 3])).
+    for (const shape of [from, to]) if (shape.length > 0) problems.push(lookahead(`\\b${shape.join("\\D{1,4}")}\\b`));
     ja.push(`形状の不一致 "size mismatch for ${k}" (チェックポイント [${from.join(", ")}]、モデル [${to.join(", ")}])`);
   }
   if (problems.length > 0 && mistake === "none") {
@@ -113,7 +115,7 @@ function run(args: readonly WireValue[], mistake: Mistake): WireValue {
       en: `this load must throw an Error whose message reports ${[
         s.strict && missing.length > 0 ? `"Missing key(s) in state_dict" with ${quoteKeys(missing)}` : "",
         s.strict && unexpected.length > 0 ? `"Unexpected key(s) in state_dict" with ${quoteKeys(unexpected)}` : "",
-        ...mismatched.map((k) => `"size mismatch for ${k}"`),
+        ...mismatched.map((k) => `"size mismatch for ${k}" with both shapes ([${(saved[k] as WireTensor).$tensor.shape.join(", ")}] and [${(s.target[k] as WireTensor).$tensor.shape.join(", ")}])`),
       ].filter((x) => x !== "").join(" and ")}`,
     });
   }

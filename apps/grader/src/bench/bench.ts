@@ -22,6 +22,8 @@
  *             measured in this process back to back with the isolate version; the ratio is printed.
  *   pool      throughput with every worker busy (light exercises), peak RSS of each worker (VmHWM),
  *             reference cache hit rates.
+ *   refstage  the reference stage alone per backend (wasm, webgpu on the adapter Dawn finds, cpu in
+ *             full runs), ms per case, first pass (shader compilation on webgpu) and warm.
  * Prints tables and writes JSON (bench-results/grading.json). Exits non-zero only if a model solution
  * did not pass (the speed goals are reported, never asserted).
  */
@@ -40,6 +42,7 @@ import { ReferenceCache } from "../reference-cache.ts";
 import { loadRuntime } from "../runtime.ts";
 import { bootstrapSource } from "../sandbox/sandbox.ts";
 import { measurePersist, type PersistReport } from "./persist.ts";
+import { measureReferenceStage } from "./reference-stage.ts";
 import { processSandboxes } from "./process-sandbox.ts";
 import { type Summary, summary } from "./stats.ts";
 
@@ -287,6 +290,14 @@ try {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The reference stage alone, per backend (wasm, webgpu on whatever adapter Dawn finds, cpu in full runs).
+
+const referenceStage = await measureReferenceStage(
+  selected.filter((e) => !(quick && isHeavy(e))),
+  { warmPasses: quick ? 1 : 3, withCpu: !quick },
+);
+
+// ---------------------------------------------------------------------------------------------
 // Persist: completeGrading (and claimNext) on scratch SQLite and PostgreSQL databases.
 
 const persist: PersistReport[] = await measurePersist(catalog as Catalog, graded.slice(0, persistRuns));
@@ -329,6 +340,21 @@ for (const r of rows) {
 for (const p of persist) {
   if (p.skipped !== null) console.log(`persist on ${p.provider}: skipped (${p.skipped})`);
   else console.log(`persist on ${p.provider}: completeGrading p50 ${fmt(p.complete.p50, 0)} / p95 ${fmt(p.complete.p95, 0)} ms, claimNext p50 ${fmt(p.claim.p50, 0)} ms, submit p50 ${fmt(p.submit.p50, 0)} ms (${p.complete.n} results)`);
+}
+
+console.log("");
+console.log(`reference stage alone, ms per case, first pass / best warm pass, per backend (${referenceStage.backends.map((b) => `${b.name} = ${b.label}`).join("; ")})`);
+for (const m of referenceStage.missing) console.log(`  ${m.name} not measured: ${m.reason}`);
+{
+  const names = referenceStage.backends.map((b) => b.name);
+  console.log(`${"exercise".padEnd(30)} ${names.map((n) => `${n} first`.padStart(13) + `${"warm".padStart(8)}`).join(" ")}`);
+  for (const id of [...new Set(referenceStage.rows.map((r) => r.exercise))]) {
+    const cells = names.map((n) => {
+      const r = referenceStage.rows.find((x) => x.exercise === id && x.backend === n);
+      return `${fmt(r?.firstMsPerCase ?? Number.NaN, 13)}${fmt(r?.warmMsPerCase ?? Number.NaN, 8)}`;
+    });
+    console.log(`${id.padEnd(30)} ${cells.join(" ")}`);
+  }
 }
 
 console.log("");
@@ -387,6 +413,7 @@ writeFileSync(
         cold: { ...coldCache, rate: pct(coldCache.hits, coldCache.misses) },
       },
       persist,
+      referenceStage,
       goals,
     },
     (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v),

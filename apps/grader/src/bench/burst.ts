@@ -28,6 +28,7 @@ import { Rng } from "@tfm/spec";
 import { z } from "zod";
 import { type CatalogEntry, loadCatalog } from "../catalog.ts";
 import { catalogVersions } from "../durable/runner.ts";
+import { loadMutants } from "../mutants.ts";
 import { REPO_ROOT } from "../paths.ts";
 import { type GraderProcess, startGraderProcess } from "../service-process.ts";
 import { type Summary, summary } from "./stats.ts";
@@ -97,11 +98,7 @@ const HOSTILE: { label: string; source: string; verdict: Verdict }[] = [
 if (!catalog.exercises.has(HOSTILE_EXERCISE)) fail(`the hostile submissions need the exercise '${HOSTILE_EXERCISE}'`);
 
 function mutantsOf(e: CatalogEntry): { label: string; source: string }[] {
-  if (!existsSync(e.mutantsDir)) return [];
-  return readdirSync(e.mutantsDir)
-    .filter((f) => f.endsWith(".ts"))
-    .sort()
-    .map((f) => ({ label: `${e.meta.id}/${f}`, source: readFileSync(path.join(e.mutantsDir, f), "utf8") }));
+  return loadMutants(e).map((m) => ({ label: `${e.meta.id}/${m.file}`, source: m.source }));
 }
 
 function plan(n: number): Planned[] {
@@ -207,8 +204,9 @@ async function burst(processes: number): Promise<BurstReport> {
         try {
           const res = await fetch(`${g.url}/v1/submissions`, {
             method: "POST",
-            headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-            body: JSON.stringify({ userId: userIds[i], exerciseId: p.exerciseId, source: p.source, seed: i, lang: i % 2 === 0 ? "ja" : "en" }),
+            // The grader draws stored submissions' seeds; a key per submission, as the portal sends.
+            headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "idempotency-key": `burst-${postStart}-${i}` },
+            body: JSON.stringify({ userId: userIds[i], exerciseId: p.exerciseId, source: p.source, lang: i % 2 === 0 ? "ja" : "en" }),
           });
           const body: unknown = await res.json();
           const ok = res.status === 202 ? Accepted.safeParse(body) : null;

@@ -3,13 +3,17 @@ import { Database, describeConfig, loadDbConfig, syncExercises } from "@tfm/db";
 import { z } from "zod";
 import { loadCatalog } from "../catalog.ts";
 import { loadConfig } from "../config.ts";
+import { createLogger } from "../log.ts";
 import { GraderPool } from "../pool.ts";
 import { DurableRunner, catalogVersions, defaultLoops } from "./runner.ts";
+import { StartupError, assertMigrated } from "./startup.ts";
 
 /**
- * Durable grading process: N loops that claim submissions from the database (TFM_DATABASE_URL),
- * grade them on a pool of sandbox workers and write the results. Run several of these processes
- * against one PostgreSQL database to share the queue.
+ * Durable grading process: claims submissions from the database (TFM_DATABASE_URL), grades them on a
+ * pool of sandbox workers and writes the results. Run several of these processes against one
+ * PostgreSQL database to share the queue. Lease, renewal, polling and attempts are the service's own
+ * settings (TFM_LEASE_MS, TFM_LEASE_RENEW_MS, TFM_POLL_MS, TFM_MAX_ATTEMPTS, TFM_RETRY_DELAY_MS,
+ * TFM_WORKER_ID: see config.ts), so both entry points behave the same.
  *
  *   node --no-node-snapshot --import tsx apps/grader/src/durable/main.ts [--drain]
  *
@@ -17,48 +21,46 @@ import { DurableRunner, catalogVersions, defaultLoops } from "./runner.ts";
  */
 export const DurableConfig = z
   .object({
-    TFM_DURABLE_LOOPS: z.coerce.number().int().min(1).max(64).optional().describe("jobs taken at once; default: twice the pool's worker count"),
-    TFM_LEASE_MS: z.coerce.number().int().min(200).max(3_600_000).default(60_000).describe("lease per claim, renewed every third"),
-    TFM_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500).describe("wait between empty polls"),
-    TFM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3).describe("claims per round before a job is given up"),
-    TFM_RETRY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(5_000).describe("first back-off after an internal error"),
-    TFM_WORKER_ID: z.string().min(1).max(200).optional().describe("lease owner prefix; default host:pid"),
+    TFM_DURABLE_LOOPS: z.coerce.number().int().min(1).max(64).optional().describe("jobs graded at once; default: the pool's worker count"),
   })
   .strip();
-
-function fail(message: string): never {
-  console.error(message);
-  process.exit(2);
-}
 
 async function main(): Promise<void> {
   const drain = process.argv.includes("--drain");
   const parsed = DurableConfig.safeParse(process.env);
-  if (!parsed.success) fail(`invalid durable grader environment:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
+  if (!parsed.success) throw new StartupError(`invalid durable grader environment: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const env = parsed.data;
   const grader = loadConfig(process.env);
+  const logger = createLogger(grader.TFM_LOG_LEVEL);
   const dbConfig = loadDbConfig();
-  const catalog = loadCatalog(grader.TFM_EXERCISES_DIR, grader.TFM_REFERENCE_DIR);
   const db = await Database.connect(dbConfig);
+  await assertMigrated(db, describeConfig(dbConfig)).catch(async (e: unknown) => {
+    await db.close();
+    throw e;
+  });
+  const catalog = loadCatalog(grader.TFM_EXERCISES_DIR, grader.TFM_REFERENCE_DIR);
   await syncExercises(db, catalogVersions(catalog));
 
   const loops = env.TFM_DURABLE_LOOPS ?? defaultLoops(grader.TFM_GRADER_WORKERS);
   const pool = new GraderPool({ size: grader.TFM_GRADER_WORKERS, catalog, env: process.env, queueLimit: grader.TFM_QUEUE_LIMIT });
   await pool.start();
-  const workerId = env.TFM_WORKER_ID ?? `${os.hostname()}:${process.pid}`;
+  const workerId = grader.TFM_WORKER_ID ?? `${os.hostname()}:${process.pid}`;
   const runner = new DurableRunner({
     db,
     grader: pool,
     workerId,
     loops,
-    leaseMs: env.TFM_LEASE_MS,
-    pollMs: env.TFM_POLL_MS,
-    maxAttempts: env.TFM_MAX_ATTEMPTS,
-    retryDelayMs: env.TFM_RETRY_DELAY_MS,
+    leaseMs: grader.TFM_LEASE_MS,
+    ...(grader.TFM_LEASE_RENEW_MS === undefined ? {} : { leaseRenewMs: grader.TFM_LEASE_RENEW_MS }),
+    pollMs: grader.TFM_POLL_MS,
+    maxAttempts: grader.TFM_MAX_ATTEMPTS,
+    retryDelayMs: grader.TFM_RETRY_DELAY_MS,
+    logger,
   });
   runner.start();
-  console.log(
-    `durable grader ${workerId}: ${loops} loop(s), ${grader.TFM_GRADER_WORKERS} worker(s), backend ${pool.stats().backend}, ${describeConfig(dbConfig)}`,
+  logger.info(
+    { event: "started", workerId, loops, workers: grader.TFM_GRADER_WORKERS, backend: pool.stats().backend, database: describeConfig(dbConfig), leaseMs: grader.TFM_LEASE_MS },
+    "durable grader started",
   );
 
   let closing = false;
@@ -75,13 +77,17 @@ async function main(): Promise<void> {
   if (drain) {
     await runner.drain();
     const s = runner.stats();
-    console.log(`queue drained: ${s.completed} graded, ${s.leaseLost} lost leases, ${s.abandoned} handed back`);
+    logger.info({ event: "drained", ...s }, `queue drained: ${s.completed} graded, ${s.leaseLost} lost leases, ${s.abandoned} handed back`);
     await shutdown(0);
   }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   main().catch((e: unknown) => {
+    if (e instanceof StartupError) {
+      console.error(`durable grader not started: ${e.message}`);
+      process.exit(2);
+    }
     console.error(e instanceof Error ? `${e.name}: ${e.message}` : e);
     process.exit(1);
   });

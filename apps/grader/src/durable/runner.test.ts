@@ -35,13 +35,13 @@ describe.each(testProviders())("durable runner on %s", (provider) => {
   });
 
   it("grades with the stored seed, language and scope, and writes the result", async () => {
-    const s = await submit(db, { userId, exerciseId: EX, source: "x", seed: 99, lang: "en", scope: "public" });
+    const s = await submit(db, { userId, exerciseId: EX, source: "x", seed: 99, lang: "en" });
     const grader = fakeGrader();
     const runner = new DurableRunner({ db, grader, workerId: "r", loops: 2, pollMs: 20, log: () => {} });
     runner.start();
     await runner.drain();
     await runner.stop();
-    expect(grader.calls).toEqual([{ exerciseId: EX, source: "x", seed: 99, lang: "en", scope: "public" }]);
+    expect(grader.calls).toEqual([{ exerciseId: EX, source: "x", seed: 99, lang: "en", scope: "all" }]);
     expect(await getSubmission(db, s.id)).toMatchObject({ status: "done", verdict: "passed" });
   });
 
@@ -69,6 +69,48 @@ describe.each(testProviders())("durable runner on %s", (provider) => {
     expect(await getSubmission(db, s.id)).toMatchObject({ status: "failed", verdict: "internal_error", countsAsAttempt: false, gradings: 0 });
     expect((await getSubmission(db, s.id)).lastError).toMatch(/queue is full/);
     expect(runner.stats()).toMatchObject({ abandoned: 2, completed: 0 });
+  });
+
+  it("a host stall (the pool's hostFault error) queues the job again at once, not counted, and it is then graded", async () => {
+    const s = await submit(db, { userId, exerciseId: EX, source: "x" });
+    let stalls = 3;
+    const grader: Grader = {
+      async grade(request, options) {
+        options?.onStart?.();
+        if (stalls-- > 0) throw Object.assign(new Error("the grading host stalled"), { hostFault: true });
+        return syntheticResult({ exerciseId: request.exerciseId, exerciseVersion: "ln1", seed: request.seed ?? 0, verdict: "passed" });
+      },
+    };
+    // maxAttempts 1: had a stall counted, the job would have failed at the first one.
+    const runner = new DurableRunner({ db, grader, workerId: "r", loops: 1, pollMs: 20, maxAttempts: 1, retryDelayMs: 60_000, log: () => {} });
+    runner.start();
+    await runner.drain();
+    await runner.stop();
+    expect(await getSubmission(db, s.id)).toMatchObject({ status: "done", verdict: "passed", countsAsAttempt: true, gradings: 1 });
+  });
+
+  it("claims no more jobs than the grader has idle workers (nothing waits claimed behind a slow job)", async () => {
+    for (let i = 0; i < 3; i++) await submit(db, { userId, exerciseId: EX, source: `slow ${i}` });
+    let busy = 0;
+    let maxBusy = 0;
+    const grader: Grader = {
+      idleWorkers: () => 1 - busy,
+      async grade(request, options) {
+        busy++;
+        maxBusy = Math.max(maxBusy, busy);
+        options?.onStart?.();
+        await new Promise((r) => setTimeout(r, 400));
+        busy--;
+        return syntheticResult({ exerciseId: request.exerciseId, exerciseVersion: "ln1", seed: request.seed ?? 0, verdict: "passed" });
+      },
+    };
+    const runner = new DurableRunner({ db, grader, workerId: "r", loops: 4, pollMs: 20, log: () => {} });
+    runner.start();
+    // Every claimed job went straight to a worker: never two handed to one free worker.
+    await runner.drain();
+    await runner.stop();
+    expect(maxBusy).toBe(1);
+    expect(runner.stats()).toMatchObject({ claimed: 3, completed: 3 });
   });
 
   it("on stop, gives in-flight jobs back without using up an attempt", async () => {

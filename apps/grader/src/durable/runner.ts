@@ -8,33 +8,65 @@ import {
   type LeaseRef,
   LeaseLostError,
   abandonGrading,
-  claimNext,
+  claimJobs,
   completeGrading,
+  giveUpExhausted,
+  listenForJobs,
+  markStarted,
   queueStats,
   renewLease,
 } from "@tfm/db";
 import type { Catalog } from "../catalog.ts";
+import { type Logger, createLogger, logGrading } from "../log.ts";
+
+/** Per-grading context a grader may use: who it is for (fair scheduling) and when a worker really starts it. */
+export interface GradeOptions {
+  /** The user the grading is for: the pool takes turns between users. */
+  userId?: string;
+  /** Called once, when a worker starts the grading (not while it waits in the pool's queue). */
+  onStart?: () => void;
+}
 
 /** What the runner needs of a grader: the existing GraderPool fits. */
 export interface Grader {
-  grade(request: GradeRequest): Promise<GradeResult>;
+  grade(request: GradeRequest, options?: GradeOptions): Promise<GradeResult>;
+  /** Workers that would start a grading at once; absent: as many as the runner has free slots. */
+  idleWorkers?(): number;
+  /** Registers a listener for every finished grading (the runner claims again as soon as a worker frees up). */
+  listen?(fn: () => void): void;
+}
+
+/**
+ * The grader could not judge the submission for a reason outside its isolate (the host was frozen,
+ * SIGSTOP, a VM pause, a worker starved of CPU): nothing is held against the student, the job is queued
+ * again. The pool rejects with an error whose `hostFault` is true.
+ */
+export function isHostFault(e: unknown): boolean {
+  return typeof e === "object" && e !== null && (e as { hostFault?: unknown }).hostFault === true;
 }
 
 export interface DurableRunnerOptions {
   db: Database;
   grader: Grader;
-  /** Lease owner prefix, unique per process (host:pid); each loop adds `#<n>`. */
+  /** Lease owner prefix, unique per process (host:pid); each slot adds `#<n>`. */
   workerId: string;
-  /** Jobs taken at once; defaultLoops(workers) keeps every worker busy while results are written. */
+  /**
+   * Jobs graded at once (one per pool worker). A job is claimed only when a slot and a pool worker are
+   * free, so that it starts at once: no job ever waits claimed behind another one.
+   */
   loops: number;
-  /** A lease lasts this long and is renewed every third of it while the job is graded. */
+  /** A lease lasts this long; it is renewed every leaseRenewMs (default a third of it) while the job is graded. */
   leaseMs?: number;
-  /** Wait between empty polls of the queue. */
+  leaseRenewMs?: number;
+  /** Wait between empty polls of the queue (PostgreSQL also wakes on NOTIFY). */
   pollMs?: number;
   maxAttempts?: number;
   retryDelayMs?: number;
   /** How long stop() lets in-flight gradings finish before handing their jobs back to the queue. */
   stopTimeoutMs?: number;
+  /** Audit trail and operations log (default: TFM_LOG_LEVEL, silent under vitest). */
+  logger?: Logger;
+  /** Plain lines instead of the logger (tests that read them). */
   log?: (line: string) => void;
   /** Called after each result is written (progress snapshots, metrics, notifications). */
   onResult?: (job: ClaimedJob, outcome: CompleteOutcome, result: GradeResult) => void | Promise<void>;
@@ -46,18 +78,17 @@ export interface RunnerStats {
   leaseLost: number;
   abandoned: number;
   dbErrors: number;
+  /** Claim statements issued, and those that found nothing. */
+  claimCalls: number;
+  emptyClaims: number;
   inFlight: number;
 }
 
-const DEFAULTS = { leaseMs: 60_000, pollMs: 500, stopTimeoutMs: 30_000 } as const;
+const DEFAULTS = { leaseMs: 10_000, pollMs: 500, stopTimeoutMs: 30_000 } as const;
 
-/**
- * Loops per process for a pool of `workers`: two per worker, so that while one loop writes its result
- * (claim and completeGrading cost about as much as a light grading) the other's job is already being
- * graded. A job waits in the pool at most one grading, far inside its lease, which is renewed anyway.
- */
+/** Jobs held at once for a pool of `workers`: one per worker (a job is claimed only when a worker can start it). */
 export function defaultLoops(workers: number): number {
-  return workers * 2;
+  return workers;
 }
 
 /** The versions a catalog holds, in the shape @tfm/db syncs (a changed exercise folder is a new version). */
@@ -75,31 +106,64 @@ export function catalogVersions(catalog: Catalog): ExerciseVersionInput[] {
 interface InFlight {
   ref: LeaseRef;
   handedBack: boolean;
+  started: boolean;
 }
 
 /**
- * Grades queued submissions from the database: each loop claims a job (with a lease), grades it on
- * the pool while renewing the lease, and writes the result once. A job whose worker dies is taken
- * again when its lease expires; a result that cannot be written because the database is down is
- * retried until the lease would have expired (after that another claim grades the job again, so
- * nothing accepted is lost).
+ * Grades queued submissions from the database. One claim loop takes as many jobs as there are free
+ * workers (one statement on PostgreSQL), hands each to the pool at once, and goes back to claiming as
+ * soon as a worker frees up: results are written beside the next gradings, not before them. Each job's
+ * lease is renewed while it is graded; a job whose process dies is taken again when its short lease
+ * expires. A result that cannot be written because the database is down is retried until the lease
+ * would have expired (after that another claim grades the job again, so nothing accepted is lost).
  */
 export class DurableRunner {
   private readonly options: Required<Pick<DurableRunnerOptions, "leaseMs" | "pollMs" | "stopTimeoutMs">> & DurableRunnerOptions;
-  private readonly loops: Promise<void>[] = [];
+  private readonly logger: Logger;
+  private loopDone: Promise<void> | null = null;
   private readonly inFlight = new Set<InFlight>();
-  private readonly sleepers = new Set<() => void>();
+  private readonly writes = new Set<Promise<void>>();
+  /** Jobs handed to the grader and not finished: the slots in use. */
+  private grading = 0;
+  private wakeUp: (() => void) | null = null;
+  private woken = false;
   private stopping = false;
-  private readonly counters = { claimed: 0, completed: 0, leaseLost: 0, abandoned: 0, dbErrors: 0 };
+  private stopListening: (() => Promise<void>) | null = null;
+  private nextSweep = 0;
+  private readonly counters = { claimed: 0, completed: 0, leaseLost: 0, abandoned: 0, dbErrors: 0, claimCalls: 0, emptyClaims: 0 };
 
   constructor(options: DurableRunnerOptions) {
     this.options = { ...DEFAULTS, ...options };
+    this.logger = options.logger ?? createLogger(undefined);
     if (!Number.isInteger(options.loops) || options.loops < 1) throw new RangeError("loops must be a positive integer");
+    const renew = this.renewMs();
+    if (renew >= this.options.leaseMs) throw new RangeError(`leaseRenewMs (${renew}) must be shorter than leaseMs (${this.options.leaseMs})`);
+    options.grader.listen?.(() => this.wake());
   }
 
   start(): void {
-    if (this.loops.length > 0) throw new Error("the durable runner is already running");
-    for (let i = 0; i < this.options.loops; i++) this.loops.push(this.loop(`${this.options.workerId}#${i}`));
+    if (this.loopDone !== null) throw new Error("the durable runner is already running");
+    this.loopDone = this.loop();
+    // Wake on every new submission in any process (PostgreSQL); polling remains the fallback.
+    listenForJobs(
+      this.options.db,
+      () => this.wake(),
+      (e) => this.logger.warn({ event: "queue_listen_failed", err: e.message }, "queue notifications lost; polling only"),
+    ).then(
+      (stop) => {
+        if (this.stopping) void stop?.();
+        else this.stopListening = stop;
+      },
+      (e: unknown) => this.logger.warn({ event: "queue_listen_failed", err: (e as Error).message }, "cannot listen for queue notifications; polling only"),
+    );
+  }
+
+  /** Claim now instead of at the next poll (a submission was stored in this process). */
+  wake(): void {
+    this.woken = true;
+    const w = this.wakeUp;
+    this.wakeUp = null;
+    w?.();
   }
 
   stats(): RunnerStats {
@@ -120,11 +184,15 @@ export class DurableRunner {
   /** Stops claiming; in-flight gradings get stopTimeoutMs to finish, then their jobs go back to the queue. */
   async stop(): Promise<void> {
     this.stopping = true;
-    for (const wake of this.sleepers) wake();
-    const all = Promise.all(this.loops);
+    this.wake();
+    await this.stopListening?.();
+    await this.loopDone;
+    const settled = async () => {
+      while (this.inFlight.size > 0 || this.writes.size > 0) await Promise.all([...this.writes, new Promise((r) => setTimeout(r, 20))]);
+    };
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
-      all.then(() => false),
+      settled().then(() => false),
       new Promise<boolean>((resolve) => {
         timer = setTimeout(() => resolve(true), this.options.stopTimeoutMs);
       }),
@@ -133,46 +201,75 @@ export class DurableRunner {
     if (timedOut) {
       for (const job of this.inFlight) {
         job.handedBack = true;
-        await abandonGrading(this.options.db, job.ref, "the grader was stopped while grading; queued again", { countAttempt: false }).catch(() => {});
+        await abandonGrading(this.options.db, job.ref, "the grader was stopped while grading; queued again", { countAttempt: false, started: job.started }).catch(() => {});
       }
     }
   }
 
-  private log(line: string): void {
-    (this.options.log ?? ((l: string) => console.log(l)))(line);
+  private renewMs(): number {
+    return this.options.leaseRenewMs ?? Math.max(50, Math.floor(this.options.leaseMs / 3));
   }
 
-  private async loop(workerId: string): Promise<void> {
-    let idle = 0;
+  private line(level: "info" | "warn" | "error", fields: Record<string, unknown>, text: string): void {
+    if (this.options.log !== undefined) this.options.log(text);
+    else this.logger[level](fields, text);
+  }
+
+  /** Free slots: the runner's own, and no more than the pool's idle workers (public runs share the pool). */
+  private freeSlots(): number {
+    const own = this.options.loops - this.grading;
+    const idle = this.options.grader.idleWorkers?.() ?? own;
+    return Math.max(0, Math.min(own, idle));
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
     while (!this.stopping) {
-      let job: ClaimedJob | null;
-      try {
-        job = await claimNext(this.options.db, {
-          workerId,
-          leaseMs: this.options.leaseMs,
-          ...(this.options.maxAttempts === undefined ? {} : { maxAttempts: this.options.maxAttempts }),
-        });
-      } catch (e) {
-        this.counters.dbErrors++;
-        this.log(`[durable ${workerId}] cannot claim: ${(e as Error).message}`);
-        await this.sleep(Math.min(this.options.pollMs * 2 ** Math.min(idle++, 5), 10_000));
+      const free = this.freeSlots();
+      if (free === 0) {
+        await this.sleep(this.options.pollMs);
         continue;
       }
-      if (job === null) {
+      let jobs: ClaimedJob[];
+      const now = Date.now();
+      const sweep = now >= this.nextSweep;
+      if (sweep) this.nextSweep = now + Math.max(1_000, Math.floor(this.options.leaseMs / 2));
+      try {
+        this.counters.claimCalls++;
+        jobs = await claimJobs(this.options.db, {
+          workerId: `${this.options.workerId}#${this.grading}`,
+          leaseMs: this.options.leaseMs,
+          limit: free,
+          sweep,
+          ...(this.options.maxAttempts === undefined ? {} : { maxAttempts: this.options.maxAttempts }),
+        });
+        failures = 0;
+      } catch (e) {
+        this.counters.dbErrors++;
+        this.line("warn", { event: "claim_failed", err: (e as Error).message }, `[durable ${this.options.workerId}] cannot claim: ${(e as Error).message}`);
+        await this.sleep(Math.min(this.options.pollMs * 2 ** Math.min(failures++, 5), 10_000));
+        continue;
+      }
+      if (jobs.length === 0) {
+        this.counters.emptyClaims++;
         // Jitter keeps several processes from polling in lockstep.
         await this.sleep(this.options.pollMs * (0.75 + Math.random() * 0.5));
         continue;
       }
-      idle = 0;
-      this.counters.claimed++;
-      await this.process(job);
+      this.counters.claimed += jobs.length;
+      for (const job of jobs) this.process(job);
+      if (sweep) {
+        // Jobs interrupted maxAttempts times are given up by the sweep inside claimJobs; nothing else to do.
+      }
     }
   }
 
-  private async process(job: ClaimedJob): Promise<void> {
+  /** Starts grading `job` now (synchronously hands it to the grader) and tracks its write. */
+  private process(job: ClaimedJob): void {
     const ref: LeaseRef = { submissionId: job.submissionId, workerId: job.workerId, attempt: job.attempt };
-    const entry: InFlight = { ref, handedBack: false };
+    const entry: InFlight = { ref, handedBack: false, started: false };
     this.inFlight.add(entry);
+    this.grading++;
     const { db, leaseMs } = this.options;
     let leaseHeld = true;
     const heartbeat = setInterval(() => {
@@ -180,41 +277,90 @@ export class DurableRunner {
         (ok) => {
           if (!ok && leaseHeld) {
             leaseHeld = false;
-            this.log(`[durable ${job.workerId}] lost the lease of ${job.submissionId} while grading`);
+            this.line("warn", { event: "lease_lost", submissionId: job.submissionId, userId: job.userId }, `[durable ${job.workerId}] lost the lease of ${job.submissionId} while grading`);
           }
         },
         () => {
           // The database is down: the write below retries; the lease may expire meanwhile.
+          this.counters.dbErrors++;
         },
       );
-    }, Math.max(50, Math.floor(leaseMs / 3)));
-    const started = performance.now();
-    try {
-      let result: GradeResult;
-      try {
-        result = await this.options.grader.grade({ exerciseId: job.exerciseId, source: job.source, seed: job.seed, lang: job.lang, scope: job.scope });
-      } catch (e) {
-        clearInterval(heartbeat);
-        if (entry.handedBack) return;
-        this.counters.abandoned++;
-        const reason = `the grader could not grade it: ${(e as Error).message}`;
-        this.log(`[durable ${job.workerId}] ${job.submissionId} (${job.exerciseId}): ${reason}`);
-        await this.write(job, () => abandonGrading(db, ref, reason, this.retryOptions()));
-        return;
-      }
-      clearInterval(heartbeat);
-      if (entry.handedBack) return;
-      const outcome = await this.write(job, () => completeGrading(db, ref, result, this.retryOptions()));
-      if (outcome === undefined) return;
-      this.counters.completed++;
-      this.log(
-        `[durable ${job.workerId}] ${job.submissionId} ${job.exerciseId}: ${outcome.verdict} (${Math.round(performance.now() - started)} ms, claim ${job.attempt}, ${job.trigger})${outcome.requeued ? `, queued again (${outcome.requeued})` : ""}`,
+    }, this.renewMs());
+    let started: Promise<unknown> = Promise.resolve();
+    const startedAt = performance.now();
+    const graded = this.options.grader
+      .grade(
+        { exerciseId: job.exerciseId, source: job.source, seed: job.seed, lang: job.lang, scope: job.scope },
+        {
+          userId: job.userId,
+          onStart: () => {
+            entry.started = true;
+            // From here an interruption counts against the job; while it only waited it did not.
+            started = markStarted(db, ref).catch(() => false);
+          },
+        },
+      )
+      .then(
+        (result) => ({ ok: true as const, result }),
+        (error: unknown) => ({ ok: false as const, error }),
       );
-      await this.options.onResult?.(job, outcome, result);
-    } finally {
-      clearInterval(heartbeat);
-      this.inFlight.delete(entry);
-    }
+    const write = graded
+      .then(async (outcome) => {
+        this.grading--;
+        this.wake();
+        clearInterval(heartbeat);
+        await started;
+        if (entry.handedBack) return;
+        if (!outcome.ok) return this.handBack(job, ref, entry, outcome.error);
+        const result = outcome.result;
+        const done = await this.write(job, () => completeGrading(db, ref, result, this.retryOptions()));
+        if (done === undefined) return;
+        this.counters.completed++;
+        logGrading(this.logger, {
+          requestId: `job:${job.submissionId}#${job.attempt}`,
+          userId: job.userId,
+          submissionId: job.submissionId,
+          exerciseId: job.exerciseId,
+          verdict: result.verdict,
+          score: result.score,
+          seed: result.seed,
+          scope: job.scope,
+          ms: performance.now() - startedAt,
+          reason: result.verdict === "internal_error" ? result.summary.en : undefined,
+        });
+        if (this.options.log !== undefined) {
+          this.options.log(
+            `[durable ${job.workerId}] ${job.submissionId} ${job.exerciseId}: ${done.verdict} (${Math.round(performance.now() - startedAt)} ms, claim ${job.attempt}, ${job.trigger})${done.requeued ? `, queued again (${done.requeued})` : ""}`,
+          );
+        }
+        await this.options.onResult?.(job, done, result);
+      })
+      .catch((e: unknown) => {
+        this.line("error", { event: "runner_error", submissionId: job.submissionId, err: (e as Error).message }, `[durable ${job.workerId}] ${job.submissionId}: ${(e as Error).message}`);
+      })
+      .finally(() => {
+        clearInterval(heartbeat);
+        this.inFlight.delete(entry);
+        this.writes.delete(write);
+      });
+    this.writes.add(write);
+  }
+
+  /** The grader produced no result: a host fault is queued again at no cost; anything else is retried with back-off. */
+  private async handBack(job: ClaimedJob, ref: LeaseRef, entry: InFlight, error: unknown): Promise<void> {
+    this.counters.abandoned++;
+    const hostFault = isHostFault(error);
+    const reason = hostFault
+      ? `the grader host stalled while grading (${(error as Error).message}); queued again, not counted against the student`
+      : `the grader could not grade it: ${(error as Error).message}`;
+    this.line(
+      hostFault ? "warn" : "error",
+      { event: hostFault ? "host_stall" : "internal_error", requestId: `job:${job.submissionId}#${job.attempt}`, userId: job.userId, submissionId: job.submissionId, exerciseId: job.exerciseId, reason },
+      `[durable ${job.workerId}] ${job.submissionId} (${job.exerciseId}): ${reason}`,
+    );
+    await this.write(job, () =>
+      abandonGrading(this.options.db, ref, reason, hostFault ? { ...this.retryOptions(), countAttempt: false, started: entry.started } : { ...this.retryOptions(), started: entry.started }),
+    );
   }
 
   private retryOptions() {
@@ -237,16 +383,20 @@ export class DurableRunner {
       } catch (e) {
         if (e instanceof LeaseLostError) {
           this.counters.leaseLost++;
-          this.log(`[durable ${job.workerId}] ${e.message}`);
+          this.line("warn", { event: "lease_lost", submissionId: job.submissionId, userId: job.userId }, `[durable ${job.workerId}] ${e.message}`);
           return undefined;
         }
         this.counters.dbErrors++;
         if (e instanceof DbError && e.retryable && Date.now() + delay < giveUpAt) {
-          this.log(`[durable ${job.workerId}] ${job.submissionId}: ${e.message}; retrying in ${delay} ms`);
+          this.line("warn", { event: "write_retry", submissionId: job.submissionId, err: e.message }, `[durable ${job.workerId}] ${job.submissionId}: ${e.message}; retrying in ${delay} ms`);
           await new Promise((r) => setTimeout(r, delay));
           continue;
         }
-        this.log(`[durable ${job.workerId}] ${job.submissionId}: result not written (${(e as Error).message}); the job will be graded again after its lease expires`);
+        this.line(
+          "error",
+          { event: "write_failed", submissionId: job.submissionId, err: (e as Error).message },
+          `[durable ${job.workerId}] ${job.submissionId}: result not written (${(e as Error).message}); the job will be graded again after its lease expires`,
+        );
         return undefined;
       }
     }
@@ -254,14 +404,20 @@ export class DurableRunner {
 
   private sleep(ms: number): Promise<void> {
     if (this.stopping) return Promise.resolve();
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const wake = () => {
+      const timer = setTimeout(() => {
+        this.wakeUp = null;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
         clearTimeout(timer);
-        this.sleepers.delete(wake);
+        this.woken = false;
         resolve();
       };
-      const timer = setTimeout(wake, ms);
-      this.sleepers.add(wake);
     });
   }
 }

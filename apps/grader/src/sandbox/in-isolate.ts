@@ -20,6 +20,9 @@ const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
 const ObjectDefineProperty = Object.defineProperty;
 const ReflectOwnKeys = Reflect.ownKeys;
 const ReflectApply = Reflect.apply;
+const ReflectConstruct = Reflect.construct;
+const ObjectSetPrototypeOf = Object.setPrototypeOf;
+const ObjectHasOwn = Object.hasOwn;
 const ReflectDeleteProperty = Reflect.deleteProperty;
 const StringCtor = String;
 const MathMin = Math.min;
@@ -32,10 +35,46 @@ const ArrayBufferIsView = ArrayBuffer.isView;
 const NumberIsInteger = Number.isInteger;
 const JSONStringify = JSON.stringify;
 const StringSlice = String.prototype.slice;
+// The result budget is charged only through these, captured now: the typed-array prototypes are
+// left unfrozen (see lockdown), so a student could replace `length` or `byteLength` on them later.
+const TypedArrayPrototype = ObjectGetPrototypeOf(Int8Array.prototype) as object;
+const typedArrayGetter = (name: string): ((this: unknown) => unknown) => {
+  const get = ObjectGetOwnPropertyDescriptor(TypedArrayPrototype, name)?.get;
+  if (get === undefined) throw new Error(`the sandbox needs %TypedArray%.prototype.${name}`);
+  return get;
+};
+const TypedArrayLength = typedArrayGetter("length");
+const TypedArrayByteLength = typedArrayGetter("byteLength");
+const TypedArraySet = (TypedArrayPrototype as { set: (this: unknown, src: unknown) => void }).set;
+const NumberIsFinite = Number.isFinite;
+const Float32ArrayCtor = Float32Array;
+const Int32ArrayCtor = Int32Array;
+const Uint8ArrayCtor = Uint8Array;
+const MAX_RANK = 8;
 const tensorParts = kit.tensorParts;
 const fromParts = kit.fromParts;
 const KitError = kit.KitError;
 const KitMemoryError = kit.KitMemoryError;
+
+/**
+ * Student code shares this realm, and Object.prototype and Array.prototype stay extensible (see
+ * lockdown): a plain `x[i] = v` or `rec.k = v` of the harness would run a setter the student added
+ * there, and a read of a missing own key would run a getter. So the harness writes only with this
+ * (a define never consults the prototype chain; the descriptor has no prototype either, so a `get`
+ * or `value` added to Object.prototype cannot change its meaning) and reads wire keys as own ones.
+ */
+const DATA_DESCRIPTOR: PropertyDescriptor = ObjectSetPrototypeOf({ value: undefined, writable: true, enumerable: true, configurable: true }, null);
+function defineOwn(target: object, key: PropertyKey, value: unknown): void {
+  DATA_DESCRIPTOR.value = value;
+  ObjectDefineProperty(target, key, DATA_DESCRIPTOR);
+  DATA_DESCRIPTOR.value = undefined;
+}
+/** An own data property's value, or undefined: never a getter, never the prototype chain. */
+function ownValue(target: object, key: PropertyKey): unknown {
+  const d = ObjectGetOwnPropertyDescriptor(target, key);
+  if (d === undefined || ReflectApply(ObjectHasOwn, undefined, [d, "value"]) !== true) return undefined;
+  return d.value;
+}
 
 export interface BootOptions {
   withheld: string[];
@@ -52,7 +91,8 @@ export interface ErrorInfo {
 }
 
 export type CallResult =
-  | { ok: true; value: unknown }
+  /** `inputChanged`: where the call wrote into one of its own arguments (e.g. "argument 1", "argument 2.Wq"). */
+  | { ok: true; value: unknown; inputChanged?: string }
   | { ok: false; kind: "runtime" | "memory" | "output" | "undefined" | "promise" | "not-function"; error: ErrorInfo };
 
 /** A private marker error: output limits are enforced by a sticky flag, not by this error alone. */
@@ -60,9 +100,23 @@ class OutputLimitError extends Error {}
 
 const MEMORY_MESSAGES = /Array buffer allocation failed|Invalid typed array length|Invalid array length|Invalid string length/;
 
-export function boot(options: BootOptions) {
+/** The host's console sink (an isolated-vm Reference): fire-and-forget, never handed to student code. */
+interface ConsoleSink {
+  applyIgnored(receiver: undefined, args: unknown[]): void;
+}
+
+export function boot(options: BootOptions, sink?: ConsoleSink) {
   const state = { consoleUsed: 0, outputExceeded: false, resultTooLarge: false };
   let consoleText = "";
+  const sinkApply = sink === undefined ? undefined : sink.applyIgnored;
+  const forward = (text: string, exceeded: boolean): void => {
+    if (sinkApply === undefined) return;
+    try {
+      ReflectApply(sinkApply, sink, [undefined, [text, exceeded]]);
+    } catch {
+      // The host went away: the buffered copy below is still drained normally.
+    }
+  };
 
   // Seeded Math.random so a grading replays exactly (splitmix32).
   let rs = options.seed >>> 0;
@@ -83,13 +137,16 @@ export function boot(options: BootOptions) {
     line += "\n";
     const remaining = options.consoleBytes - state.consoleUsed;
     if (line.length > remaining) {
-      consoleText += ReflectApply(StringSlice, line, [0, remaining > 0 ? remaining : 0]);
+      const kept = ReflectApply(StringSlice, line, [0, remaining > 0 ? remaining : 0]) as string;
+      consoleText += kept;
       state.consoleUsed = options.consoleBytes;
       state.outputExceeded = true;
+      forward(kept, true);
       throw new OutputLimitError("console output limit exceeded");
     }
     consoleText += line;
     state.consoleUsed += line.length;
+    forward(line, false);
   };
   const consoleObject = {
     log: (...a: unknown[]) => write("log", a),
@@ -105,6 +162,25 @@ export function boot(options: BootOptions) {
 
   const studentKit = buildStudentKit(options.withheld);
   lockdown(studentKit);
+  const watched = watchIntrinsics();
+  /** Sticky: once student code changed a shared prototype, this and every later call fail with it. */
+  let tampered: CallResult | null = null;
+  const checkIntrinsics = (): CallResult | null => {
+    if (tampered !== null) return tampered;
+    const change = intrinsicChange(watched);
+    if (change === null) return null;
+    tampered = {
+      ok: false,
+      kind: "runtime",
+      error: {
+        name: "IntrinsicChanged",
+        message: `the submission changed ${change}: the built-in prototypes are shared with the grader and must stay as they are (add no properties or methods to Object.prototype, Array.prototype, the typed arrays or ArrayBuffer; write a helper function instead)`,
+        messageJa: `提出コードが ${change} を変更しました。組み込みのプロトタイプは採点器と共有しているため変更できません (Object.prototype、Array.prototype、型付き配列、ArrayBuffer にプロパティやメソッドを追加せず、代わりにヘルパー関数を書いてください)`,
+        stack: "",
+      },
+    };
+    return tampered;
+  };
 
   let exportsObject: Record<string, unknown> | null = null;
 
@@ -119,13 +195,18 @@ export function boot(options: BootOptions) {
     try {
       ReflectApply(factory, undefined, [requireShim, module, module.exports]);
     } catch (e) {
-      return classify(e);
+      return checkIntrinsics() ?? classify(e);
     }
+    const tampered = checkIntrinsics();
+    if (tampered !== null) return tampered;
     exportsObject = module.exports;
     return { ok: true, value: null };
   }
 
   function call(entry: string, args: unknown[]): CallResult {
+    // Student code may have run since the last check (microtasks, finalization callbacks).
+    const tamperedBefore = checkIntrinsics();
+    if (tamperedBefore !== null) return tamperedBefore;
     if (exportsObject === null) return fail("runtime", new Error("internal: module not loaded"));
     let fn: unknown;
     try {
@@ -146,14 +227,21 @@ export function boot(options: BootOptions) {
       };
     }
     let result: unknown;
+    // The caller's tensors must come back unchanged (in-place ops such as fill_ or copy_ on an
+    // argument): the decoded tensors share the argument arrays, so copies taken now tell.
+    const inputs: InputSnapshot[] = [];
     try {
+      for (let i = 0; i < args.length; i++) snapshotInputs(args[i], `argument ${i + 1}`, inputs, 0);
       const decoded: unknown[] = [];
-      for (let i = 0; i < args.length; i++) decoded[i] = decode(args[i]);
+      for (let i = 0; i < args.length; i++) defineOwn(decoded, i, decode(args[i]));
       result = ReflectApply(fn, undefined, decoded);
     } catch (e) {
-      return classify(e);
+      return checkIntrinsics() ?? classify(e);
     }
+    const tamperedDuring = checkIntrinsics();
+    if (tamperedDuring !== null) return tamperedDuring;
     if (state.outputExceeded) return fail("output", new Error("console output limit exceeded"));
+    const inputChanged = changedInput(inputs);
     if (result === undefined) {
       return {
         ok: false,
@@ -179,7 +267,7 @@ export function boot(options: BootOptions) {
     try {
       const budget = { bytes: 0 };
       const value = encode(result, 0, budget, new SetCtor<object>());
-      return { ok: true, value };
+      return inputChanged === null ? { ok: true, value } : { ok: true, value, inputChanged };
     } catch (e) {
       return classify(e);
     }
@@ -194,6 +282,9 @@ export function boot(options: BootOptions) {
   function encode(v: unknown, depth: number, budget: { bytes: number }, seen: Set<object>): unknown {
     if (depth > 32) throw new TypeError("the result is nested more than 32 levels deep");
     const charge = (n: number): void => {
+      // Every size comes from a captured getter or a checked length; one that is not a finite
+      // integer would make the budget NaN and let anything through.
+      if (!NumberIsFinite(n) || !NumberIsInteger(n) || n < 0) throw new TypeError("the result has a part whose size cannot be measured");
       budget.bytes += n;
       if (budget.bytes > options.resultBytes) {
         state.resultTooLarge = true;
@@ -222,18 +313,42 @@ export function boot(options: BootOptions) {
     const obj = v as object;
     const parts = tensorParts(obj);
     if (parts !== null) {
-      charge(64 + parts.data.byteLength);
-      return { $tensor: { dtype: parts.dtype, shape: parts.shape, data: parts.data } };
+      // The kit's own data, but checked as if it were not: the host reads exactly what is checked here.
+      const shape = parts.shape;
+      const rank = shape.length;
+      if (!NumberIsInteger(rank) || rank > MAX_RANK) throw new TypeError(`the result contains a tensor of rank ${StringCtor(rank)}; at most ${MAX_RANK} dimensions can be returned`);
+      let numel = 1;
+      for (let i = 0; i < rank; i++) {
+        const d = shape[i];
+        if (typeof d !== "number" || !NumberIsInteger(d) || d < 0) throw new TypeError("the result contains a tensor with an invalid shape");
+        numel *= d;
+      }
+      const length = ReflectApply(TypedArrayLength, parts.data, []) as number;
+      const bytes = ReflectApply(TypedArrayByteLength, parts.data, []) as number;
+      if (!NumberIsInteger(length) || !NumberIsInteger(bytes) || length !== numel) throw new TypeError("the result contains a tensor whose data does not match its shape");
+      charge(64 + bytes);
+      const Ctor = parts.dtype === "float32" ? Float32ArrayCtor : parts.dtype === "int32" ? Int32ArrayCtor : Uint8ArrayCtor;
+      // A copy of exactly these elements: a view would carry its whole underlying buffer across.
+      const data = new Ctor(length);
+      ReflectApply(TypedArraySet, data, [parts.data]);
+      const shapeCopy: number[] = [];
+      for (let i = 0; i < rank; i++) defineOwn(shapeCopy, i, shape[i] as number);
+      return { $tensor: { dtype: parts.dtype, shape: shapeCopy, data } };
     }
     if (ReflectApply(SetHas, seen, [obj])) throw new TypeError("the result contains a cycle (an object that contains itself)");
     ReflectApply(SetAdd, seen, [obj]);
     let out: unknown;
     if (ArrayBufferIsView(obj)) {
       const view = obj as unknown as ArrayLike<number>;
-      const n = view.length;
+      let n: number;
+      try {
+        n = ReflectApply(TypedArrayLength, view, []) as number;
+      } catch {
+        throw new TypeError("the result contains a DataView; return tensors, arrays or numbers");
+      }
       charge(16 + n * 8);
       const arr: unknown[] = [];
-      for (let i = 0; i < n; i++) arr[i] = +(view[i] ?? 0);
+      for (let i = 0; i < n; i++) defineOwn(arr, i, +(view[i] ?? 0));
       out = arr;
     } else if (ArrayIsArray(obj)) {
       const src = obj as unknown[];
@@ -241,7 +356,7 @@ export function boot(options: BootOptions) {
       if (!NumberIsInteger(n) || n < 0) throw new TypeError("the result contains an array with an invalid length");
       charge(16 + n * 8);
       const arr: unknown[] = [];
-      for (let i = 0; i < n; i++) arr[i] = encode(src[i], depth + 1, budget, seen);
+      for (let i = 0; i < n; i++) defineOwn(arr, i, encode(src[i], depth + 1, budget, seen));
       out = arr;
     } else {
       const keys = ObjectKeys(obj);
@@ -250,7 +365,7 @@ export function boot(options: BootOptions) {
         const key = keys[i] as string;
         charge(16 + key.length * 2);
         if (key === "$tensor") throw new TypeError("the result uses the reserved key '$tensor'");
-        rec[key] = encode((obj as Record<string, unknown>)[key], depth + 1, budget, seen);
+        defineOwn(rec, key, encode((obj as Record<string, unknown>)[key], depth + 1, budget, seen));
       }
       out = rec;
     }
@@ -258,20 +373,66 @@ export function boot(options: BootOptions) {
     return out;
   }
 
+  interface InputSnapshot {
+    where: string;
+    live: ArrayLike<number>;
+    copy: ArrayLike<number>;
+  }
+
+  /** Copies of the data of every tensor in an argument (the host sent plain wire values). */
+  function snapshotInputs(v: unknown, where: string, out: InputSnapshot[], depth: number): void {
+    if (v === null || typeof v !== "object" || depth > 32) return;
+    if (ArrayIsArray(v)) {
+      for (let i = 0; i < v.length; i++) snapshotInputs(v[i], `${where}[${i}]`, out, depth + 1);
+      return;
+    }
+    const t = ownValue(v, "$tensor") as { dtype: "float32" | "int32" | "bool"; data: Float32Array | Int32Array | Uint8Array } | undefined;
+    if (t !== undefined) {
+      const data = ownValue(t, "data") as Float32Array | Int32Array | Uint8Array;
+      const dtype = ownValue(t, "dtype");
+      const n = ReflectApply(TypedArrayLength, data, []) as number;
+      const Ctor = dtype === "float32" ? Float32ArrayCtor : dtype === "int32" ? Int32ArrayCtor : Uint8ArrayCtor;
+      const copy = new Ctor(n);
+      for (let i = 0; i < n; i++) copy[i] = data[i] as number;
+      defineOwn(out, out.length, { where, live: data, copy });
+      return;
+    }
+    const keys = ObjectKeys(v);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as string;
+      snapshotInputs((v as Record<string, unknown>)[key], `${where}.${key}`, out, depth + 1);
+    }
+  }
+
+  function changedInput(inputs: readonly InputSnapshot[]): string | null {
+    for (let k = 0; k < inputs.length; k++) {
+      const s = inputs[k] as InputSnapshot;
+      for (let i = 0; i < s.copy.length; i++) {
+        const a = s.live[i] as number;
+        const b = s.copy[i] as number;
+        // NaN stays NaN: an input that held NaN is not "changed" by being read.
+        if (a !== b && !(a !== a && b !== b)) return s.where;
+      }
+    }
+    return null;
+  }
+
   function decode(v: unknown): unknown {
     if (v === null || typeof v !== "object") return v;
     if (ArrayIsArray(v)) {
       const arr: unknown[] = [];
-      for (let i = 0; i < v.length; i++) arr[i] = decode(v[i]);
+      for (let i = 0; i < v.length; i++) defineOwn(arr, i, decode(v[i]));
       return arr;
     }
-    const t = (v as { $tensor?: { dtype: "float32" | "int32" | "bool"; shape: number[]; data: Float32Array | Int32Array | Uint8Array } }).$tensor;
-    if (t !== undefined) return fromParts(t.dtype, t.shape, t.data);
+    const t = ownValue(v, "$tensor") as { dtype: "float32" | "int32" | "bool"; shape: number[]; data: Float32Array | Int32Array | Uint8Array } | undefined;
+    if (t !== undefined) {
+      return fromParts(ownValue(t, "dtype") as "float32" | "int32" | "bool", ownValue(t, "shape") as number[], ownValue(t, "data") as Float32Array | Int32Array | Uint8Array);
+    }
     const rec: Record<string, unknown> = {};
     const keys = ObjectKeys(v);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
-      rec[key] = decode((v as Record<string, unknown>)[key]);
+      defineOwn(rec, key, decode((v as Record<string, unknown>)[key]));
     }
     return rec;
   }
@@ -319,6 +480,88 @@ function describe(e: unknown): ErrorInfo {
   };
 }
 
+/** One prototype student code can still change (see lockdown), as it was before any student code ran. */
+interface WatchedPrototype {
+  proto: object;
+  label: string;
+  parent: unknown;
+  keys: PropertyKey[];
+  keySet: Set<PropertyKey>;
+  /** value, get and set of each key, in the order of `keys`; null where the properties are locked (only additions can happen). */
+  parts: unknown[] | null;
+}
+
+function descriptorPart(d: PropertyDescriptor, part: "value" | "get" | "set"): unknown {
+  return ReflectApply(ObjectHasOwn, undefined, [d, part]) === true ? d[part] : undefined;
+}
+
+/**
+ * Records the prototypes lockdown leaves extensible (Object.prototype and Array.prototype, whose own
+ * properties are locked) or untouched (the typed arrays' and ArrayBuffer's), before student code
+ * runs. A key added there (an index setter on Array.prototype, a toJSON or a getter on
+ * Object.prototype) reaches every object the harness and the grader's drivers make or read.
+ */
+function watchIntrinsics(): WatchedPrototype[] {
+  const typedProto = ObjectGetPrototypeOf(Int8Array.prototype) as object;
+  const list: [object, string, boolean][] = [
+    [Object.prototype, "Object.prototype", true],
+    [Array.prototype, "Array.prototype", true],
+    [typedProto, "%TypedArray%.prototype", false],
+    [ArrayBuffer.prototype, "ArrayBuffer.prototype", false],
+    [Int8Array.prototype, "Int8Array.prototype", false],
+    [Uint8Array.prototype, "Uint8Array.prototype", false],
+    [Uint8ClampedArray.prototype, "Uint8ClampedArray.prototype", false],
+    [Int16Array.prototype, "Int16Array.prototype", false],
+    [Uint16Array.prototype, "Uint16Array.prototype", false],
+    [Int32Array.prototype, "Int32Array.prototype", false],
+    [Uint32Array.prototype, "Uint32Array.prototype", false],
+    [Float32Array.prototype, "Float32Array.prototype", false],
+    [Float64Array.prototype, "Float64Array.prototype", false],
+    [BigInt64Array.prototype, "BigInt64Array.prototype", false],
+    [BigUint64Array.prototype, "BigUint64Array.prototype", false],
+  ];
+  const out: WatchedPrototype[] = [];
+  for (const [proto, label, locked] of list) {
+    const keys = ReflectOwnKeys(proto);
+    let parts: unknown[] | null = null;
+    if (!locked) {
+      parts = [];
+      for (const key of keys) {
+        const d = ObjectGetOwnPropertyDescriptor(proto, key) as PropertyDescriptor;
+        parts.push(descriptorPart(d, "value"), descriptorPart(d, "get"), descriptorPart(d, "set"));
+      }
+    }
+    out.push({ proto, label, parent: ObjectGetPrototypeOf(proto), keys, keySet: new SetCtor<PropertyKey>(keys), parts });
+  }
+  return out;
+}
+
+/** What student code changed on a watched prototype ("'x' on Array.prototype"), or null. */
+function intrinsicChange(watched: readonly WatchedPrototype[]): string | null {
+  // Object.prototype first: until it is known unchanged, reading a descriptor's parts could run a getter.
+  for (let w = 0; w < watched.length; w++) {
+    const item = watched[w] as WatchedPrototype;
+    if (ObjectGetPrototypeOf(item.proto) !== item.parent) return `the prototype of ${item.label}`;
+    const keys = ReflectOwnKeys(item.proto);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i] as PropertyKey;
+      if (!ReflectApply(SetHas, item.keySet, [key])) return `'${clip(StringCtor(key), 60)}' on ${item.label}`;
+    }
+    const parts = item.parts;
+    if (keys.length === item.keys.length && parts === null) continue;
+    for (let i = 0; i < item.keys.length; i++) {
+      const key = item.keys[i] as PropertyKey;
+      const d = ObjectGetOwnPropertyDescriptor(item.proto, key);
+      if (d === undefined) return `'${clip(StringCtor(key), 60)}' on ${item.label}`;
+      if (parts === null) continue;
+      if (descriptorPart(d, "value") !== parts[3 * i] || descriptorPart(d, "get") !== parts[3 * i + 1] || descriptorPart(d, "set") !== parts[3 * i + 2]) {
+        return `'${clip(StringCtor(key), 60)}' on ${item.label}`;
+      }
+    }
+  }
+  return null;
+}
+
 function clip(s: string, n: number): string {
   return s.length > n ? ReflectApply(StringSlice, s, [0, n]) + "…" : s;
 }
@@ -356,73 +599,122 @@ function formatForConsole(v: unknown, depth: number): string {
 }
 
 /**
- * The module object students import, with withheld entries replaced by explaining stubs.
- * Withholding goes by identity: every place in the kit that holds a withheld function (its
- * namespace entry, a top-level re-export such as `LayerNorm` for `nn.LayerNorm`, an alias
- * such as `masked_fill`) gets the stub, so no import path reaches the original.
+ * The module object students import, built without the withheld implementations.
+ *
+ * Withholding goes by identity, over everything the student can reach: the whole object graph of
+ * the kit (own properties, accessors, [[Prototype]] links, functions' properties), not only its
+ * namespaces. Every property anywhere in it that holds a withheld function gets an explaining stub
+ * instead, in place, before the student's code exists. A withheld class (nn.Module) loses its
+ * methods and static functions the same way: its subclasses (nn.Linear) still construct through it,
+ * but Object.getPrototypeOf(nn.Linear.prototype).loadStateDict is the stub, like every other path.
  */
 function buildStudentKit(withheld: string[]): Record<string, unknown> {
-  const copy = (o: unknown): Record<string, unknown> => ({ ...(o as Record<string, unknown>) });
   const out: Record<string, unknown> = {};
   for (const key of ObjectKeys(kit)) {
     if (key === "tensorParts" || key === "fromParts") continue;
     out[key] = (kit as Record<string, unknown>)[key];
   }
-  const init = copy((kit.nn as unknown as { init: unknown }).init);
-  out.torch = copy(kit.torch);
-  out.F = copy(kit.F);
-  out.nn = { ...copy(kit.nn), init };
+  if (withheld.length === 0) return out;
   const spaces: Record<string, unknown> = {
-    torch: out.torch,
-    F: out.F,
-    nn: out.nn,
-    "nn.init": init,
+    torch: kit.torch,
+    F: kit.F,
+    nn: kit.nn,
+    "nn.init": (kit.nn as unknown as { init: unknown }).init,
     Tensor: (kit.Tensor as unknown as { prototype: unknown }).prototype,
   };
-  const originals = new SetCtor<unknown>();
+  /** Each withheld function (and each method of a withheld class) -> the name its stub reports. */
+  const names = new Map<unknown, string>();
+  const addOwnFunctions = (holder: unknown, label: string): void => {
+    if ((typeof holder !== "object" && typeof holder !== "function") || holder === null) return;
+    for (const key of ReflectOwnKeys(holder)) {
+      if (key === "constructor" || key === "prototype") continue;
+      const d = ObjectGetOwnPropertyDescriptor(holder, key);
+      if (d === undefined) continue;
+      for (const f of [d.value, d.get, d.set]) {
+        if (typeof f === "function" && !names.has(f)) names.set(f, `${label}.${StringCtor(key)}`);
+      }
+    }
+  };
   for (const path of withheld) {
     const dot = path.lastIndexOf(".");
     const space = spaces[path.slice(0, dot)] as Record<string, unknown> | undefined;
     const value = space?.[path.slice(dot + 1)];
-    if (value !== undefined) ReflectApply(SetAdd, originals, [value]);
+    if (typeof value !== "function") continue;
+    if (!names.has(value)) names.set(value, path);
+    // A class: its methods, accessors and static functions are the implementation withheld with it.
+    const proto = (value as { prototype?: unknown }).prototype;
+    if (typeof proto === "object" && proto !== null) addOwnFunctions(proto, path);
+    addOwnFunctions(value, path);
   }
-  if (withheld.length === 0) return out;
-  const stubFor = (name: string) =>
-    function withheldEntry(): never {
+  const stubs = new Map<unknown, unknown>();
+  const stubFor = (original: unknown): unknown => {
+    const found = stubs.get(original);
+    if (found !== undefined) return found;
+    const name = names.get(original) ?? "this function";
+    const stub = function withheldEntry(): never {
       throw new KitError(
         `${name} is withheld in this exercise: write it yourself with the other kit operations`,
         `${name} はこの演習では使えません。他のキットの演算を使って自分で実装してください`,
       );
     };
-  const names = new Map<unknown, string>();
-  for (const path of withheld) {
-    const dot = path.lastIndexOf(".");
-    const space = spaces[path.slice(0, dot)] as Record<string, unknown> | undefined;
-    const value = space?.[path.slice(dot + 1)];
-    if (value !== undefined && !names.has(value)) names.set(value, path);
-  }
+    stubs.set(original, stub);
+    return stub;
+  };
+  // A withheld class that other kit classes extend (nn.Module under nn.Linear) is replaced as their
+  // [[Prototype]] by a base that constructs through it from a closure: super() still works, and
+  // the class itself is reachable from nowhere.
+  const bases = new Map<unknown, unknown>();
+  const baseFor = (original: unknown): unknown => {
+    const found = bases.get(original);
+    if (found !== undefined) return found;
+    const stub = stubFor(original) as () => never;
+    const base = function withheldBase(this: unknown, ...args: unknown[]): unknown {
+      if (new.target === undefined) return stub();
+      return ReflectConstruct(original as new (...a: unknown[]) => unknown, args, new.target);
+    };
+    ObjectDefineProperty(base, "prototype", { value: (original as { prototype: unknown }).prototype, writable: false });
+    bases.set(original, base);
+    return base;
+  };
+  // The intrinsics hold nothing of the kit: the walk stops there (they are locked down separately).
+  const stopAt = new SetCtor<unknown>([Object.prototype, Function.prototype, Array.prototype, Error.prototype, globalThis]);
   const visited = new SetCtor<unknown>();
-  const replaceIn = (holder: unknown, depth: number): void => {
-    if ((typeof holder !== "object" && typeof holder !== "function") || holder === null || depth > 4) return;
-    if (ReflectApply(SetHas, visited, [holder])) return;
+  const pending: unknown[] = [out];
+  while (pending.length > 0) {
+    const holder = pending.pop();
+    if ((typeof holder !== "object" && typeof holder !== "function") || holder === null) continue;
+    if (ReflectApply(SetHas, visited, [holder]) || ReflectApply(SetHas, stopAt, [holder])) continue;
     ReflectApply(SetAdd, visited, [holder]);
-    for (const key of ObjectGetOwnPropertyNames(holder)) {
+    if (ArrayBufferIsView(holder)) continue;
+    for (const key of ReflectOwnKeys(holder)) {
       const d = ObjectGetOwnPropertyDescriptor(holder, key);
-      if (d === undefined || !("value" in d)) continue;
-      const v: unknown = d.value;
-      if (ReflectApply(SetHas, originals, [v])) {
-        ObjectDefineProperty(holder, key, { ...d, value: stubFor(names.get(v) ?? key) });
-        continue;
-      }
-      // Walk kit namespaces and classes (with their prototypes), never the intrinsics.
-      if (typeof v === "object" && v !== null && ObjectGetPrototypeOf(v) === Object.prototype) replaceIn(v, depth + 1);
-      if (typeof v === "function" && key !== "constructor") {
-        replaceIn(v, depth + 1);
-        replaceIn((v as { prototype?: unknown }).prototype, depth + 1);
+      if (d === undefined) continue;
+      if ("value" in d) {
+        if (names.has(d.value)) {
+          if (d.configurable === true || d.writable === true) ObjectDefineProperty(holder, key, { ...d, value: stubFor(d.value) });
+          else throw new Error(`internal: cannot withhold ${names.get(d.value)}: a non-writable property holds it`);
+          continue;
+        }
+        pending.push(d.value);
+      } else {
+        const get = d.get !== undefined && names.has(d.get) ? stubFor(d.get) : d.get;
+        const set = d.set !== undefined && names.has(d.set) ? stubFor(d.set) : d.set;
+        if (get !== d.get || set !== d.set) {
+          if (d.configurable !== true) throw new Error(`internal: cannot withhold an accessor of ${StringCtor(key)}`);
+          ObjectDefineProperty(holder, key, { ...d, get, set } as PropertyDescriptor);
+        }
+        pending.push(get, set);
       }
     }
-  };
-  replaceIn(out, 0);
+    const proto: unknown = ObjectGetPrototypeOf(holder);
+    if (names.has(proto)) {
+      const base = baseFor(proto);
+      ObjectSetPrototypeOf(holder, base as object);
+      pending.push(base);
+    } else {
+      pending.push(proto);
+    }
+  }
   return out;
 }
 
@@ -521,6 +813,10 @@ function lockdown(studentKit: Record<string, unknown>): void {
     if (c === undefined) continue;
     freezeDeep(c, 0);
     if (typeof c === "function") freezeDeep((c as { prototype?: unknown }).prototype, 0);
+    // The global bindings too: a grader-owned driver bundled with the submission reads `JSON`,
+    // `Object` or `Reflect` through the global object, after the student's top level ran.
+    const d = ObjectGetOwnPropertyDescriptor(g, name);
+    if (d !== undefined && d.configurable === true && "value" in d) ObjectDefineProperty(g, name, { value: d.value, writable: false, enumerable: d.enumerable === true, configurable: false });
   }
   freezeDeep(ObjectGetPrototypeOf(Int8Array), 0);
   freezeDeep(ObjectGetPrototypeOf(function* () {}), 0);

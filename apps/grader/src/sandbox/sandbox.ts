@@ -6,9 +6,22 @@ import type { BootOptions, CallResult, ErrorInfo } from "./in-isolate.ts";
 
 /** Outcome of running something in the isolate, as the host sees it. */
 export type RunOutcome =
-  | { ok: true; value: unknown }
+  | { ok: true; value: unknown; inputChanged?: string }
   | { ok: false; kind: "runtime" | "undefined" | "promise" | "not-function"; error: ErrorInfo }
-  | { ok: false; kind: "time" | "memory" | "output"; error: ErrorInfo };
+  | { ok: false; kind: "time" | "memory" | "output"; error: ErrorInfo }
+  /** The host, not the isolate, ran out of time: the wall clock ran far past the isolate's CPU time. Never the student's. */
+  | { ok: false; kind: "stall"; error: ErrorInfo };
+
+/**
+ * Time limits count the isolate's own CPU time: a host stall (SIGSTOP, a VM pause, a busy machine)
+ * is never the student's time. A host timer reads the isolate's CPU clock every CPU_POLL_MS and
+ * stops the isolate when a call's CPU budget is spent (time_limit). The wall clock is only the outer
+ * watchdog: WALL_FACTOR times the budget plus WALL_SLACK_MS; when it fires first, the isolate had
+ * not used its CPU budget, so the host was stalled: a grader fault ("stall"), retried, never counted.
+ */
+export const CPU_POLL_MS = 5;
+export const WALL_FACTOR = 10;
+export const WALL_SLACK_MS = 5_000;
 
 let bootstrap: { source: string; cache: ivm.ExternalCopy<ArrayBuffer> | null } | null = null;
 
@@ -28,7 +41,9 @@ export function bootstrapSource(): string {
     const text = out.outputFiles[0]?.text;
     if (text === undefined) throw new Error("bundling the sandbox kit produced no output");
     bootstrap = {
-      source: `(function () { const module = { exports: {} }; const exports = module.exports;\n${text}\nreturn module.exports.boot; })()`,
+      // Strict mode for all of it (the kit and the harness): a sloppy function the student makes with
+      // Function cannot walk .caller / .arguments into a strict caller.
+      source: `(function () { "use strict"; const module = { exports: {} }; const exports = module.exports;\n${text}\nreturn module.exports.boot; })()`,
       cache: null,
     };
   }
@@ -43,6 +58,8 @@ export interface SandboxOptions extends BootOptions {
 export interface SubmissionSandbox {
   readonly setup: SandboxSetup;
   readonly disposed: boolean;
+  /** CPU time of the last load or call, when the sandbox can measure it (else the wall time is charged). */
+  readonly lastCpuMs?: number;
   load(code: string, timeoutMs: number): Promise<RunOutcome>;
   call(entry: string, args: WireValue[], timeoutMs: number): Promise<RunOutcome>;
   drainConsole(): Promise<{ text: string; exceeded: boolean }>;
@@ -68,7 +85,7 @@ const TIMEOUT_MESSAGE = /Script execution timed out/;
 interface Prepared {
   isolate: ivm.Isolate;
   context: ivm.Context;
-  bootRef: ivm.Reference<(o: BootOptions) => unknown>;
+  bootRef: ivm.Reference<(o: BootOptions, sink: unknown) => unknown>;
   codeCache: SandboxSetup["codeCache"];
   isolateMs: number;
   kitMs: number;
@@ -90,7 +107,7 @@ async function prepare(memoryMb: number): Promise<Prepared> {
     const rejected = (script as { cachedDataRejected?: boolean }).cachedDataRejected === true;
     const codeCache: SandboxSetup["codeCache"] = cached === null ? "produced" : rejected ? "rejected" : "hit";
     if (bootstrap !== null && bootstrap.cache === null && script.cachedData) bootstrap.cache = script.cachedData;
-    const bootRef = (await script.run(context, { reference: true, timeout: 5_000 })) as ivm.Reference<(o: BootOptions) => unknown>;
+    const bootRef = (await script.run(context, { reference: true, timeout: 5_000 })) as ivm.Reference<(o: BootOptions, sink: unknown) => unknown>;
     return { isolate, context, bootRef, codeCache, isolateMs: t1 - t0, kitMs: performance.now() - t1 };
   } catch (e) {
     if (!isolate.isDisposed) isolate.dispose();
@@ -160,7 +177,13 @@ export class Sandbox implements SubmissionSandbox {
         resultBytes: options.resultBytes,
         seed: options.seed,
       };
-      const harness = (await bootRef.apply(undefined, [boot], {
+      // Console lines are also forwarded as they are written (fire-and-forget), so that a call stopped
+      // by the CPU watch (which disposes the isolate) still shows what it printed before.
+      const sinkTarget: { sandbox: Sandbox | null } = { sandbox: null };
+      const sink = new ivm.Reference((text: unknown, exceeded: unknown) => {
+        if (typeof text === "string") sinkTarget.sandbox?.receiveConsole(text, exceeded === true);
+      });
+      const harness = (await bootRef.apply(undefined, [boot, sink], {
         arguments: { copy: true },
         result: { reference: true },
         timeout: 5_000,
@@ -175,7 +198,9 @@ export class Sandbox implements SubmissionSandbox {
       const setup: SandboxSetup = fromSpare
         ? { isolateMs: t1 - t0, kitMs: bootMs, codeCache, spare: true }
         : { isolateMs: prepared.isolateMs, kitMs: prepared.kitMs + bootMs, codeCache, spare: false };
-      return new Sandbox(isolate, context, loadRef, callRef, drainRef, setup);
+      const sandbox = new Sandbox(isolate, context, loadRef, callRef, drainRef, setup);
+      sinkTarget.sandbox = sandbox;
+      return sandbox;
     } catch (e) {
       if (!isolate.isDisposed) isolate.dispose();
       throw e;
@@ -186,9 +211,78 @@ export class Sandbox implements SubmissionSandbox {
     return this.isolate.isDisposed;
   }
 
+  /**
+   * For an isolate that ran only trusted code (the model solutions, at worker start; see
+   * warm-cache.ts): compiles the kit bundle again here, where V8's compilation cache returns it with
+   * every function those calls compiled, and shares the code cache made from it. Later isolates then
+   * start with the kit's functions compiled instead of compiling each one at its first call (a cache
+   * made at compile time holds only the eagerly compiled top level). Returns whether it was shared.
+   */
+  async shareCompiledKit(): Promise<boolean> {
+    const script: ivm.Script & ivm.CachedDataResult = await this.isolate.compileScript(bootstrapSource(), { filename: "kit.js", produceCachedData: true });
+    if (bootstrap === null || script.cachedData === undefined) return false;
+    bootstrap.cache = script.cachedData;
+    return true;
+  }
+
   /** CPU time the isolate has used, in milliseconds. */
   cpuMs(): number {
     return Number(this.isolate.cpuTime) / 1e6;
+  }
+
+  /** Set when the CPU watch stopped the isolate (it is disposed then): the call's verdict is time, not memory. */
+  private cpuStop: { heapNearlyFull: boolean } | null = null;
+  /** CPU time used by the last load or call, in milliseconds. */
+  lastCpuMs = 0;
+  /** Console text forwarded line by line as it is written: what is left when a CPU stop disposes the isolate. */
+  private forwarded = "";
+  private forwardedExceeded = false;
+
+  /** Called from the isolate (fire-and-forget) for every console line it keeps. */
+  receiveConsole(text: string, exceeded: boolean): void {
+    if (this.forwarded.length < 1_000_000) this.forwarded += text;
+    this.forwardedExceeded ||= exceeded;
+  }
+
+  /** Runs `step` with a CPU budget of `budgetMs` and the outer wall watchdog (see CPU_POLL_MS). */
+  private async withCpuBudget<T>(budgetMs: number, step: (wallMs: number) => Promise<T>): Promise<T | (RunOutcome & { ok: false })> {
+    // isolated-vm's cpuTime is the time the isolate was running, and a frozen process (SIGSTOP) still
+    // counts as running (measured: 4.3 s "CPU" for 1.3 s of work and a 4 s stop). The process's own
+    // CPU time does not advance while it is stopped or starved, but includes the host's work beside
+    // the isolate (a reference computed meanwhile). The smaller of the two is charged: never a stall,
+    // and never more than the isolate's work plus that host work.
+    const c0 = this.isolate.cpuTime;
+    const p0 = process.cpuUsage();
+    const used = (): number => {
+      const p = process.cpuUsage(p0);
+      const processMs = (p.user + p.system) / 1e3;
+      try {
+        return Math.min(Number(this.isolate.cpuTime - c0) / 1e6, processMs);
+      } catch {
+        // Disposed meanwhile (a memory limit, on isolated-vm's own thread): only the process's clock is left.
+        return processMs;
+      }
+    };
+    const w0 = performance.now();
+    const wallMs = budgetMs * WALL_FACTOR + WALL_SLACK_MS;
+    const watch = setInterval(() => {
+      try {
+        if (this.isolate.isDisposed || used() <= budgetMs) return;
+        this.cpuStop = { heapNearlyFull: this.heapNearlyFull() };
+        this.isolate.dispose();
+      } catch {
+        // The isolate was disposed between the check and dispose(): the call ends on its own.
+      }
+    }, CPU_POLL_MS);
+    try {
+      return await step(wallMs);
+    } catch (e) {
+      return this.hostFailure(e, used(), budgetMs, { elapsedMs: performance.now() - w0, limitMs: wallMs });
+    } finally {
+      clearInterval(watch);
+      // A call stopped by the CPU watch used its whole budget (the watch fires a moment after).
+      this.lastCpuMs = this.cpuStop !== null ? budgetMs : used();
+    }
   }
 
   /** Evaluates the transpiled submission (its top level runs here, under the time limit). */
@@ -200,38 +294,39 @@ export class Sandbox implements SubmissionSandbox {
     } catch (e) {
       // esbuild accepted it but V8 did not (rare): the student's code, reported with V8's words.
       if (e instanceof SyntaxError) return { ok: false, kind: "runtime", error: { name: e.name, message: e.message, messageJa: null, stack: e.stack ?? "" } };
-      return this.hostFailure(e);
+      return this.hostFailure(e, 0, timeoutMs);
     }
-    try {
-      const factory = (await script.run(this.context, { reference: true, timeout: timeoutMs })) as ivm.Reference<unknown>;
+    return this.withCpuBudget(timeoutMs, async (wallMs) => {
+      const factory = (await script.run(this.context, { reference: true, timeout: wallMs })) as ivm.Reference<unknown>;
       const result = (await this.loadRef.apply(undefined, [factory.derefInto()], {
         result: { copy: true },
-        timeout: timeoutMs,
+        timeout: wallMs,
       })) as CallResult;
       factory.release();
       return result;
-    } catch (e) {
-      return this.hostFailure(e);
-    }
+    });
   }
 
   async call(entry: string, args: WireValue[], timeoutMs: number): Promise<RunOutcome> {
-    try {
-      return (await this.callRef.apply(undefined, [entry, new ivm.ExternalCopy(args).copyInto({ release: true })], {
+    // Copied before the run: a failure here is the host's (internal_error), not something thrown in the isolate.
+    const copied = new ivm.ExternalCopy(args).copyInto({ release: true });
+    return this.withCpuBudget(timeoutMs, async (wallMs) => {
+      return (await this.callRef.apply(undefined, [entry, copied], {
         result: { copy: true },
-        timeout: timeoutMs,
+        timeout: wallMs,
       })) as CallResult;
-    } catch (e) {
-      return this.hostFailure(e);
-    }
+    });
   }
 
   async drainConsole(): Promise<{ text: string; exceeded: boolean }> {
-    if (this.isolate.isDisposed) return { text: "", exceeded: false };
+    // A disposed isolate (a CPU stop, a memory limit) cannot be asked: what it forwarded is what it wrote.
+    const fallback = { text: this.forwarded, exceeded: this.forwardedExceeded };
+    this.forwarded = "";
+    if (this.isolate.isDisposed) return fallback;
     try {
       return (await this.drainRef.apply(undefined, [], { result: { copy: true }, timeout: 1_000 })) as { text: string; exceeded: boolean };
     } catch {
-      return { text: "", exceeded: false };
+      return fallback;
     }
   }
 
@@ -253,24 +348,56 @@ export class Sandbox implements SubmissionSandbox {
     }
   }
 
-  /** An exception on the host side of a call: the isolate was stopped, not the student's code. */
-  private hostFailure(e: unknown): RunOutcome & { ok: false } {
-    const message = e instanceof Error ? e.message : String(e);
+  /**
+   * An exception out of a load or a call. `wall` is the host's own measure of the run (absent for a
+   * failure before anything ran in the isolate, such as compiling the script): the verdict is decided
+   * from the host's measurements (the CPU watch's flag, the isolate's state, the wall time elapsed),
+   * never from the text of what was thrown, which student code can choose.
+   */
+  private hostFailure(e: unknown, cpuMs: number, budgetMs: number, wall?: { elapsedMs: number; limitMs: number }): RunOutcome & { ok: false } {
+    const message = e instanceof Error ? e.message : safeText(e);
     const error: ErrorInfo = { name: "SandboxLimit", message, messageJa: null, stack: "" };
-    if (this.isolate.isDisposed) return { ok: false, kind: "memory", error };
-    if (TIMEOUT_MESSAGE.test(message)) return { ok: false, kind: this.heapNearlyFull() ? "memory" : "time", error };
-    if (/memory limit/i.test(message)) return { ok: false, kind: "memory", error };
-    // An error raised by code inside the isolate that escaped the harness (isolated-vm rethrows
-    // unhandled promise rejections from the student's microtasks): the student's runtime error.
-    const stack = e instanceof Error ? (e.stack ?? "") : "";
-    if (/\((submission|kit)\.js:\d+:\d+\)|at (submission|kit)\.js:\d+/.test(stack)) {
-      return {
-        ok: false,
-        kind: "runtime",
-        error: { name: e instanceof Error ? e.name : "Error", message: `unhandled promise rejection: ${message}`, messageJa: `処理されなかった Promise の reject: ${message}`, stack },
-      };
+    if (this.cpuStop !== null) {
+      const stop = this.cpuStop;
+      this.cpuStop = null;
+      return { ok: false, kind: stop.heapNearlyFull ? "memory" : "time", error: { ...error, message: `CPU time limit (${budgetMs} ms) exceeded` } };
     }
-    // Anything else is the grader's fault, never the student's: let it surface as internal_error.
-    throw e;
+    if (this.isolate.isDisposed) return { ok: false, kind: "memory", error };
+    // isolated-vm's wall timeout fires only once the whole wall window has passed: an error that says
+    // "Script execution timed out" any sooner was thrown by the student's code (a forged host stall).
+    if (wall !== undefined && wall.elapsedMs >= wall.limitMs * 0.9 && e instanceof Error && TIMEOUT_MESSAGE.test(message)) {
+      // The wall watchdog fired before the CPU budget was spent: the host stalled, not the student.
+      if (cpuMs < budgetMs * 0.9) return { ok: false, kind: "stall", error: { ...error, message: `the host stalled: ${Math.round(cpuMs)} ms of CPU in a ${budgetMs * WALL_FACTOR + WALL_SLACK_MS} ms wall window` } };
+      return { ok: false, kind: this.heapNearlyFull() ? "memory" : "time", error };
+    }
+    if (/memory limit/i.test(message)) return { ok: false, kind: "memory", error };
+    // Nothing ran in the isolate yet (compiling failed): the grader's fault, surfaced as internal_error.
+    if (wall === undefined) throw e;
+    // The isolate is alive, the CPU watch did not stop it and the wall window did not run out: what came
+    // out was thrown by code in the isolate. The harness catches everything a call throws, so this is an
+    // unhandled promise rejection from the student's microtasks (isolated-vm rethrows those), whatever
+    // its reason (a number, a Symbol, an Error with its stack erased): the student's runtime error.
+    const name = e instanceof Error ? clipText(safeText(e.name), 100) : "NonErrorThrown";
+    const reason = clipText(e instanceof Error ? message : `a non-Error value was rejected: ${message}`, 2000);
+    const reasonJa = clipText(e instanceof Error ? message : `Error ではない値で reject されました: ${message}`, 2000);
+    const stack = e instanceof Error ? clipText(safeText(e.stack ?? ""), 4000) : "";
+    return {
+      ok: false,
+      kind: "runtime",
+      error: { name, message: `unhandled promise rejection: ${reason}`, messageJa: `処理されなかった Promise の reject: ${reasonJa}`, stack },
+    };
   }
+}
+
+/** Text for any thrown value (a Symbol, a BigInt, an object whose toString throws), never throwing. */
+function safeText(v: unknown): string {
+  try {
+    return typeof v === "string" ? v : String(v);
+  } catch {
+    return "[a value that cannot be shown]";
+  }
+}
+
+function clipText(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n)}…` : s;
 }

@@ -2,13 +2,16 @@
  * A grading worker: a child process started with --no-node-snapshot (isolated-vm needs it on
  * Node >= 20). It grades one job at a time; the parent's watchdog kills it if a job overruns.
  */
-import { initBackend } from "@tfm/reference";
+import { initBackendInfo } from "@tfm/reference";
+import { Rng, deriveSeed } from "@tfm/spec";
 import { loadCatalog } from "../catalog.ts";
 import { loadConfig } from "../config.ts";
-import { type StageTimes, gradeSubmission, warmPublicReferences } from "../grade.ts";
+import { GraderStallError, type StageTimes, gradeSubmission, warmPublicReferences } from "../grade.ts";
 import { ReferenceCache } from "../reference-cache.ts";
-import { loadRuntime } from "../runtime.ts";
+import { type ExerciseRuntime, loadRuntime } from "../runtime.ts";
 import { bootstrapSource, prepareSpare } from "../sandbox/sandbox.ts";
+import { warmKitCodeCache } from "../sandbox/warm-cache.ts";
+import { transpile, transpilerHealth } from "../transpile.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 
 function send(msg: FromWorker): void {
@@ -19,7 +22,9 @@ async function main(): Promise<void> {
   if (process.send === undefined) throw new Error("the grading worker must be started by the pool (no IPC channel)");
   const config = loadConfig();
   const catalog = loadCatalog(config.TFM_EXERCISES_DIR, config.TFM_REFERENCE_DIR);
-  const backend = await initBackend();
+  // The label says exactly what runs (e.g. `webgpu (llvmpipe, software, opengles)`): /health and every result carry it.
+  const backendInfo = await initBackendInfo();
+  const backend = backendInfo.label;
   const references = new ReferenceCache();
   bootstrapSource();
   // Import every exercise's spec and reference now, so the first grading pays nothing for it.
@@ -39,7 +44,11 @@ async function main(): Promise<void> {
       console.error(`exercise '${runtime.entry.meta.id}': computing its public references failed: ${String(err)}`),
     );
   }
-  // The first isolate (it also produces the kit's V8 code cache), ready for the first submission.
+  if (backendInfo.name === "webgpu") await warmGpuPipelines(runtimes);
+  // The kit's V8 code cache with the functions the model solutions use already compiled, so no
+  // submission's fresh isolate compiles them again (sandbox/warm-cache.ts); bounded, best effort.
+  await warmKitCodeCache(runtimes, 1_000).catch(() => undefined);
+  // The first isolate, ready for the first submission.
   const memoryLimits = [...catalog.exercises.values()].map((e) => e.meta.limits.memoryMb);
   const commonLimit = mostCommon(memoryLimits) ?? 128;
   prepareSpare(commonLimit);
@@ -61,16 +70,45 @@ async function main(): Promise<void> {
     spareTimer = null;
     let stages: StageTimes | null = null;
     gradeSubmission(msg.job, { catalog, backend, references, onStages: (s) => (stages = s) })
-      .then((result) => send({ type: "result", id: msg.id, result, cacheHits: references.hits, cacheMisses: references.misses, stages }))
-      .catch((e: unknown) => send({ type: "failed", id: msg.id, message: e instanceof Error ? (e.stack ?? e.message) : String(e) }))
+      .then((result) => send({ type: "result", id: msg.id, result, cacheHits: references.hits, cacheMisses: references.misses, stages, transpiler: transpilerHealth() }))
+      .catch((e: unknown) =>
+        send({ type: "failed", id: msg.id, message: e instanceof Error ? (e.stack ?? e.message) : String(e), transpiler: transpilerHealth(), hostFault: e instanceof GraderStallError }),
+      )
       // While idle, a fresh isolate for the next submission (of the same exercise, most likely).
       .finally(() => prepareWhenIdle(catalog.exercises.get(msg.job.exerciseId)?.meta.limits.memoryMb ?? commonLimit));
   });
   process.on("disconnect", () => process.exit(0));
-  send({ type: "ready", backend, pid: process.pid });
+  // The transpiler's service started and proven before the first job (and /health says so).
+  await transpile("export const ready = 1;\n").catch(() => undefined);
+  send({ type: "ready", backend, pid: process.pid, transpiler: transpilerHealth() });
 }
 
 const SPARE_AFTER_IDLE_MS = 25;
+
+/** A seed of its own, so the warm-up's hidden cases are not any student's (their results are dropped). */
+const GPU_WARM_SEED = 0x9e3779b9;
+const GPU_WARM_BUDGET_MS = 20_000;
+
+/**
+ * On webgpu, each kernel of a new shape builds a GPU pipeline (shader compilation) the first time in a
+ * process, which the drivers' disk cache only shortens. The hidden cases of one seed are computed now,
+ * before the worker reports ready, so a student's grading does not pay for it; bounded in time (on a
+ * software adapter chunked attention's long cases alone take seconds).
+ */
+async function warmGpuPipelines(runtimes: readonly (ExerciseRuntime | null)[]): Promise<void> {
+  const until = performance.now() + GPU_WARM_BUDGET_MS;
+  for (const runtime of runtimes) {
+    if (runtime === null) continue;
+    for (const c of runtime.spec.cases) {
+      if (c.kind !== "hidden") continue;
+      if (performance.now() > until) return;
+      // A case the reference rejects still compiled what it ran; its error is the grading's business.
+      await Promise.resolve()
+        .then(() => runtime.reference.expected(c.make({ rng: new Rng(deriveSeed(GPU_WARM_SEED, c.id)) })))
+        .catch(() => undefined);
+    }
+  }
+}
 
 function mostCommon(xs: readonly number[]): number | undefined {
   const counts = new Map<number, number>();

@@ -1,9 +1,11 @@
 import type { GradeResult } from "@tfm/contract";
 import type { GradeJob, StageTimes } from "../grade.ts";
+import type { TranspilerHealth } from "../transpile.ts";
 
 export type ToWorker = { type: "grade"; id: number; job: GradeJob };
 
 export type FromWorker =
-  | { type: "ready"; backend: string; pid: number }
-  | { type: "result"; id: number; result: GradeResult; cacheHits: number; cacheMisses: number; stages: StageTimes | null }
-  | { type: "failed"; id: number; message: string };
+  | { type: "ready"; backend: string; pid: number; transpiler: TranspilerHealth }
+  | { type: "result"; id: number; result: GradeResult; cacheHits: number; cacheMisses: number; stages: StageTimes | null; transpiler: TranspilerHealth }
+  /** hostFault: the host stalled (GraderStallError): retried by the caller, never a verdict. */
+  | { type: "failed"; id: number; message: string; transpiler: TranspilerHealth; hostFault?: boolean };

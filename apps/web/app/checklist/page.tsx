@@ -1,14 +1,16 @@
 import type { ItemEvidence } from "@tfm/contract";
 import { Messages } from "@/components/Messages.tsx";
 import { db } from "@/lib/db.ts";
-import { getChecklist } from "@/lib/grader.ts";
+import { ItemProgress } from "@/components/ItemProgress.tsx";
+import { type ItemView, itemView, linkFor } from "@/lib/checklist-view.ts";
+import { getChecklist, listExercises, listFreeText, listQuizzes } from "@/lib/grader.ts";
 import { type Translator, levelKey } from "@/lib/i18n.ts";
 import { refreshProgress } from "@/lib/progress.ts";
 import { csrfToken, getT, requireUser } from "@/lib/session.ts";
 
 export const dynamic = "force-dynamic";
 
-function EvidenceText({ e, t }: { e: ItemEvidence; t: Translator }) {
+function EvidenceText({ e, t, title }: { e: ItemEvidence; t: Translator; title: (id: string) => string }) {
   switch (e.kind) {
     case "exercise":
       return (
@@ -16,23 +18,49 @@ function EvidenceText({ e, t }: { e: ItemEvidence; t: Translator }) {
           {e.submissions.map((s, i) => (
             <span key={s.submissionId}>
               {i > 0 ? ", " : ""}
-              <a href={`/submissions/${s.submissionId}`}>{t("evidenceExercise", { exercise: s.exerciseId })}</a>
+              <a href={`/submissions/${s.submissionId}`}>{t("evidenceExercise", { exercise: title(s.exerciseId) })}</a>
             </span>
           ))}
         </>
       );
     case "quiz":
-      return <a href={`/quizzes/${e.quizId}`}>{t("evidenceQuiz", { quiz: e.quizId })}</a>;
+      return <a href={`/quizzes/${e.quizId}`}>{t("evidenceQuiz", { quiz: title(e.quizId) })}</a>;
     case "review":
-      return <a href={`/free-text/${e.problemId}`}>{t("evidenceReview", { problem: e.problemId })}</a>;
+      return <a href={`/free-text/${e.problemId}`}>{t("evidenceReview", { problem: title(e.problemId) })}</a>;
     case "self":
       return <>{t("evidenceSelf")}</>;
   }
 }
 
+function PendingLinks({ view, t }: { view: ItemView; t: Translator }) {
+  if (view.pending.length === 0) return null;
+  return (
+    <>
+      {t("stillNeededLabel")}{" "}
+      {view.pending.map((p, i) => (
+        <span key={p.id}>
+          {i > 0 ? ", " : ""}
+          <a href={p.href}>{p.title}</a>
+        </span>
+      ))}
+    </>
+  );
+}
+
 export default async function ChecklistPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requireUser("/checklist");
-  const [{ lang, t }, checklist, progress, csrf, search] = await Promise.all([getT(), getChecklist(), refreshProgress(await db(), user.id), csrfToken(), searchParams]);
+  const [{ lang, t }, checklist, progress, csrf, search, exercises, quizzes, freeText] = await Promise.all([
+    getT(),
+    getChecklist(),
+    refreshProgress(await db(), user.id),
+    csrfToken(),
+    searchParams,
+    listExercises(),
+    listQuizzes(),
+    listFreeText(),
+  ]);
+  const catalog = { exercises, quizzes, freeText };
+  const title = (id: string) => linkFor(catalog, id, lang).title;
   const byId = new Map(progress.items.map((i) => [i.id, i]));
   const pct = (n: number) => `${(100 * n) / progress.total}%`;
   return (
@@ -73,15 +101,15 @@ export default async function ChecklistPage({ searchParams }: { searchParams: Pr
                 const done = p?.done === true;
                 return (
                   <li key={item.id} data-item={item.id} data-done={done ? "true" : "false"}>
-                    <span className={`badge ${done ? "done" : "pending"}`}>{done ? `✓ ${t("itemDone")}` : t("itemPending")}</span> {item.text[lang]}
+                    <ItemProgress view={itemView(item, progress, catalog, lang)} t={t} showPending={false} />
                     <div className="hint">
                       {done && p?.evidence != null ? (
                         <>
-                          {t("evidence")}: <EvidenceText e={p.evidence} t={t} />
+                          {t("evidence")}: <EvidenceText e={p.evidence} t={t} title={title} />
                         </>
-                      ) : p !== undefined && p.pending.length > 0 ? (
-                        t("stillNeeded", { list: p.pending.join(", ") })
-                      ) : null}
+                      ) : (
+                        <PendingLinks view={itemView(item, progress, catalog, lang)} t={t} />
+                      )}
                     </div>
                     {item.evidence.kind === "self" ? (
                       <form method="post" action="/api/checklist/self">
@@ -89,7 +117,7 @@ export default async function ChecklistPage({ searchParams }: { searchParams: Pr
                         <input type="hidden" name="itemId" value={item.id} />
                         <input type="hidden" name="checked" value={done ? "false" : "true"} />
                         <button type="submit" className="secondary">
-                          {done ? t("selfUncheck") : t("selfCheck")}
+                          {done ? t("selfUncheck") : t("selfCheckRead")}
                         </button>
                       </form>
                     ) : null}

@@ -1,7 +1,10 @@
 import { db } from "@/lib/db.ts";
 import { listExercises, listFreeText, listQuizzes, getChecklist } from "@/lib/grader.ts";
 import type { MessageKey } from "@/lib/i18n.ts";
-import { exerciseStates } from "@/lib/progress.ts";
+import { exerciseStates, refreshProgress } from "@/lib/progress.ts";
+import { ItemProgress } from "@/components/ItemProgress.tsx";
+import { itemView } from "@/lib/checklist-view.ts";
+import { sectionLabel } from "@/lib/i18n.ts";
 import { getT, requireUser } from "@/lib/session.ts";
 
 export const dynamic = "force-dynamic";
@@ -17,7 +20,7 @@ const STATE_KEYS = { not_started: "stateNotStarted", attempted: "stateAttempted"
 export default async function ExercisesPage() {
   const user = await requireUser("/exercises");
   const database = await db();
-  const [{ lang, t }, exercises, states, checklist, quizzes, freeText, quizPasses] = await Promise.all([
+  const [{ lang, t }, exercises, states, checklist, quizzes, freeText, quizPasses, progress] = await Promise.all([
     getT(),
     listExercises(),
     exerciseStates(database, user.id),
@@ -25,8 +28,20 @@ export default async function ExercisesPage() {
     listQuizzes(),
     listFreeText(),
     database.run("reading quiz results", (p) => p.quizAttempt.groupBy({ by: ["quizId", "verdict"], where: { userId: user.id }, _count: { _all: true } })),
+    refreshProgress(database, user.id),
   ]);
-  const itemText = new Map(checklist.items.map((i) => [i.id, i.text[lang]]));
+  const catalog = { exercises, quizzes, freeText };
+  const items = new Map(checklist.items.map((i) => [i.id, itemView(i, progress, catalog, lang)]));
+  // An item shown next to an exercise says how much of it is done ("1 of 2 done"), and what else it needs.
+  const itemLines = (ids: readonly string[], self: string) =>
+    ids.map((id) => {
+      const v = items.get(id);
+      return v === undefined ? null : (
+        <div key={id}>
+          <ItemProgress view={v} t={t} exclude={self} />
+        </div>
+      );
+    });
   const areas: string[] = [];
   for (const e of exercises) if (!areas.includes(e.area)) areas.push(e.area);
   const passedQuizzes = new Set(quizPasses.filter((q) => q.verdict === "passed").map((q) => q.quizId));
@@ -60,7 +75,7 @@ export default async function ExercisesPage() {
                     </div>
                     <div className="hint">
                       <span className="sr-only">{t("completesItems")}: </span>
-                      {e.checklist.map((id) => itemText.get(id) ?? id).join(" / ")}
+                      {itemLines(e.checklist, e.id)}
                     </div>
                   </li>
                 );
@@ -77,12 +92,12 @@ export default async function ExercisesPage() {
               <li key={q.id} data-quiz={q.id}>
                 <div>
                   <a href={`/quizzes/${q.id}`}>{q.title[lang]}</a>
-                  <div className="hint">{t("section", { section: q.chapterSection })}</div>
+                  <div className="hint">{sectionLabel(t, q.chapterSection)}</div>
                 </div>
                 <div>
                   <span className={`badge ${state}`}>{t(STATE_KEYS[state])}</span>
                 </div>
-                <div className="hint">{q.checklist.map((id) => itemText.get(id) ?? id).join(" / ")}</div>
+                <div className="hint">{itemLines(q.checklist, q.id)}</div>
               </li>
             );
           })}
@@ -96,7 +111,7 @@ export default async function ExercisesPage() {
               <div>
                 <a href={`/free-text/${f.id}`}>{f.title[lang]}</a>
               </div>
-              <div className="hint">{t("section", { section: f.chapterSection })}</div>
+              <div className="hint">{sectionLabel(t, f.chapterSection)}</div>
               <div />
             </li>
           ))}

@@ -1,8 +1,10 @@
-import { classDashboard, reviewQueue } from "@tfm/db";
+import { classDashboard, classExtensions, reviewQueue } from "@tfm/db";
+import { formatInZone } from "@tfm/progress";
 import { notFound } from "next/navigation";
 import { Messages } from "@/components/Messages.tsx";
 import { managedClass } from "@/lib/access.ts";
-import { medianAttempts, submissionTimeline } from "@/lib/class-stats.ts";
+import { ConfirmButton } from "@/components/ConfirmButton.tsx";
+import { medianAttempts, submissionTimeline, withEmptyDays } from "@/lib/class-stats.ts";
 import { db } from "@/lib/db.ts";
 import { listExercises } from "@/lib/grader.ts";
 import { levelKey } from "@/lib/i18n.ts";
@@ -51,10 +53,15 @@ export default async function DashboardPage({ params, searchParams }: { params: 
         <a className="button secondary" href={`/classes/${id}/export`} download>
           {t("exportCsv")}
         </a>
+        <a className="button secondary" href={`/classes/${id}/assignments`}>
+          {t("asgManage")}
+        </a>
         <a className="button secondary" href={`/classes/${id}/review`}>
           {t("reviewQueueTitle", { count: queue.length })}
         </a>
       </p>
+
+      <DashboardExtensions classId={id} lang={lang} t={t} />
 
       <section aria-labelledby="roster">
         <h2 id="roster">{t("rosterTitle")}</h2>
@@ -89,7 +96,7 @@ export default async function DashboardPage({ params, searchParams }: { params: 
                     <a href={`/classes/${id}/students/${l.userId}`}>{l.displayName}</a>
                   </th>
                   <td data-testid="learner-checklist">
-                    {l.doneCount ?? "—"} {l.level === null ? "" : `(${t(levelKey(l.level))})`}
+                    {l.doneCount ?? "—"}{l.level === null ? "" : ` · ${t(levelKey(l.level))}`}
                   </td>
                   <td>{fmt(l.lastSubmittedAt, lang)}</td>
                   {d.exercises.map((e) => {
@@ -175,7 +182,7 @@ export default async function DashboardPage({ params, searchParams }: { params: 
       <section aria-labelledby="timeline">
         <h2 id="timeline">{t("timelineTitle")}</h2>
         <div className="bars">
-          {timeline.map((x) => (
+          {withEmptyDays(timeline).map((x) => (
             <div key={x.day}>
               <span style={{ minWidth: "7rem" }}>{x.day}</span>
               <span className="bar" style={{ width: `${(60 * x.count) / maxDay}%` }} />
@@ -199,9 +206,30 @@ export default async function DashboardPage({ params, searchParams }: { params: 
               </option>
             ))}
           </select>
-          <button type="submit">{t("regrade")}</button>
+          <ConfirmButton message={t("confirmRegrade")} testId="regrade">
+            {t("regrade")}
+          </ConfirmButton>
         </form>
       </section>
     </>
+  );
+}
+
+/** The class's extensions (issue 18: shown on the dashboard), with their reasons: instructors only. */
+async function DashboardExtensions({ classId, lang, t }: { classId: string; lang: "ja" | "en"; t: (k: "asgExtensions" | "asgExtWhole") => string }) {
+  const list = await classExtensions(await db(), classId);
+  if (list.length === 0) return null;
+  return (
+    <section aria-labelledby="dash-extensions">
+      <h2 id="dash-extensions">{t("asgExtensions")}</h2>
+      <ul data-testid="dashboard-extensions">
+        {list.map((e) => (
+          <li key={`${e.assignmentId}-${e.userId}-${e.itemKey}`}>
+            <a href={`/classes/${classId}/assignments/${e.assignmentId}`}>{lang === "ja" ? e.titleJa : e.titleEn}</a> — {e.displayName} (
+            {e.itemKey === "" ? t("asgExtWhole") : e.itemKey}): {formatInZone(e.dueAt, e.timeZone, lang)} — <em>{e.reason}</em>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

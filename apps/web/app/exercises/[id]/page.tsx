@@ -1,9 +1,15 @@
 import { submissionHistory } from "@tfm/db";
 import { notFound } from "next/navigation";
+import { AssignmentNotice } from "@/components/AssignmentNotice.tsx";
 import { HistoryTable } from "@/components/HistoryTable.tsx";
 import { Workbench } from "@/components/Workbench.tsx";
+import { loadDraft } from "@/lib/account.ts";
 import { db } from "@/lib/db.ts";
-import { getChecklist, getExercise } from "@/lib/grader.ts";
+import { getChecklist, getExercise, listExercises, listFreeText, listQuizzes } from "@/lib/grader.ts";
+import { ItemProgress } from "@/components/ItemProgress.tsx";
+import { itemView } from "@/lib/checklist-view.ts";
+import { sectionLabel } from "@/lib/i18n.ts";
+import { refreshProgress } from "@/lib/progress.ts";
 import { renderMarkdown } from "@/lib/markdown.ts";
 import { csrfToken, getT, requireUser } from "@/lib/session.ts";
 
@@ -14,11 +20,17 @@ export default async function ExercisePage({ params }: { params: Promise<{ id: s
   const user = await requireUser(`/exercises/${id}`);
   const exercise = await getExercise(id);
   if (exercise === null) notFound();
-  const [{ lang, t }, csrf, history, checklist] = await Promise.all([
+  const database = await db();
+  const [{ lang, t }, csrf, history, checklist, draft, progress, exercises, quizzes, freeText] = await Promise.all([
     getT(),
     csrfToken(),
-    submissionHistory(await db(), user.id, { exerciseId: id, limit: 30 }),
+    submissionHistory(database, user.id, { exerciseId: id, limit: 30 }),
     getChecklist(),
+    loadDraft(database, user.id, id),
+    refreshProgress(database, user.id),
+    listExercises(),
+    listQuizzes(),
+    listFreeText(),
   ]);
   const items = checklist.items.filter((i) => exercise.checklist.includes(i.id));
   return (
@@ -29,9 +41,17 @@ export default async function ExercisePage({ params }: { params: Promise<{ id: s
       <h1>
         {exercise.order}. {exercise.title[lang]}
       </h1>
+      <AssignmentNotice userId={user.id} kind="exercise" itemId={id} t={t} lang={lang} />
       <p className="hint">
-        {t("section", { section: exercise.chapterSection })} · {t("completesItems")}: {items.map((i) => i.text[lang]).join(" / ")}
+        {sectionLabel(t, exercise.chapterSection)} · {t("completesItems")}:
       </p>
+      <ul className="hint" data-testid="completes">
+        {items.map((i) => (
+          <li key={i.id}>
+            <ItemProgress view={itemView(i, progress, { exercises, quizzes, freeText }, lang)} t={t} exclude={exercise.id} />
+          </li>
+        ))}
+      </ul>
       <div className="grid-2">
         <section aria-labelledby="statement-title">
           <h2 id="statement-title">{t("statement")}</h2>
@@ -45,7 +65,7 @@ export default async function ExercisePage({ params }: { params: Promise<{ id: s
           <p className="hint">{t("hiddenTests", { count: exercise.hiddenTestCount })}</p>
         </section>
         <section aria-labelledby="editor-title">
-          <Workbench exerciseId={exercise.id} starter={exercise.starter} lang={lang} csrf={csrf} />
+          <Workbench exerciseId={exercise.id} starter={exercise.starter} initial={draft?.source ?? exercise.starter} lang={lang} csrf={csrf} tolerance={exercise.tolerance} />
         </section>
       </div>
       <section aria-labelledby="history-title">

@@ -4,6 +4,7 @@ import { db } from "@/lib/db.ts";
 import { getFreeText } from "@/lib/grader.ts";
 import { renderMarkdown } from "@/lib/markdown.ts";
 import { freeTextProblem } from "@/lib/rubric.ts";
+import { AssignmentNotice } from "@/components/AssignmentNotice.tsx";
 import { csrfToken, getT, requireUser } from "@/lib/session.ts";
 
 export const dynamic = "force-dynamic";
@@ -33,6 +34,7 @@ export default async function FreeTextPage({ params, searchParams }: { params: P
         <a href="/exercises#free-text">← {t("freeTextTitle")}</a>
       </p>
       <h1>{problem.title[lang]}</h1>
+      <AssignmentNotice userId={user.id} kind="free_text" itemId={id} t={t} lang={lang} />
       <Messages t={t} search={search} />
       <div className="statement" dangerouslySetInnerHTML={{ __html: renderMarkdown(problem.statement[lang]) }} />
       <form method="post" action={`/api/free-text/${id}/answer`} className="card">

@@ -2,9 +2,11 @@ import { randomInt } from "node:crypto";
 import { GradeResult } from "@tfm/contract";
 import { notFound } from "next/navigation";
 import { Messages } from "@/components/Messages.tsx";
-import { ResultView } from "@/components/ResultView.tsx";
+import { QuizResult } from "@/components/QuizResult.tsx";
+import { sectionLabel } from "@/lib/i18n.ts";
 import { db } from "@/lib/db.ts";
 import { renderQuiz } from "@/lib/grader.ts";
+import { AssignmentNotice } from "@/components/AssignmentNotice.tsx";
 import { csrfToken, getT, requireUser } from "@/lib/session.ts";
 
 export const dynamic = "force-dynamic";
@@ -13,24 +15,29 @@ export default async function QuizPage({ params, searchParams }: { params: Promi
   const { id } = await params;
   const user = await requireUser(`/quizzes/${id}`);
   const search = await searchParams;
-  const quiz = await renderQuiz(id, randomInt(0, 2 ** 32));
-  if (quiz === null) notFound();
   const [{ lang, t }, csrf] = await Promise.all([getT(), csrfToken()]);
   const attemptId = typeof search.attempt === "string" ? search.attempt : null;
   const attempt =
     attemptId === null
       ? null
-      : await (await db()).run("reading a quiz attempt", (p) => p.quizAttempt.findFirst({ where: { id: attemptId, userId: user.id, quizId: id }, select: { result: true } }));
-  const result = attempt?.result == null ? null : GradeResult.safeParse(attempt.result);
+      : await (await db()).run("reading a quiz attempt", (p) => p.quizAttempt.findFirst({ where: { id: attemptId, userId: user.id, quizId: id }, select: { result: true, seed: true, answers: true } }));
+  const parsed = attempt?.result == null ? null : GradeResult.safeParse(attempt.result);
+  const result = parsed?.success === true ? parsed.data : null;
+  // An attempt is shown with the variant it answered (same seed); a new variant only when asked.
+  const quiz = await renderQuiz(id, attempt !== null && result !== null ? Number(attempt.seed) : randomInt(0, 2 ** 32));
+  if (quiz === null) notFound();
+  const answers = attempt !== null && typeof attempt.answers === "object" && attempt.answers !== null && !Array.isArray(attempt.answers) ? (attempt.answers as Record<string, unknown>) : {};
   return (
     <>
       <p>
         <a href="/exercises#quizzes">← {t("quizzesTitle")}</a>
       </p>
       <h1>{quiz.title[lang]}</h1>
-      <p className="hint">{t("section", { section: quiz.chapterSection })}</p>
+      <AssignmentNotice userId={user.id} kind="quiz" itemId={id} t={t} lang={lang} />
+      <p className="hint">{sectionLabel(t, quiz.chapterSection)}</p>
       <Messages t={t} search={search} />
-      {result?.success === true ? <ResultView result={result.data} lang={lang} /> : null}
+      {result !== null ? <QuizResult quiz={quiz} result={result} answers={answers} lang={lang} t={t} /> : null}
+      {result !== null ? null : (
       <form method="post" action={`/api/quizzes/${id}/grade`} className="card">
         <input type="hidden" name="csrf" value={csrf} />
         <input type="hidden" name="seed" value={quiz.seed} />
@@ -66,6 +73,7 @@ export default async function QuizPage({ params, searchParams }: { params: Promi
         ))}
         <button type="submit">{t("quizSubmit")}</button>
       </form>
+      )}
     </>
   );
 }

@@ -1,10 +1,14 @@
 import { NotFoundError, getSubmission, getUser } from "@tfm/db";
 import { notFound } from "next/navigation";
+import { diffLines } from "diff";
+import { CodeLines } from "@/components/CodeLines.tsx";
 import { ResultView } from "@/components/ResultView.tsx";
+import { loadDraft } from "@/lib/account.ts";
+import { getExercise } from "@/lib/grader.ts";
 import { canViewLearner } from "@/lib/access.ts";
 import { db } from "@/lib/db.ts";
 import { verdictKey } from "@/lib/i18n.ts";
-import { getT, requireUser } from "@/lib/session.ts";
+import { csrfToken, getT, requireUser } from "@/lib/session.ts";
 
 export const dynamic = "force-dynamic";
 
@@ -18,27 +22,62 @@ export default async function SubmissionPage({ params }: { params: Promise<{ id:
     throw e;
   });
   if (!(await canViewLearner(database, viewer, sub.userId))) notFound();
-  const [{ lang, t }, author] = await Promise.all([getT(), getUser(database, sub.userId)]);
+  const [{ lang, t }, author, exercise, csrf] = await Promise.all([getT(), getUser(database, sub.userId), getExercise(sub.exerciseId), csrfToken()]);
+  const title = exercise === null ? sub.exerciseId : exercise.title[lang];
+  // The author may compare this code with their current draft and load it back into the editor.
+  const own = viewer.id === sub.userId;
+  const draft = own ? await loadDraft(database, viewer.id, sub.exerciseId) : null;
+  const current_code = draft?.source ?? exercise?.starter ?? "";
+  const changes = own ? diffLines(sub.source, current_code) : [];
   const current = sub.history.find((g) => g.current) ?? null;
   const trig = { submit: "triggerSubmit", regrade: "triggerRegrade", retry: "triggerRetry" } as const;
   return (
     <>
       <p>
-        <a href={`/exercises/${sub.exerciseId}`}>← {sub.exerciseId}</a>
+        <a href={`/exercises/${sub.exerciseId}`}>← {title}</a>
       </p>
       <h1>{t("submissionOf", { name: author.displayName })}</h1>
       <p className="hint">
-        {sub.exerciseId} · {sub.receivedAt.toLocaleString(lang === "ja" ? "ja-JP" : "en-GB", { timeZone: "Asia/Tokyo" })} ·{" "}
+        {title} · {sub.receivedAt.toLocaleString(lang === "ja" ? "ja-JP" : "en-GB", { timeZone: "Asia/Tokyo" })} ·{" "}
         {sub.verdict === null ? t("stateQueued") : t(verdictKey(sub.verdict))}
       </p>
       <div className="grid-2">
         <section aria-labelledby="code-title">
           <h2 id="code-title">{t("source")}</h2>
-          <pre className="code" data-testid="source">
-            {sub.source}
-          </pre>
+          <CodeLines source={sub.source} testId="source" />
+          {own ? (
+            <>
+              <form method="post" action={`/api/submissions/${sub.id}/load`} className="actions">
+                <input type="hidden" name="csrf" value={csrf} />
+                <button type="submit" className="secondary" data-testid="load-into-editor">
+                  {t("loadIntoEditor")}
+                </button>
+              </form>
+              <details data-testid="diff">
+                <summary>{t("diffWithCurrent")}</summary>
+                {changes.every((c) => !c.added && !c.removed) ? (
+                  <p>{t("diffNone")}</p>
+                ) : (
+                  <pre className="code diff">
+                    {changes.flatMap((c, i) =>
+                      c.value
+                        .replace(/\n$/, "")
+                        .split("\n")
+                        .map((line, j) => (
+                          <span key={`${i}-${j}`} className={c.added ? "add" : c.removed ? "del" : "same"}>
+                            {c.added ? "+ " : c.removed ? "- " : "  "}
+                            {line}
+                          </span>
+                        )),
+                    )}
+                  </pre>
+                )}
+                <p className="hint">{t("diffLegend")}</p>
+              </details>
+            </>
+          ) : null}
         </section>
-        <section>{current !== null ? <ResultView result={current.result} lang={lang} /> : <p>{t("queued")}</p>}</section>
+        <section>{current !== null ? <ResultView result={current.result} lang={lang} {...(exercise === null ? {} : { tolerance: exercise.tolerance })} /> : <p>{t("queued")}</p>}</section>
       </div>
       {sub.history.length > 1 ? (
         <section aria-labelledby="gradings-title">

@@ -11,5 +11,9 @@ export async function POST(req: NextRequest) {
   if (token !== undefined) await deleteSession(await db(), token);
   const res = back(req, "/");
   res.cookies.delete(SESSION_COOKIE);
+  // Nothing of this account stays in the browser (drafts live on the server; this also clears any
+  // copy an older portal kept in localStorage). The sign-out button clears it too, for browsers
+  // that ignore this header.
+  res.headers.set("clear-site-data", '"storage"');
   return res;
 }

@@ -1,36 +1,35 @@
-import { ConflictError, NotFoundError, createSession, createUser, hashPassword, joinClass } from "@tfm/db";
+import { ConflictError, createUser, hashPassword, joinClass, normaliseInviteCode } from "@tfm/db";
 import type { NextRequest } from "next/server";
 import { SignUpForm } from "@/lib/auth-forms.ts";
 import { db } from "@/lib/db.ts";
-import { back, beginMutation } from "@/lib/mutation.ts";
-import { PRESESSION_COOKIE, SESSION_COOKIE, cookieOptions } from "@/lib/security.ts";
+import { back, beginMutation, fail } from "@/lib/mutation.ts";
 
+/**
+ * Creates an account, and answers the same whether or not the email was already registered: in both
+ * cases the visitor is sent to the sign-in page with one message ("sign in with your email and
+ * password"). Only the owner of an existing account knows its password, so nobody learns from this
+ * form whether an address has an account. The invite code is checked first (its answer does not
+ * depend on the email), and applied when the account is created.
+ */
 export async function POST(req: NextRequest) {
   const m = await beginMutation(req, { requireUser: false, errorPath: "/signup" });
   if (m instanceof Response) return m;
   const parsed = SignUpForm.safeParse(m.fields);
-  if (!parsed.success) return back(req, "/signup", { err: "errInvalidInput", detail: parsed.error.issues.map((i) => i.message).join("; ") });
+  if (!parsed.success) return fail(req, false, 400, "errInvalidInput", "/signup", parsed.error.issues.map((i) => i.message).join("; "));
   const form = parsed.data;
   const database = await db();
-  let user;
-  try {
-    user = await createUser(database, { email: form.email, displayName: form.displayName, passwordHash: await hashPassword(form.password), locale: m.lang });
-  } catch (e) {
-    if (e instanceof ConflictError) return back(req, "/signup", { err: "errEmailTaken" });
-    throw e;
-  }
-  const session = await createSession(database, user.id);
-  let target = back(req, "/exercises");
   if (form.inviteCode !== undefined) {
-    try {
-      const cls = await joinClass(database, { userId: user.id, inviteCode: form.inviteCode });
-      target = back(req, "/classes", { msg: "joined", name: cls.name });
-    } catch (e) {
-      if (!(e instanceof NotFoundError)) throw e;
-      target = back(req, "/classes", { err: "errInviteUnknown" });
-    }
+    const code = normaliseInviteCode(form.inviteCode);
+    const cls = await database.run("looking up an invite code", (p) => p.class.findUnique({ where: { inviteCode: code }, select: { archivedAt: true } }));
+    if (cls === null || cls.archivedAt !== null) return back(req, "/signup", { err: "errInviteUnknown" });
   }
-  target.cookies.set(SESSION_COOKIE, session.token, cookieOptions(req, process.env, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000)));
-  target.cookies.delete(PRESESSION_COOKIE);
-  return target;
+  // Hashed on both paths, so both take the same time.
+  const passwordHash = await hashPassword(form.password);
+  try {
+    const user = await createUser(database, { email: form.email, displayName: form.displayName, passwordHash, locale: m.lang });
+    if (form.inviteCode !== undefined) await joinClass(database, { userId: user.id, inviteCode: form.inviteCode });
+  } catch (e) {
+    if (!(e instanceof ConflictError)) throw e;
+  }
+  return back(req, "/signin", { msg: "signUpDone", ...(form.inviteCode === undefined ? {} : { next: "/classes" }) });
 }

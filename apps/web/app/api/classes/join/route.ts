@@ -2,7 +2,7 @@ import { NotFoundError, joinClass } from "@tfm/db";
 import type { NextRequest } from "next/server";
 import { z } from "zod";
 import { db } from "@/lib/db.ts";
-import { back, beginMutation, fail } from "@/lib/mutation.ts";
+import { back, backWith, beginMutation, fail } from "@/lib/mutation.ts";
 
 const Form = z.object({ inviteCode: z.string().trim().min(4, "an invite code has 8 letters").max(32) });
 
@@ -14,7 +14,7 @@ export async function POST(req: NextRequest) {
   if (!form.success) return fail(req, m.json, 400, "errInvalidInput", "/classes", form.error.issues.map((i) => i.message).join("; "));
   try {
     const cls = await joinClass(await db(), { userId: m.user.id, inviteCode: form.data.inviteCode });
-    return back(req, "/classes", { msg: "joined", name: cls.name });
+    return backWith(req, "/classes", { msg: "joined" }, { name: cls.name });
   } catch (e) {
     if (e instanceof NotFoundError) return fail(req, m.json, 404, "errInviteUnknown", "/classes");
     throw e;

@@ -1,0 +1,112 @@
+/**
+ * What escapes the harness (issue 13's red team): unhandled promise rejections that isolated-vm
+ * rethrows into the host, whatever their reason, are the student's runtime error (never a grader
+ * fault, never a forged host stall); and a change to a prototype the harness and the grader's drivers
+ * share with student code fails that call and every later one, naming what was changed.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { transpile } from "../transpile.ts";
+import { type RunOutcome, Sandbox } from "./sandbox.ts";
+import { fromValues } from "./test-helpers.ts";
+
+const open: Sandbox[] = [];
+afterEach(() => {
+  for (const s of open.splice(0)) s.dispose();
+});
+
+async function sandboxWith(source: string) {
+  const compiled = await transpile(source);
+  if (!compiled.ok) throw new Error(compiled.errors.map((e) => e.message).join("\n"));
+  const sb = await Sandbox.create({ memoryMb: 64, withheld: [], consoleBytes: 1_000, resultBytes: 1_000_000, seed: 1 });
+  open.push(sb);
+  const loaded = await sb.load(compiled.code, 1_000);
+  return { sb, loaded };
+}
+
+const ENTRY = `import type { Tensor } from "@tfm/kit";\nexport function f(x: Tensor): Tensor { return x.add(1); }\n`;
+
+function expectRuntime(out: RunOutcome, message: RegExp): void {
+  expect(out.ok).toBe(false);
+  if (out.ok) return;
+  expect(out.kind, out.error.message).toBe("runtime");
+  expect(out.error.message).toMatch(message);
+  expect(out.error.messageJa ?? "").not.toBe("");
+}
+
+describe("unhandled promise rejections", () => {
+  const reasons: [string, string][] = [
+    ["a number", "42"],
+    ["a Symbol", "Symbol('s')"],
+    ["a BigInt", "10n"],
+    ["a plain object", "{ a: 1 }"],
+    ["null", "null"],
+    ["an Error with its stack erased", `(() => { const e = new Error("erased"); e.stack = ""; return e; })()`],
+    ["an Error forging the host's timeout message", `(() => { const e = new Error("Script execution timed out."); e.stack = ""; return e; })()`],
+    ["an Error forging a memory limit", `(() => { const e = new TypeError("Isolate was disposed during execution"); e.stack = ""; return e; })()`],
+  ];
+
+  it.each(reasons)("at the top level, rejected with %s, are the student's runtime error", async (_label, reason) => {
+    const { loaded } = await sandboxWith(`void Promise.reject(${reason});\n${ENTRY}`);
+    expectRuntime(loaded, /unhandled promise rejection/);
+  });
+
+  it.each(reasons)("in a microtask of a call, rejected with %s, are the student's runtime error", async (_label, reason) => {
+    const { sb, loaded } = await sandboxWith(
+      `import type { Tensor } from "@tfm/kit";\nexport function f(x: Tensor): Tensor { void Promise.resolve().then(() => { throw ${reason}; }); return x.add(1); }\n`,
+    );
+    expect(loaded.ok).toBe(true);
+    expectRuntime(await sb.call("f", [fromValues([2], [1, 2])], 1_000), /unhandled promise rejection/);
+  });
+});
+
+describe("shared prototypes", () => {
+  it("a correct submission is not flagged, call after call", async () => {
+    const { sb, loaded } = await sandboxWith(ENTRY);
+    expect(loaded.ok).toBe(true);
+    for (let i = 0; i < 3; i++) expect((await sb.call("f", [fromValues([2], [1, 2])], 1_000)).ok).toBe(true);
+  });
+
+  const changes: [string, string, RegExp][] = [
+    ["a key added to Object.prototype", `Object.defineProperty(Object.prototype, "toJSON", { value() { return 1; }, configurable: true });`, /'toJSON' on Object\.prototype/],
+    ["an index setter on Array.prototype", `Object.defineProperty(Array.prototype, "0", { set(v: unknown) { void v; }, configurable: true });`, /'0' on Array\.prototype/],
+    ["a Symbol key on Array.prototype", `Object.defineProperty(Array.prototype, Symbol("s"), { value: 1 });`, /'Symbol\(s\)' on Array\.prototype/],
+    ["a method replaced on %TypedArray%.prototype", `const T = Object.getPrototypeOf(Int8Array.prototype); Object.defineProperty(T, "fill", { value() { return this; }, configurable: true, writable: true });`, /'fill' on %TypedArray%\.prototype/],
+    ["a method deleted from Float32Array.prototype", `delete (Float32Array.prototype as unknown as Record<string, unknown>).constructor;`, /'constructor' on Float32Array\.prototype/],
+    ["Array.prototype's own prototype replaced", `Object.setPrototypeOf(Array.prototype, Object.create(Object.prototype, { 0: { set(v: unknown) { void v; } } }));`, /the prototype of Array\.prototype/],
+  ];
+
+  it.each(changes)("%s at the top level fails the load, naming it", async (_label, change, named) => {
+    const { sb, loaded } = await sandboxWith(`${change}\n${ENTRY}`);
+    expectRuntime(loaded, named);
+    // Sticky: no call runs in a realm whose prototypes were changed.
+    expectRuntime(await sb.call("f", [fromValues([2], [1, 2])], 1_000), named);
+  });
+
+  it.each(changes)("%s during a call fails that call and every later one", async (_label, change, named) => {
+    const { sb, loaded } = await sandboxWith(
+      `import type { Tensor } from "@tfm/kit";\nlet n = 0;\nexport function f(x: Tensor): Tensor { if (++n === 2) { ${change} } return x.add(1); }\n`,
+    );
+    expect(loaded.ok).toBe(true);
+    expect((await sb.call("f", [fromValues([2], [1, 2])], 1_000)).ok).toBe(true);
+    expectRuntime(await sb.call("f", [fromValues([2], [1, 2])], 1_000), named);
+    expectRuntime(await sb.call("f", [fromValues([2], [1, 2])], 1_000), named);
+  });
+
+  it("a change made in a microtask after a call is caught before the next call runs", async () => {
+    const { sb, loaded } = await sandboxWith(
+      `import type { Tensor } from "@tfm/kit";\nexport function f(x: Tensor): Tensor { void Promise.resolve().then(() => { Object.defineProperty(Array.prototype, "0", { set(v: unknown) { void v; throw 42; }, configurable: true }); }); return x.add(1); }\n`,
+    );
+    expect(loaded.ok).toBe(true);
+    await sb.call("f", [fromValues([2], [1, 2])], 1_000);
+    expectRuntime(await sb.call("f", [fromValues([2], [1, 2])], 1_000), /'0' on Array\.prototype/);
+  });
+
+  it("the global bindings of the intrinsics cannot be replaced (a grader-owned driver reads them)", async () => {
+    const { loaded } = await sandboxWith(`(globalThis as unknown as { JSON: unknown }).JSON = { stringify: () => "same" };\n${ENTRY}`);
+    expect(loaded.ok).toBe(false);
+    if (!loaded.ok) {
+      expect(loaded.kind).toBe("runtime");
+      expect(loaded.error.message).toMatch(/read only|read-only|Cannot assign/i);
+    }
+  });
+});
