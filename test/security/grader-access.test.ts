@@ -118,7 +118,7 @@ describe("grader API access control", () => {
       TFM_SUBMIT_PER_MINUTE: "3",
       TFM_SUBMIT_PER_DAY: "100",
     });
-    const submitted = await call("POST", "/v1/submissions", "right", { userId: alice, exerciseId: EX, source: SOLUTION, seed: SEED, lang: "en" });
+    const submitted = await call("POST", "/v1/submissions", "right", { userId: alice, exerciseId: EX, source: SOLUTION, lang: "en" });
     expect(submitted.status).toBe(202);
     aliceSubmission = (JSON.parse(submitted.text) as { id: string }).id;
     await waitFor(async () => ((JSON.parse((await call("GET", `/v1/submissions/${aliceSubmission}`, "right")).text) as { status: string }).status === "done" ? true : undefined), 60_000, "the submission to be graded");

@@ -69,7 +69,7 @@ const corpus: Hostile[] = [
   // ---- class 5 and 6: unbounded outputs; the budget bypass
   { name: "a 1.5M-character token", exerciseId: SMILES, source: smiles("return ['C'.repeat(1_500_000)];"), verdict: "failed" },
   { name: "a DataView before 60 MB of numbers", exerciseId: SDPA, source: sdpa("return [new DataView(new ArrayBuffer(8)), new Float64Array(7_500_000)] as unknown as [Tensor, Tensor];"), verdict: "runtime_error", message: /DataView/ },
-  { name: "a replaced typed-array length getter before 32 MB", exerciseId: SDPA, source: sdpa("try { Object.defineProperty(Object.getPrototypeOf(Int8Array.prototype), 'length', { get: () => 0 }); } catch { /* locked */ }\nreturn [new Float64Array(4_000_000), Q] as unknown as [Tensor, Tensor];"), verdict: "output_limit" },
+  { name: "a replaced typed-array length getter before 32 MB", exerciseId: SDPA, source: sdpa("try { Object.defineProperty(Object.getPrototypeOf(Int8Array.prototype), 'length', { get: () => 0 }); } catch { /* locked */ }\nreturn [new Float64Array(4_000_000), Q] as unknown as [Tensor, Tensor];"), verdict: "runtime_error", message: /changed 'length' on %TypedArray%\.prototype/ },
   // ---- class 7: the harness through .caller / .arguments
   {
     name: ".caller and .arguments walks from a sloppy Function",
@@ -126,7 +126,7 @@ try { const a = (sloppy as unknown as { arguments: unknown }).arguments; if (a !
   { name: "a Proxy result that lies about its contents", exerciseId: SMILES, source: smiles("return new Proxy<string[]>([], { get: (_t, k) => (k === 'length' ? 3 : 'C') });"), verdict: "failed" },
   { name: "a Proxy result whose every trap throws a string", exerciseId: SMILES, source: smiles("const h = new Proxy({}, { get: () => () => { throw 'trap'; } }); return new Proxy<string[]>([], h);"), verdict: "runtime_error" },
   { name: "a toJSON trap returning the right-looking tokens", exerciseId: SMILES, source: smiles("const wrong = ['?']; (wrong as unknown as { toJSON(): string[] }).toJSON = () => smiles.split(''); return wrong;"), verdict: "failed" },
-  { name: "Object.prototype.toJSON and valueOf traps", exerciseId: SMILES, source: smiles("Object.defineProperty(Object.prototype, 'toJSON', { value: () => ['C'], configurable: true });\nreturn [new String('C') as unknown as string];"), verdict: "failed" },
+  { name: "Object.prototype.toJSON and valueOf traps", exerciseId: SMILES, source: smiles("Object.defineProperty(Object.prototype, 'toJSON', { value: () => ['C'], configurable: true });\nreturn [new String('C') as unknown as string];"), verdict: "runtime_error", message: /changed 'toJSON' on Object\.prototype/ },
   { name: "Symbol.toPrimitive on returned amounts", exerciseId: FORMULA, source: formula("const amount = { [Symbol.toPrimitive]: () => 1, valueOf: () => 1 } as unknown as number; return [{ element: 'H', amount }];"), verdict: "runtime_error", message: /contains a function/ },
   // ---- thrown non-Error values
   { name: "throwing null", exerciseId: SMILES, source: smiles("throw null;"), verdict: "runtime_error", message: /non-Error value was thrown: null/ },
@@ -141,7 +141,7 @@ try { const a = (sloppy as unknown as { arguments: unknown }).arguments; if (a !
   { name: "shared WebAssembly.Memory for a SharedArrayBuffer", exerciseId: SMILES, source: smiles("const m = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }); void m; return [];"), verdict: "runtime_error", message: /WebAssembly/ },
   { name: "Atomics.wait reached through Reflect", exerciseId: SMILES, source: smiles("const A = Reflect.get(globalThis, 'Atomics') as { wait(a: Int32Array, i: number, v: number): string }; A.wait(new Int32Array(4), 0, 0); return [];"), verdict: "runtime_error" },
   // ---- tampering with intrinsics and the kit to fool the comparison
-  { name: "Array.prototype index getter making any array look right inside", exerciseId: SMILES, source: smiles("Object.defineProperty(Array.prototype, '0', { get: () => 'C', set() {}, configurable: true }); return ['?'];"), verdict: "failed" },
+  { name: "Array.prototype index getter making any array look right inside", exerciseId: SMILES, source: smiles("Object.defineProperty(Array.prototype, '0', { get: () => 'C', set() {}, configurable: true }); return ['?'];"), verdict: "runtime_error", message: /changed '0' on Array\.prototype/ },
   { name: "overriding Array.prototype.map", exerciseId: SMILES, source: smiles("(Array.prototype as unknown as { map: unknown }).map = () => ['C']; return [];"), verdict: "runtime_error", message: /read.only|Cannot assign/i },
   { name: "redefining Number.prototype.toFixed", exerciseId: FORMULA, source: formula("Object.defineProperty(Number.prototype, 'toFixed', { value: () => '1' }); return [];"), verdict: "runtime_error", message: /Cannot redefine|not extensible|read.only/i },
   { name: "replacing Date.now", exerciseId: SMILES, source: smiles("(Date as unknown as { now: () => number }).now = () => 0; return [];"), verdict: "runtime_error", message: /read.only|Cannot assign/i },
@@ -304,7 +304,10 @@ describe("hostile corpus", () => {
 
   it("gives every submission a fresh isolate: globals set by one are not seen by the next", async () => {
     const a = await grade(SMILES, LEAK_SETTER, 1);
-    expect(a.verdict).toBe("passed");
+    // Its own grading fails on the added prototype key (the harness's shared-prototype check): that
+    // shows its top level ran and set both before the readers below.
+    expect(a.verdict).toBe("runtime_error");
+    expect(a.runtimeError?.message.en).toMatch(/'leftoverProto' on Object\.prototype/);
     // Both workers, several times: no isolate, and no worker, carries anything over.
     const readers = await Promise.all([1, 2, 3, 4].map((i) => grade(SMILES, LEAK_READER, i)));
     for (const r of readers) {

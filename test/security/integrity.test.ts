@@ -90,8 +90,12 @@ describe("a result the host cannot read is the student's error", () => {
     ["typed-array length getter replaced", "Object.defineProperty(Object.getPrototypeOf(Int8Array.prototype), 'length', { get: () => 0 });"],
     ["typed-array byteLength getter replaced", "Object.defineProperty(Object.getPrototypeOf(Int8Array.prototype), 'byteLength', { get: () => 0 });"],
     ["Float64Array length made NaN", "Object.defineProperty(Float64Array.prototype, 'length', { get: () => NaN });"],
-  ])("the result budget ignores a %s", async (_name, patch) => {
+  ])("the result budget cannot be fooled by a %s", async (_name, patch) => {
     const r = await gradeViaApi({ exerciseId: SDPA, source: sdpa(`try { ${patch} } catch { /* locked */ }\nreturn [new Float64Array(4_000_000), Q] as unknown as [Tensor, Tensor];`), seed: 5 });
-    expect(r.verdict).toBe("output_limit");
+    // The changed prototype is caught before any result is read (the harness watches the intrinsic
+    // prototypes after lockdown); the budget itself reads only getters captured before student code.
+    expect(r.verdict).toBe("runtime_error");
+    expect(r.runtimeError?.name).toBe("IntrinsicChanged");
+    expect(r.runtimeError?.message.en).toMatch(/length|byteLength/);
   });
 });

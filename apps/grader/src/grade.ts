@@ -42,7 +42,7 @@ export interface GradeDeps {
 /** Where one grading's time went, finer than GradeResult.timings (whose shape the contract fixes). */
 export interface StageTimes {
   transpileMs: number;
-  /** New isolates and their contexts (one per submission; another only after a memory limit). */
+  /** New isolates and their contexts (one for the visible calls and one for the hidden calls; another after a memory limit). */
   isolateMs: number;
   /** Compiling the kit + harness from the code cache, running it and booting it (lockdown). */
   kitMs: number;
