@@ -101,3 +101,16 @@ describe("attribution needs discriminating evidence", () => {
     expect(named(r), describeTests(r)).not.toContain("mask-from-pad-id");
   });
 });
+
+describe("a pitfall variant that itself fails on an input", () => {
+  it("gives no evidence and never turns the student's error into a grader fault", async () => {
+    // The keepdim mutant's own reference variant cannot broadcast on some hidden shapes (seed 2 draws
+    // them): the student's runtime_error stands, with no internal_error (the deadline-burst bench found it).
+    const { mutantSourceIn } = await import("@tfm/grader/mutants");
+    const source = mutantSourceIn(`${import.meta.dirname}/../exercises/stable-softmax`, "reduction-missing-keepdim");
+    for (const seed of [2, 6, 8, 12, 13]) {
+      const r = await grade("stable-softmax", source, seed);
+      expect(r.verdict, `seed ${seed}`).toBe("runtime_error");
+    }
+  });
+});

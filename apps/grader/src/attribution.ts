@@ -84,7 +84,14 @@ export async function gatherEvidence(
   for (const id of runtime.entry.meta.pitfalls) {
     const variant = variants[id];
     if (variant === undefined) continue;
-    const predicted = await references.get(`${key}|${id}`, () => variant(args));
+    let predicted: Awaited<ReturnType<typeof references.get>>;
+    try {
+      predicted = await references.get(`${key}|${id}`, () => variant(args));
+    } catch {
+      // The mistaken computation itself fails on these arguments (e.g. a shape that cannot
+      // broadcast): it tells nothing here, and it must never turn the grading into a grader fault.
+      continue;
+    }
     // null: the mistake does not apply to these arguments.
     if (predicted === null) continue;
     // A custom comparison may read its two sides differently (a description of the right answer
