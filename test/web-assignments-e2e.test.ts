@@ -3,11 +3,11 @@ import path from "node:path";
 import { Database, createClass, createUser, hashPassword, joinClass, migrate } from "@tfm/db";
 import { createScratchDatabase } from "@tfm/db/testing";
 import { DateTime } from "luxon";
-import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mutantSourceIn } from "../apps/grader/src/mutants.ts";
 import { startGrader } from "../apps/grader/src/server.ts";
-import { Client, type Portal, ROOT, ensureWebBuild, startPortal } from "./web/harness.ts";
+import { Client, type Portal, ROOT, ensureWebBuild, launchChromium, startPortal } from "./web/harness.ts";
 
 /**
  * Assignments in a real browser (issue 18) against the production build, a real grader and a scratch
@@ -19,7 +19,6 @@ import { Client, type Portal, ROOT, ensureWebBuild, startPortal } from "./web/ha
  * at a laptop (1366x768) and a tablet (820x1180) size go to test-artifacts/screenshots/.
  */
 
-const CHROMIUM = process.env.TFM_CHROMIUM ?? "/usr/bin/chromium";
 const SHOTS = path.join(ROOT, "test-artifacts/screenshots");
 const EX = "self-attention";
 const QZ = "math-shapes";
@@ -122,11 +121,7 @@ describe("assignments end to end in chromium", () => {
       ids[s.email] = u.id;
     }
     portal = await startPortal({ TFM_DATABASE_URL: scratch.url, TFM_GRADER_URL: grader.url });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    browser = await launchChromium();
   }, 900_000);
 
   afterAll(async () => {

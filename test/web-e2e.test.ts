@@ -2,11 +2,11 @@ import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Database, createClass, createUser, getSubmission, hashPassword, migrate, submit } from "@tfm/db";
 import { createScratchDatabase } from "@tfm/db/testing";
-import { type Browser, type Page, chromium } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mutantSourceIn } from "../apps/grader/src/mutants.ts";
 import { startGrader } from "../apps/grader/src/server.ts";
-import { type Portal, ROOT, ensureWebBuild, startPortal } from "./web/harness.ts";
+import { type Portal, ROOT, ensureWebBuild, launchChromium, startPortal } from "./web/harness.ts";
 
 /**
  * The main journeys in a real browser (Debian's chromium driven by playwright-core) against the
@@ -16,7 +16,6 @@ import { type Portal, ROOT, ensureWebBuild, startPortal } from "./web/harness.ts
  * Screenshots of every main page go to test-artifacts/screenshots/.
  */
 
-const CHROMIUM = process.env.TFM_CHROMIUM ?? "/usr/bin/chromium";
 const SHOTS = path.join(ROOT, "test-artifacts/screenshots");
 const EX = "self-attention";
 const ITEM = "impl-self-attention";
@@ -71,11 +70,7 @@ describe("portal end to end in chromium", () => {
     classId = cls.id;
     invite = cls.inviteCode;
     portal = await startPortal({ TFM_DATABASE_URL: scratch.url, TFM_GRADER_URL: grader.url });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    browser = await launchChromium();
   }, 600_000);
 
   afterAll(async () => {

@@ -2,10 +2,10 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { Database, createUser, hashPassword, migrate } from "@tfm/db";
 import { createScratchDatabase } from "@tfm/db/testing";
-import { type Browser, type Page, chromium } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startGrader } from "../apps/grader/src/server.ts";
-import { type Portal, ROOT, ensureWebBuild, startPortal } from "./web/harness.ts";
+import { type Portal, ROOT, ensureWebBuild, launchChromium, startPortal } from "./web/harness.ts";
 
 /**
  * A newcomer's help with the kit, in a real browser: the kit reference page (generated from the
@@ -13,7 +13,6 @@ import { type Portal, ROOT, ensureWebBuild, startPortal } from "./web/harness.ts
  * hover, type errors from a language service in a web worker), the grader's error lines marked in
  * the editor, and Ctrl+Enter running the public tests. Nothing may be fetched from outside the portal.
  */
-const CHROMIUM = process.env.TFM_CHROMIUM ?? "/usr/bin/chromium";
 const SHOTS = path.join(ROOT, "test-artifacts/screenshots");
 const USER = { email: "newcomer@example.org", password: "newcomer-password" };
 const SIZES = { laptop: { width: 1366, height: 768 }, tablet: { width: 820, height: 1180 } } as const;
@@ -63,11 +62,7 @@ describe("kit reference and the editor's TypeScript help, in chromium", () => {
     await createUser(db, { email: USER.email, displayName: "新人 さん", role: "student", passwordHash: await hashPassword(USER.password) });
     grader = await startGrader({ ...process.env, TFM_DATABASE_URL: scratch.url, TFM_GRADER_PORT: "0", TFM_GRADER_WORKERS: "1" });
     portal = await startPortal({ TFM_DATABASE_URL: scratch.url, TFM_GRADER_URL: grader.url });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-    });
+    browser = await launchChromium();
   }, 600_000);
 
   afterAll(async () => {

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
+import { type Browser, chromium } from "playwright-core";
 import { ROOT, WEB_DIR, ensureWebBuild } from "../../apps/web/scripts/build.ts";
 
 export { ROOT, WEB_DIR, ensureWebBuild };
@@ -134,4 +135,13 @@ export class Client {
     const res = await this.post("/api/auth/signin", { email, password }, { csrf });
     if (res.status !== 303 || !this.cookies.has("tfm_session")) throw new Error(`sign-in of ${email} failed: ${res.status} ${res.location}`);
   }
+}
+
+/** Debian's chromium, headless, with nothing reaching outside this machine: one launcher for every browser suite. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.TFM_CHROMIUM ?? "/usr/bin/chromium",
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
 }
