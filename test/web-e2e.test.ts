@@ -24,7 +24,8 @@ const TEACHER = { email: "teacher@example.org", password: "teacher-password" };
 
 const wrong = mutantSourceIn(path.join(ROOT, "exercises", EX), "missing-scale");
 const right = readFileSync(path.join(ROOT, "exercises", EX, "solution.ts"), "utf8");
-const EX_TITLE = (JSON.parse(readFileSync(path.join(ROOT, "exercises", EX, "exercise.json"), "utf8")) as { title: { ja: string } }).title.ja;
+const EX_META = JSON.parse(readFileSync(path.join(ROOT, "exercises", EX, "exercise.json"), "utf8")) as { title: { ja: string }; limits: { callTimeoutMs: number; wallTimeoutMs: number } };
+const EX_TITLE = EX_META.title.ja;
 
 async function shot(page: Page, name: string, fullPage = false): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
@@ -120,6 +121,8 @@ describe("portal end to end in chromium", () => {
     await page.goto(`${portal.url}/exercises/${EX}`);
     await page.locator(".cm-content").waitFor();
     expect(await unlabelled(page)).toEqual([]);
+    // The statement states the exercise's own limits (derived from its model solution's cost).
+    expect(await page.getByTestId("limits").innerText()).toContain(`CPU 時間 ${EX_META.limits.callTimeoutMs} ms、提出全体で ${EX_META.limits.wallTimeoutMs} ms`);
     await typeCode(page, wrong);
     // The draft is saved on the server within a few seconds, and nothing of it stays in the browser.
     await expect.poll(() => page.getByTestId("draft-state").getAttribute("data-state"), { timeout: 15_000 }).toBe("saved");
@@ -129,6 +132,8 @@ describe("portal end to end in chromium", () => {
     await page.keyboard.press("Control+Enter");
     await page.locator('[data-verdict]').waitFor({ timeout: 120_000 });
     expect(await page.locator("[data-verdict]").getAttribute("data-verdict")).toBe("failed");
+    // So does the result: the limits it was graded under.
+    expect(await page.getByTestId("result-limits").innerText()).toContain(`CPU 時間 ${EX_META.limits.callTimeoutMs} ms`);
     // Every heatmap has axis labels and a colour legend.
     await expect.poll(() => page.getByTestId("legend-diff").count()).toBeGreaterThan(0);
     expect(await page.locator(".heatmap-axes").count()).toBe(3 * (await page.getByTestId("heatmaps").count()));

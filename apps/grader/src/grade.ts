@@ -15,6 +15,7 @@ import { type Observed, type TestAttribution, attribute, gatherEvidence, withAtt
 import { boundResult, clipText } from "./bounded.ts";
 import type { Catalog, CatalogEntry } from "./catalog.ts";
 import { type Comparison, compareValues } from "./compare.ts";
+import { DEFAULT_SUBMISSION_TIMEOUT_MS } from "./limits.ts";
 import { type ExerciseRuntime, loadRuntime } from "./runtime.ts";
 import type { ReferenceCache } from "./reference-cache.ts";
 import { type RunOutcome, Sandbox, type SandboxFactory, type SubmissionSandbox } from "./sandbox/sandbox.ts";
@@ -77,6 +78,11 @@ interface Clock {
 export const STALL_FACTOR = 4;
 export const STALL_SLACK_MS = 10_000;
 
+/** Wall-clock time past which a grading with this CPU budget has stalled (the host's fault, never the student's). */
+export function stallHorizonMs(budgetMs: number): number {
+  return Math.max(budgetMs, DEFAULT_SUBMISSION_TIMEOUT_MS) * STALL_FACTOR + STALL_SLACK_MS;
+}
+
 /**
  * The host stalled (SIGSTOP, a VM pause, an overloaded machine): the isolate had not used its CPU
  * budget when the wall clock ran out. A grader fault: the grading ends internal_error, is retried,
@@ -113,6 +119,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
     lang: job.lang,
     backend: deps.backend,
     graderVersion: GRADER_VERSION,
+    limits: { callCpuMs: meta.limits.callTimeoutMs, submissionCpuMs: meta.limits.wallTimeoutMs, memoryMb: meta.limits.memoryMb },
   };
 
   const t0 = performance.now();
@@ -147,7 +154,8 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   const cases = allCases.filter((c) => c.kind !== "hidden");
   const hiddenCases = allCases.filter((c) => c.kind === "hidden");
   const invariants = job.scope === "all" ? (runtime.spec.invariants ?? []) : [];
-  const clock: Clock = { cpuLeftMs: meta.limits.wallTimeoutMs, stallAt: performance.now() + meta.limits.wallTimeoutMs * STALL_FACTOR + STALL_SLACK_MS };
+  // The stall horizon is the host's, not the student's: it does not shrink with a light exercise's budget.
+  const clock: Clock = { cpuLeftMs: meta.limits.wallTimeoutMs, stallAt: performance.now() + stallHorizonMs(meta.limits.wallTimeoutMs) };
   const createSandbox = deps.sandboxes ?? Sandbox.create;
   const session = new SubmissionSession(entry, compiled.code, compiled.sourceMap, job.seed, timings, stages, createSandbox);
   const results = new Map<string, TestResult>();

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { GradeRequest, type GradeResult } from "@tfm/contract";
 import type { Catalog } from "./catalog.ts";
 import { FairQueue } from "./fair-queue.ts";
-import { type GradeJob, STALL_FACTOR, STALL_SLACK_MS, type StageTimes, UnknownExerciseError } from "./grade.ts";
+import { type GradeJob, type StageTimes, UnknownExerciseError, stallHorizonMs } from "./grade.ts";
 import { hostResult } from "./synthetic.ts";
 import type { TranspilerHealth } from "./transpile.ts";
 import type { FromWorker, ToWorker } from "./worker/protocol.ts";
@@ -320,12 +320,12 @@ export class GraderPool {
       job.onStart = undefined;
       onStart?.();
       const entry = this.options.catalog.exercises.get(job.job.exerciseId);
-      const wall = entry?.meta.limits.wallTimeoutMs ?? 20_000;
+      const budget = entry?.meta.limits.wallTimeoutMs ?? 20_000;
       worker.watchdog = setTimeout(() => {
         worker.killedByWatchdog = true;
         this.watchdogKills++;
         worker.child.kill("SIGKILL");
-      }, this.options.watchdogMs ?? wall * STALL_FACTOR + STALL_SLACK_MS + (this.options.watchdogGraceMs ?? WATCHDOG_GRACE_MS));
+      }, this.options.watchdogMs ?? stallHorizonMs(budget) + (this.options.watchdogGraceMs ?? WATCHDOG_GRACE_MS));
       const msg: ToWorker = { type: "grade", id: job.id, job: job.job };
       worker.child.send(msg);
     }

@@ -26,6 +26,7 @@ const L = {
   truncated: { ja: "(制限により切り詰め)", en: "(truncated at the limit)" },
   compile: { ja: "コンパイルエラー", en: "Compile errors" },
   replay: { ja: "同じ採点を再現するには --seed", en: "replay this grading with --seed" },
+  limits: { ja: "制限 (CPU 時間): 1 回の呼び出し {call} ms、提出全体 {submission} ms; メモリ {memory} MB", en: "limits (CPU time): {call} ms per call, {submission} ms per submission; memory {memory} MB" },
 } as const;
 
 /**
@@ -86,6 +87,9 @@ export function renderReport(r: GradeResult, lang: Lang): string {
     out.push(...r.console.replace(/\n$/, "").split("\n").map((l) => `  | ${l}`));
   }
   out.push("", `${L.seed[lang]} ${r.seed} (${L.replay[lang]} ${r.seed})  ${L.backend[lang]}: ${r.backend}  ${Math.round(r.timings.totalMs)} ms`);
+  if (r.limits !== undefined) {
+    out.push(L.limits[lang].replace("{call}", String(r.limits.callCpuMs)).replace("{submission}", String(r.limits.submissionCpuMs)).replace("{memory}", String(r.limits.memoryMb)));
+  }
   // Each pushed line may carry student text (messages, console, compile errors): none may act on the terminal.
   return out.map(inert).join("\n");
 }

@@ -122,6 +122,11 @@ export function ResultView({ result, lang, tolerance }: { result: GradeResult; l
           </ul>
         </details>
       ) : null}
+      {result.limits !== undefined ? (
+        <p className="hint" data-testid="result-limits">
+          {t(lang, "resultLimits", { call: result.limits.callCpuMs, submission: result.limits.submissionCpuMs, memory: result.limits.memoryMb })}
+        </p>
+      ) : null}
       {result.console !== "" ? (
         <details>
           <summary>{t(lang, "consoleOutput")}</summary>

@@ -7,8 +7,8 @@ export const EXERCISE_AREAS = ["implementation", "debugging", "application", "re
 export const Limits = z
   .object({
     memoryMb: z.number().int().min(8).max(2048).default(128).describe("isolate heap limit, ArrayBuffers included"),
-    callTimeoutMs: z.number().int().min(10).max(60_000).default(2_000).describe("CPU time for one call of the entry point"),
-    wallTimeoutMs: z.number().int().min(100).max(300_000).default(20_000).describe("wall clock for the whole submission, enforced by the host"),
+    callTimeoutMs: z.number().int().min(10).max(60_000).default(2_000).describe("CPU time for one call of the entry point (and for the top-level load); derived from the model solution's cost, apps/grader/src/limits.ts"),
+    wallTimeoutMs: z.number().int().min(100).max(300_000).default(20_000).describe("CPU time for the whole submission (both isolates), enforced by the host; the wall clock is only the host's stall watchdog"),
     consoleBytes: z.number().int().min(0).max(1_048_576).default(65_536).describe("console output kept before output_limit"),
     resultBytes: z.number().int().min(1_024).max(268_435_456).default(16_777_216).describe("size of one value copied out of the sandbox"),
   })

@@ -118,6 +118,16 @@ export const Timings = z
   .strict();
 export type Timings = z.infer<typeof Timings>;
 
+/** The limits a submission ran under (the exercise's; see apps/grader/src/limits.ts). */
+export const ResultLimits = z
+  .object({
+    callCpuMs: z.number().int().positive().describe("CPU time for one call of the entry point"),
+    submissionCpuMs: z.number().int().positive().describe("CPU time for the whole submission"),
+    memoryMb: z.number().int().positive(),
+  })
+  .strict();
+export type ResultLimits = z.infer<typeof ResultLimits>;
+
 export const GradeResult = z
   .object({
     resultVersion: z.literal(1),
@@ -139,6 +149,8 @@ export const GradeResult = z
     backend: z.string().describe("TensorFlow.js backend that computed the references"),
     graderVersion: z.string(),
     timings: Timings,
+    /** Absent from results stored before the limits were recorded. */
+    limits: ResultLimits.optional(),
   })
   .strict();
 export type GradeResult = z.infer<typeof GradeResult>;

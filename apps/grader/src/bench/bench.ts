@@ -36,6 +36,7 @@ import { initBackend } from "@tfm/reference";
 import { type Catalog, type CatalogEntry, loadCatalog } from "../catalog.ts";
 import { loadConfig } from "../config.ts";
 import { type GradeJob, type StageTimes, gradeSubmission } from "../grade.ts";
+import { DEFAULT_CALL_TIMEOUT_MS, hasOwnLimits } from "../limits.ts";
 import { REPO_ROOT } from "../paths.ts";
 import { GraderPool } from "../pool.ts";
 import { ReferenceCache } from "../reference-cache.ts";
@@ -77,9 +78,8 @@ const persistRuns = count("persist-runs", values["persist-runs"], quick ? 10 : 5
 const WARMUP = 2;
 const idleRuns = quick ? 2 : 10;
 const IDLE_GAP_MS = 100;
-/** The contract's default per-call CPU limit: an exercise allowed more is designed to be heavy. */
-const DEFAULT_CALL_TIMEOUT_MS = 2_000;
-const isHeavy = (e: CatalogEntry) => e.meta.limits.callTimeoutMs > DEFAULT_CALL_TIMEOUT_MS;
+/** An exercise with its own limits (above the contract's defaults) is designed to be heavy. */
+const isHeavy = (e: CatalogEntry) => hasOwnLimits(e.meta.limits);
 
 const config = loadConfig();
 const catalog = loadCatalog(config.TFM_EXERCISES_DIR, config.TFM_REFERENCE_DIR);
@@ -401,7 +401,7 @@ writeFileSync(
         idle: `as warm, with a ${IDLE_GAP_MS} ms pause before each grading (the worker prepares the next isolate while idle)`,
         cold: "first grading of the exercise in a fresh single-worker pool (worker start-up, including the public cases' references, not counted); the process's first grading is excluded (unless only one exercise is benchmarked) and reported as firstInProcess",
         baseline: "the same pipeline in this process with a fresh plain node process per submission instead of an isolate; ratio = process p50 / isolate p50 (both in this process, back to back)",
-        heavy: `limits.callTimeoutMs above the default ${DEFAULT_CALL_TIMEOUT_MS} ms`,
+        heavy: `limits.callTimeoutMs above the default ${DEFAULT_CALL_TIMEOUT_MS} ms (its own limits, not derived from the model's cost)`,
       },
       rows,
       firstInProcess,

@@ -28,6 +28,7 @@ import { Rng } from "@tfm/spec";
 import { z } from "zod";
 import { type CatalogEntry, loadCatalog } from "../catalog.ts";
 import { catalogVersions } from "../durable/runner.ts";
+import { hasOwnLimits } from "../limits.ts";
 import { loadMutants } from "../mutants.ts";
 import { REPO_ROOT } from "../paths.ts";
 import { type GraderProcess, startGraderProcess } from "../service-process.ts";
@@ -68,10 +69,9 @@ if (!testProviders().includes("postgresql")) {
 }
 
 const catalog = loadCatalog();
-const DEFAULT_CALL_TIMEOUT_MS = 2_000;
 const chosen = values.exercises?.split(",").map((s) => s.trim());
 for (const id of chosen ?? []) if (!catalog.exercises.has(id)) fail(`unknown exercise '${id}' / 演習 '${id}' はありません`);
-const pool = [...catalog.exercises.values()].filter((e) => (chosen ? chosen.includes(e.meta.id) : e.meta.limits.callTimeoutMs <= DEFAULT_CALL_TIMEOUT_MS));
+const pool = [...catalog.exercises.values()].filter((e) => (chosen ? chosen.includes(e.meta.id) : !hasOwnLimits(e.meta.limits)));
 if (pool.length === 0) fail("no exercise to submit to / 提出先の演習がありません");
 
 // ---------------------------------------------------------------------------------------------

@@ -150,3 +150,35 @@ describe("sandbox boundary", () => {
     }
   });
 });
+
+describe("the CPU watch", () => {
+  // The watch stops a busy isolate when its CPU budget is spent. It must not wait for the isolate to
+  // finish (a synchronous heap query does: it takes the isolate's lock), or an endless loop runs on
+  // until the outer wall watchdog (budget x 10 + 5 s) and holds the worker that long.
+  for (const [label, body] of [
+    ["a plain endless loop", "while (true) {}"],
+    ["a loop that allocates and drops", "for (;;) { const a = new Array(100).fill(1); void a; }"],
+    ["an endless loop in a microtask", "void Promise.resolve().then(() => { for (;;) {} }); return x;"],
+  ] as const) {
+    it(`stops ${label} by its CPU budget, not by the wall watchdog`, async () => {
+      const { sb } = await sandboxWith(`import type { Tensor } from "@tfm/kit";\nexport function f(x: Tensor): Tensor { ${body} }`);
+      const out = await sb.call("f", [fromValues([1], [1])], 100);
+      expect(out.ok).toBe(false);
+      if (!out.ok) {
+        expect(out.kind).toBe("time");
+        // The watch's own message: the wall watchdog's would be isolated-vm's "Script execution timed out".
+        expect(out.error.message).toBe("CPU time limit (100 ms) exceeded");
+      }
+      // Charged what it used: the budget and the watch's polling lag, far from the wall window's 6 s.
+      expect(sb.lastCpuMs).toBeGreaterThanOrEqual(100);
+      expect(sb.lastCpuMs).toBeLessThan(1_000);
+    });
+  }
+
+  it("calls a loop that fills the heap with small live objects a memory failure, however it is stopped", async () => {
+    const { sb } = await sandboxWith(`import type { Tensor } from "@tfm/kit";\nexport function f(x: Tensor): Tensor { let head: unknown = null; for (;;) head = { next: head, pad: [1, 2, 3, 4] }; }`, { memoryMb: 32 });
+    const out = await sb.call("f", [fromValues([1], [1])], 5_000);
+    expect(out.ok).toBe(false);
+    if (!out.ok) expect(out.kind).toBe("memory");
+  });
+});

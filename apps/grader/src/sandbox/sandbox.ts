@@ -22,6 +22,8 @@ export type RunOutcome =
 export const CPU_POLL_MS = 5;
 export const WALL_FACTOR = 10;
 export const WALL_SLACK_MS = 5_000;
+/** A call stopped by the CPU watch after its process grew by this share of the isolate's memory limit exhausted memory, not time. */
+const HEAP_FULL_SHARE = 0.6;
 
 let bootstrap: { source: string; cache: ivm.ExternalCopy<ArrayBuffer> | null } | null = null;
 
@@ -149,6 +151,8 @@ export class Sandbox implements SubmissionSandbox {
     private readonly drainRef: ivm.Reference<() => { text: string; exceeded: boolean }>,
     /** What creating this sandbox cost (for the benchmark's per-stage profile). */
     readonly setup: SandboxSetup,
+    /** The isolate's memory limit, in bytes. */
+    private readonly memoryBytes: number,
   ) {}
 
   /**
@@ -198,7 +202,7 @@ export class Sandbox implements SubmissionSandbox {
       const setup: SandboxSetup = fromSpare
         ? { isolateMs: t1 - t0, kitMs: bootMs, codeCache, spare: true }
         : { isolateMs: prepared.isolateMs, kitMs: prepared.kitMs + bootMs, codeCache, spare: false };
-      const sandbox = new Sandbox(isolate, context, loadRef, callRef, drainRef, setup);
+      const sandbox = new Sandbox(isolate, context, loadRef, callRef, drainRef, setup, options.memoryMb * 1024 * 1024);
       sinkTarget.sandbox = sandbox;
       return sandbox;
     } catch (e) {
@@ -264,11 +268,15 @@ export class Sandbox implements SubmissionSandbox {
       }
     };
     const w0 = performance.now();
+    const rss0 = process.memoryUsage.rss();
     const wallMs = budgetMs * WALL_FACTOR + WALL_SLACK_MS;
     const watch = setInterval(() => {
       try {
         if (this.isolate.isDisposed || used() <= budgetMs) return;
-        this.cpuStop = { heapNearlyFull: this.heapNearlyFull() };
+        // Nothing here may wait for the isolate: its heap statistics take the isolate's lock, which a
+        // running loop holds until it ends (the wall watchdog, budget x 10 + 5 s later). The process's
+        // resident memory is read without it; its growth during the call is the isolate's heap.
+        this.cpuStop = { heapNearlyFull: process.memoryUsage.rss() - rss0 > HEAP_FULL_SHARE * this.memoryBytes };
         this.isolate.dispose();
       } catch {
         // The isolate was disposed between the check and dispose(): the call ends on its own.

@@ -11,12 +11,11 @@
  */
 import { readFileSync } from "node:fs";
 import { Rng, deriveSeed } from "@tfm/spec";
+import { hasOwnLimits } from "../limits.ts";
 import type { ExerciseRuntime } from "../runtime.ts";
 import { transpile } from "../transpile.ts";
 import { Sandbox } from "./sandbox.ts";
 
-/** The contract's default per-call CPU limit: an exercise allowed more is heavy, and skipped here. */
-const DEFAULT_CALL_TIMEOUT_MS = 2_000;
 
 export interface WarmCacheReport {
   exercises: number;
@@ -32,7 +31,8 @@ export async function warmKitCodeCache(runtimes: readonly (ExerciseRuntime | nul
   for (const runtime of runtimes) {
     if (runtime === null || performance.now() - t0 > budgetMs) continue;
     const meta = runtime.entry.meta;
-    if (meta.limits.callTimeoutMs > DEFAULT_CALL_TIMEOUT_MS) continue;
+    // A heavy exercise (its own limits) is skipped here.
+    if (hasOwnLimits(meta.limits)) continue;
     let sandbox: Sandbox | null = null;
     try {
       const compiled = await transpile(readFileSync(runtime.entry.solutionPath, "utf8"));

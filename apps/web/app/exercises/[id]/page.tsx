@@ -63,6 +63,9 @@ export default async function ExercisePage({ params }: { params: Promise<{ id: s
             ))}
           </ul>
           <p className="hint">{t("hiddenTests", { count: exercise.hiddenTestCount })}</p>
+          <p className="hint" data-testid="limits">
+            {t("limitsLine", { call: exercise.limits.callTimeoutMs, submission: exercise.limits.wallTimeoutMs, memory: exercise.limits.memoryMb })}
+          </p>
         </section>
         <section aria-labelledby="editor-title">
           <Workbench exerciseId={exercise.id} starter={exercise.starter} initial={draft?.source ?? exercise.starter} lang={lang} csrf={csrf} tolerance={exercise.tolerance} />

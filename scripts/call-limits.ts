@@ -1,0 +1,125 @@
+/**
+ * Per-exercise time limits from the model solutions' measured cost (apps/grader/src/limits.ts):
+ *   npm run limits              measure and print; exit 1 if a committed limit is under 10x what a
+ *                               model solution now costs (the margin the rule's 25x leaves has gone)
+ *   npm run limits -- --write   measure, write exercises/model-cost.json and each exercise.json's limits
+ *   [--samples N] [--exercise id ...]
+ * Measured as the worker grades: in-process, the kit's code cache warmed as at worker start, each
+ * grading in fresh isolates (visible and hidden), the CPU time the isolate was charged for every load
+ * and call (Sandbox.lastCpuMs). Run it on a quiet machine.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { initBackend } from "@tfm/reference";
+import { loadCatalog } from "../apps/grader/src/catalog.ts";
+import { gradeSubmission } from "../apps/grader/src/grade.ts";
+import { type ModelCost, derivedLimits, hasOwnLimits } from "../apps/grader/src/limits.ts";
+import { REPO_ROOT } from "../apps/grader/src/paths.ts";
+import { ReferenceCache } from "../apps/grader/src/reference-cache.ts";
+import { loadRuntime } from "../apps/grader/src/runtime.ts";
+import { Sandbox, type SandboxFactory, type SubmissionSandbox } from "../apps/grader/src/sandbox/sandbox.ts";
+import { warmKitCodeCache } from "../apps/grader/src/sandbox/warm-cache.ts";
+
+const { values } = parseArgs({
+  options: {
+    write: { type: "boolean", default: false },
+    samples: { type: "string", default: "8" },
+    exercise: { type: "string", multiple: true },
+  },
+});
+const samples = Number(values.samples);
+if (!Number.isInteger(samples) || samples < 1) {
+  console.error(`--samples must be a positive integer (got '${values.samples}') / --samples には正の整数を指定してください`);
+  process.exit(2);
+}
+
+const COST_FILE = path.join(REPO_ROOT, "exercises", "model-cost.json");
+const catalog = loadCatalog();
+const backend = await initBackend();
+const references = new ReferenceCache();
+const light = [...catalog.exercises.values()].filter((e) => !hasOwnLimits(e.meta.limits) && (values.exercise === undefined || values.exercise.includes(e.meta.id)));
+await warmKitCodeCache(await Promise.all(light.map((e) => loadRuntime(e))), 10_000);
+
+/** Sandbox.create, recording every load's and call's CPU time. */
+function recording(into: number[]): SandboxFactory {
+  return async (options) => {
+    const sb = await Sandbox.create(options);
+    const wrap: SubmissionSandbox = {
+      get setup() {
+        return sb.setup;
+      },
+      get disposed() {
+        return sb.disposed;
+      },
+      get lastCpuMs() {
+        return sb.lastCpuMs;
+      },
+      load: async (code, timeoutMs) => {
+        const out = await sb.load(code, timeoutMs);
+        into.push(sb.lastCpuMs);
+        return out;
+      },
+      call: async (entry, args, timeoutMs) => {
+        const out = await sb.call(entry, args, timeoutMs);
+        into.push(sb.lastCpuMs);
+        return out;
+      },
+      drainConsole: () => sb.drainConsole(),
+      dispose: () => sb.dispose(),
+    };
+    return wrap;
+  };
+}
+
+const committed: Record<string, ModelCost> = JSON.parse(readFileSync(COST_FILE, { encoding: "utf8", flag: "a+" }) || "{}");
+const measured: Record<string, ModelCost> = {};
+let shrunk = 0;
+console.log(`exercise                       max call  grading   samples | call limit  submission limit | committed call limit`);
+for (const e of light) {
+  const source = readFileSync(e.solutionPath, "utf8");
+  let maxCall = 0;
+  let maxGrading = 0;
+  for (let s = 0; s < samples; s++) {
+    const cpu: number[] = [];
+    const r = await gradeSubmission(
+      { exerciseId: e.meta.id, source: `${source}\n// sample ${s}\n`, seed: 1_000 + s, scope: "all", lang: "en" },
+      { catalog, backend, references, sandboxes: recording(cpu) },
+    );
+    if (r.verdict !== "passed") throw new Error(`${e.meta.id}: the model solution did not pass (${r.verdict}) / 模範解答が合格しませんでした`);
+    maxCall = Math.max(maxCall, ...cpu);
+    maxGrading = Math.max(maxGrading, cpu.reduce((a, b) => a + b, 0));
+  }
+  const cost: ModelCost = { maxCallCpuMs: round(maxCall), gradingCpuMs: round(maxGrading), samples };
+  measured[e.meta.id] = cost;
+  const limits = derivedLimits(cost);
+  const margin = e.meta.limits.callTimeoutMs / Math.max(cost.maxCallCpuMs, 0.01);
+  if (margin < 10) shrunk++;
+  console.log(
+    `${e.meta.id.padEnd(30)} ${cost.maxCallCpuMs.toFixed(2).padStart(8)} ${cost.gradingCpuMs.toFixed(1).padStart(8)} ${String(samples).padStart(9)} | ${String(limits.callTimeoutMs).padStart(10)} ${String(limits.wallTimeoutMs).padStart(17)} | ${e.meta.limits.callTimeoutMs} (${margin.toFixed(0)}x now)`,
+  );
+}
+
+if (values.write) {
+  const merged = { ...committed, ...measured };
+  const ordered = Object.fromEntries(Object.keys(merged).sort().map((k) => [k, merged[k]]));
+  writeFileSync(COST_FILE, `${JSON.stringify(ordered, null, 2)}\n`);
+  for (const id of Object.keys(measured)) {
+    const file = path.join(REPO_ROOT, "exercises", id, "exercise.json");
+    const text = readFileSync(file, "utf8");
+    const limits = derivedLimits(measured[id] as ModelCost);
+    // Only the two numbers change: the file's own layout stays.
+    const next = text
+      .replace(/("callTimeoutMs":\s*)\d+/, `$1${limits.callTimeoutMs}`)
+      .replace(/("wallTimeoutMs":\s*)\d+/, `$1${limits.wallTimeoutMs}`);
+    if (next !== text) writeFileSync(file, next);
+  }
+  console.log(`wrote ${path.relative(REPO_ROOT, COST_FILE)} and the limits of ${Object.keys(measured).length} exercise(s)`);
+} else if (shrunk > 0) {
+  console.error(`${shrunk} exercise(s) now cost more than a tenth of their call limit: re-measure on a quiet machine and run with --write`);
+  process.exit(1);
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
