@@ -167,9 +167,15 @@ interface Label {
 const SAME = 0.01;
 /** A heavier weight may look lighter by at most this much L* (8-bit rounding of the channels). */
 const MONOTONE_SLACK = 0.6;
-/** Weights 0.1 or more apart must differ by at least this much L* (0 = black, 100 = white). */
+/**
+ * Weights CONTRAST_STEP or more apart must differ by at least MIN_CONTRAST in L* (0 = black, 100 =
+ * white). A step of 0.2, not 0.1: a white-to-colour scale flattens in L* near its colour, and over
+ * 0.1 the statement's own white-to-blue example differs by only 1.93 (white to red by 0.85) at the
+ * top; over 0.2 they differ by 6.1 and 2.7, while scales that stay nearly white (to yellow, cyan,
+ * lime) still fail (test/heatmap-contrast.test.ts).
+ */
 const MIN_CONTRAST = 2;
-const CONTRAST_STEP = 0.1;
+const CONTRAST_STEP = 0.2;
 /** How close to 0 and to 1 the lightest and heaviest weights must be to judge the whole scale reversed. */
 const SCALE_END = 0.1;
 /** The widest band of weights that may go unseen when judging the whole scale reversed. */
