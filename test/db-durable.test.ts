@@ -8,6 +8,7 @@ import { DurableRunner, catalogVersions } from "../apps/grader/src/durable/runne
 import { GraderPool } from "../apps/grader/src/pool.ts";
 import { type Database, createUser, getSubmission, submit, syncExercises } from "../packages/db/src/index.ts";
 import { openScratchDatabase, testProviders } from "../packages/db/src/testing.ts";
+import { slowSolution } from "./slow-solution.ts";
 
 /**
  * Durable grading end to end, on each database: real sources graded by the real pool, a grading
@@ -19,7 +20,7 @@ const EX = "scaled-dot-product-attention";
 const read = (file: string) => readFileSync(new URL(`../exercises/${EX}/${file}`, import.meta.url), "utf8");
 const SOLUTION = read("solution.ts");
 /** A correct solution that first spins for 1.5 s at the top level (under the 2 s CPU limit): time to kill the process grading it. */
-const SLOW = `const until = Date.now() + 1500; while (Date.now() < until) {}\n${SOLUTION}`;
+const SLOW = slowSolution(EX, 1500, SOLUTION);
 const catalog = loadCatalog();
 
 async function waitFor<T>(read: () => Promise<T | undefined>, ms = 60_000): Promise<T> {

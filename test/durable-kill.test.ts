@@ -16,6 +16,7 @@ import { loadCatalog } from "../apps/grader/src/catalog.ts";
 import { type GraderProcess, startGraderProcess } from "../apps/grader/src/service-process.ts";
 import { type Database, createUser, syncExercises } from "../packages/db/src/index.ts";
 import { openScratchDatabase } from "../packages/db/src/testing.ts";
+import { slowSolution } from "./slow-solution.ts";
 
 const FULL = process.env.TFM_KILL_FULL === "1";
 const SEED = Number(process.env.TFM_KILL_SEED ?? 7);
@@ -24,7 +25,7 @@ const KILLS = FULL ? 40 : 4;
 const EX = "scaled-dot-product-attention";
 const SOLUTION = readFileSync(new URL(`../exercises/${EX}/solution.ts`, import.meta.url), "utf8");
 /** A correct solution that spins 1 s first: a grading in flight when a kill lands. */
-const SLOW = `const until = Date.now() + 1000; while (Date.now() < until) {}\n${SOLUTION}`;
+const SLOW = slowSolution(EX, 1000, SOLUTION);
 const TAKEOVER_MS = 15_000;
 
 interface Slot {

@@ -138,8 +138,14 @@ function asTokens(v: WireValue | undefined): Token[] | null {
   return out;
 }
 
-const show = (t: Token | undefined): string => (t === undefined ? "—" : `${t.element}×${Number(t.amount.toPrecision(12))}`);
-const showAll = (ts: readonly Token[]): string => (ts.length === 0 ? "[]" : ts.map(show).join(" "));
+// Messages are built on every comparison (the pitfall variants' included): a wrong answer can hold a
+// million tokens or a megabyte-long element, so what they show is bounded.
+const SHOWN_CHARS = 40;
+const SHOWN_TOKENS = 16;
+const clipped = (s: string): string => (s.length > SHOWN_CHARS ? `${s.slice(0, SHOWN_CHARS)}…(${s.length})` : s);
+const show = (t: Token | undefined): string => (t === undefined ? "—" : `${clipped(t.element)}×${Number(t.amount.toPrecision(12))}`);
+const showAll = (ts: readonly Token[]): string =>
+  ts.length === 0 ? "[]" : ts.slice(0, SHOWN_TOKENS).map(show).join(" ") + (ts.length > SHOWN_TOKENS ? ` … (${ts.length})` : "");
 
 function firstDifference(expected: readonly Token[], actual: readonly Token[]): number {
   let at = 0;

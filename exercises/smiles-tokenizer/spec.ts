@@ -172,8 +172,14 @@ function randomSmiles(rng: Rng, g: Grammar): string {
 /** One valid token, anchored: bracket atom, Br/Cl, %NN, or one character of the token set. */
 const VALID_TOKEN = /^(?:\[[^[\]]+\]|Br|Cl|%[0-9]{2}|[BCNOPSFIbcnosp*0-9=#\-$:/\\().+~@?>])$/;
 
+/** A token as a message shows it: at most SHOWN characters (a wrong token can be megabytes long; the message is built on every comparison, the pitfall variants' included). */
+const SHOWN = 40;
+function shown(t: string): string {
+  return t.length > SHOWN ? `${t.slice(0, SHOWN)}…(${t.length})` : t;
+}
+
 function quote(t: string | undefined): string {
-  return t === undefined ? "—" : JSON.stringify(t);
+  return t === undefined ? "—" : JSON.stringify(shown(t));
 }
 
 /** The mistake a wrong token list points to, judged from the tokens themselves. */
@@ -214,8 +220,8 @@ function diagnoseDiff(input: string, expected: readonly string[], actual: readon
 function context(tokens: readonly string[], at: number): string {
   const from = Math.max(0, at - 3);
   const to = Math.min(tokens.length, at + 4);
-  const shown = tokens.slice(from, to).map((t, k) => (from + k === at ? `>${t}<` : t));
-  return `${from > 0 ? "… " : ""}${shown.join(" ")}${to < tokens.length ? " …" : ""}`;
+  const parts = tokens.slice(from, to).map((t, k) => (from + k === at ? `>${shown(t)}<` : shown(t)));
+  return `${from > 0 ? "… " : ""}${parts.join(" ")}${to < tokens.length ? " …" : ""}`;
 }
 
 function asTokens(v: WireValue | undefined): string[] | null {
@@ -295,8 +301,8 @@ const joinsBack: InvariantDef = {
         return {
           ok: false,
           message: {
-            ja: `${JSON.stringify(smiles)} のトークンをつなげると ${JSON.stringify(joined)} になりました。文字が落ちたり増えたりしています (正規表現にない文字は match で黙って捨てられます)`,
-            en: `the tokens of ${JSON.stringify(smiles)} join to ${JSON.stringify(joined)}: characters were lost or added (a regex match silently skips characters no alternative covers)`,
+            ja: `${JSON.stringify(smiles)} のトークンをつなげると ${JSON.stringify(shown(joined))} になりました。文字が落ちたり増えたりしています (正規表現にない文字は match で黙って捨てられます)`,
+            en: `the tokens of ${JSON.stringify(smiles)} join to ${JSON.stringify(shown(joined))}: characters were lost or added (a regex match silently skips characters no alternative covers)`,
           },
           ...(pitfall !== undefined ? { pitfall } : {}),
         };

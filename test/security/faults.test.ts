@@ -25,11 +25,12 @@ import {
 } from "../../packages/db/src/index.ts";
 import { openScratchDatabase, testProviders } from "../../packages/db/src/testing.ts";
 import { ROOT, waitFor } from "./grader-process.ts";
+import { slowSolution } from "../slow-solution.ts";
 
 const EX = "scaled-dot-product-attention";
 const SOLUTION = readFileSync(`${ROOT}/exercises/${EX}/solution.ts`, "utf8");
 /** A correct solution that spins 1.5 s at its top level first (under the 2 s limit): time to kill whoever grades it. */
-const SLOW = `const until = Date.now() + 1500; while (Date.now() < until) {}\n${SOLUTION}`;
+const SLOW = slowSolution(EX, 1500, SOLUTION);
 const catalog = loadCatalog();
 const quiet = () => {};
 /** These tests start, kill and restart processes: on a loaded 2-core machine that takes minutes, not seconds. */

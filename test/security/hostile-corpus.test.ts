@@ -65,9 +65,17 @@ const corpus: Hostile[] = [
   { name: "state-dict: withheld nn.Module constructed from nn.Linear's [[Prototype]]", exerciseId: STATE, source: `import { nn } from "@tfm/kit";\n${STATE_FUNCTIONS.replace("export function stateDict(params: StateDict): StateDict {", "export function stateDict(params: StateDict): StateDict {\n  const Base = Object.getPrototypeOf(nn.Linear) as new () => { stateDict(): StateDict };\n  void new Base().stateDict();")}`, verdict: "runtime_error", message: /withheld/ },
   // ---- class 4: results the host cannot read are the student's errors
   { name: "a 9-dimensional kit tensor", exerciseId: SDPA, source: sdpa("const t = torch.zeros([1, 1, 1, 1, 1, 1, 1, 1, 2]); return [t, t];"), verdict: "runtime_error", message: /rank 9/ },
-  { name: "a 10-dimensional tensor after 200 ms of work", exerciseId: SDPA, source: sdpa("const end = Date.now() + 200; let s = 0; while (Date.now() < end) s++; const t = torch.zeros([1, 1, 1, 1, 1, 1, 1, 1, 1, s > 0 ? 2 : 1]); return [t, t];"), verdict: "runtime_error", message: /rank 10/ },
+  { name: "a 10-dimensional tensor after 30 ms of work in every call", exerciseId: SDPA, source: sdpa("const end = Date.now() + 30; let s = 0; while (Date.now() < end) s++; const t = torch.zeros([1, 1, 1, 1, 1, 1, 1, 1, 1, s > 0 ? 2 : 1]); return [t, t];"), verdict: "runtime_error", message: /rank 10/ },
   // ---- class 5 and 6: unbounded outputs; the budget bypass
   { name: "a 1.5M-character token", exerciseId: SMILES, source: smiles("return ['C'.repeat(1_500_000)];"), verdict: "failed" },
+  // Wrong, and big: the messages built while comparing it (and the pitfall variants) stay small and
+  // cheap, so it fails instead of running the submission out of its CPU budget.
+  { name: "a 1.5M-character element", exerciseId: FORMULA, source: formula("return [{ element: 'H'.repeat(1_500_000), amount: 2 }];"), verdict: "failed" },
+  { name: "a 100,000-token result", exerciseId: SMILES, source: smiles("return new Array(100_000).fill('C');"), verdict: "failed" },
+  // A million parts: copying them out of the isolate costs more CPU (~0.5 s) than the exercise's call
+  // limit (150 ms, derived from the model solution) before the 16 MB result limit is reached: a limit.
+  { name: "a million tokens", exerciseId: SMILES, source: smiles("return new Array(1_000_000).fill('C');"), verdict: ["output_limit", "time_limit"] },
+  { name: "a million formula tokens", exerciseId: FORMULA, source: formula("return new Array(1_000_000).fill(0).map(() => ({ element: 'H', amount: 1 }));"), verdict: ["output_limit", "time_limit"] },
   { name: "a DataView before 60 MB of numbers", exerciseId: SDPA, source: sdpa("return [new DataView(new ArrayBuffer(8)), new Float64Array(7_500_000)] as unknown as [Tensor, Tensor];"), verdict: "runtime_error", message: /DataView/ },
   { name: "a replaced typed-array length getter before 32 MB", exerciseId: SDPA, source: sdpa("try { Object.defineProperty(Object.getPrototypeOf(Int8Array.prototype), 'length', { get: () => 0 }); } catch { /* locked */ }\nreturn [new Float64Array(4_000_000), Q] as unknown as [Tensor, Tensor];"), verdict: "runtime_error", message: /changed 'length' on %TypedArray%\.prototype/ },
   // ---- class 7: the harness through .caller / .arguments

@@ -408,13 +408,16 @@ describe("red team (issue 13)", () => {
 
   it("time spent in the hidden isolate does not show in the result's timings", async () => {
     // The visible isolate's first call is the first public case (ethanol, "CCO"); the hidden isolate
-    // is fresh and starts with a hidden case. Only there, every call spins 300 ms.
+    // is fresh and starts with a hidden case. Only there, every call spins for 60% of the exercise's
+    // call limit (derived from the model solution's cost: a spin of a whole limit would be time_limit).
     const model = read(SMILES, "solution.ts");
+    const limits = (JSON.parse(read(SMILES, "exercise.json")) as { limits: { callTimeoutMs: number } }).limits;
+    const spin = Math.floor(limits.callTimeoutMs * 0.6);
     const spinning = `${model.replace("export function tokenizeSmiles(", "function realTokenize(")}
 let first: string | null = null;
 export function tokenizeSmiles(smiles: string): string[] {
   first ??= smiles;
-  if (first !== "CCO") { const end = Date.now() + 300; while (Date.now() < end) { /* spin */ } }
+  if (first !== "CCO") { const end = Date.now() + ${spin}; while (Date.now() < end) { /* spin */ } }
   return realTokenize(smiles);
 }
 `;
@@ -425,8 +428,8 @@ export function tokenizeSmiles(smiles: string): string[] {
     expect(slow.tests[0]?.id).toBe("smiles-ethanol");
     const hiddenCount = slow.tests.filter((t) => t.kind === "hidden").length;
     expect(hiddenCount).toBeGreaterThan(3);
-    // The hidden isolate spent hiddenCount x 300 ms; none of it may be readable from the timings.
-    const grew = (Object.keys(slow.timings) as (keyof GradeResult["timings"])[]).filter((k) => slow.timings[k] - base.timings[k] > (hiddenCount * 300) / 2);
+    // The hidden isolate spent hiddenCount x spin ms; none of it may be readable from the timings.
+    const grew = (Object.keys(slow.timings) as (keyof GradeResult["timings"])[]).filter((k) => slow.timings[k] - base.timings[k] > (hiddenCount * spin) / 2);
     outcomes.push({ name: "hidden-isolate CPU time in timings", held: grew.length === 0 });
     expect(grew, JSON.stringify({ base: base.timings, slow: slow.timings })).toEqual([]);
     for (const t of slow.tests.filter((t) => t.kind === "hidden")) expect(t.durationMs).toBe(0);

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { GradeResult } from "@tfm/contract";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GraderProcess, childPids, startGraderProcess } from "./grader-process.ts";
+import { slowSolution } from "../slow-solution.ts";
 
 const SDPA = "scaled-dot-product-attention";
 const SOLUTION = readFileSync(new URL(`../../exercises/${SDPA}/solution.ts`, import.meta.url), "utf8");
@@ -76,7 +77,7 @@ describe("one worker, pathological sources, then someone else's correct submissi
   });
 
   it("a worker frozen mid-grading (SIGSTOP 14 s) is never the student's time_limit", async () => {
-    const slow = `const until = Date.now() + 1500; while (Date.now() < until) {}\n${SOLUTION}`;
+    const slow = slowSolution(SDPA, 1500, SOLUTION);
     const pending = post(slow, 9);
     await new Promise((r) => setTimeout(r, 700));
     const pid = workerPid();

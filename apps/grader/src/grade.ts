@@ -7,7 +7,7 @@ import {
   type PitfallHit,
   type TestResult,
   type WireValue,
-  WireValueSchema,
+  wireValueProblem,
   isWireTensor,
 } from "@tfm/contract";
 import { CallFailure, type CaseDef, type InvariantDef, Rng, deriveSeed, describeInputClass, thrownExpectation } from "@tfm/spec";
@@ -47,6 +47,8 @@ export interface StageTimes {
   isolateMs: number;
   /** Compiling the kit + harness from the code cache, running it and booting it (lockdown). */
   kitMs: number;
+  /** The hidden session, whole: its isolate, kit, load and calls (also counted above) and its references and comparisons (only here). */
+  hiddenMs: number;
   /** Compiling and evaluating the submission's top level. */
   loadMs: number;
   /** Calls of the entry point: arguments copied in, the student's code, results copied out and checked. */
@@ -105,10 +107,11 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   if (entry === undefined) throw new UnknownExerciseError(`unknown exercise '${job.exerciseId}'`);
   const meta = entry.meta;
   const timings = { transpileMs: 0, sandboxMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0 };
-  const stages: StageTimes = { transpileMs: 0, isolateMs: 0, kitMs: 0, loadMs: 0, runMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0, isolates: 0, codeCacheHits: 0, spares: 0, calls: 0 };
+  const stages: StageTimes = { transpileMs: 0, isolateMs: 0, kitMs: 0, hiddenMs: 0, loadMs: 0, runMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0, isolates: 0, codeCacheHits: 0, spares: 0, calls: 0 };
+  // The profile's total is the whole grading, hidden session included (the result's total is not).
   const report = (): void => {
     if (deps.onStages === undefined) return;
-    deps.onStages({ ...stages, transpileMs: timings.transpileMs, referenceMs: timings.referenceMs, compareMs: timings.compareMs, totalMs: timings.totalMs });
+    deps.onStages({ ...stages, transpileMs: timings.transpileMs, referenceMs: timings.referenceMs, compareMs: timings.compareMs, totalMs: performance.now() - started });
   };
   const base = {
     resultVersion: 1 as const,
@@ -224,6 +227,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   // What the result reports of time ends here: the hidden session's time is not shown.
   const visibleMs = performance.now() - started;
   if (!loadFailed && hiddenCases.length > 0) {
+    const hiddenStart = performance.now();
     const hiddenSession = new SubmissionSession(entry, compiled.code, compiled.sourceMap, job.seed, { sandboxMs: 0 }, stages, createSandbox, true);
     try {
       for (const c of hiddenCases) {
@@ -239,6 +243,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
       }
     } finally {
       hiddenSession.dispose();
+      stages.hiddenMs = performance.now() - hiddenStart;
     }
   }
   const tests: TestResult[] = [];
@@ -349,16 +354,15 @@ class SubmissionSession {
     this.stages.calls++;
     if (outcome.ok) {
       const tp = performance.now();
-      const parsed = WireValueSchema.safeParse(outcome.value);
+      const problem = wireValueProblem(outcome.value);
       // Reading a huge result (a million strings) is work the student caused: it is charged to their time.
       clock.cpuLeftMs -= performance.now() - tp;
       this.stages.runMs += performance.now() - t;
       // The harness checks what it encodes, but the value is the student's: one the host cannot read
       // (a tensor of rank 9, a wrong dtype) is the submission's error, said in words, never ours.
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const where = issue === undefined || issue.path.length === 0 ? "" : ` at ${clipText(issue.path.map(String).join("."), 100)}`;
-        const what = clipText(issue?.message ?? "unknown", 200);
+      if (problem !== null) {
+        const where = problem.path.length === 0 ? "" : ` at ${clipText(problem.path.map(String).join("."), 100)}`;
+        const what = clipText(problem.message, 200);
         return {
           ok: false,
           kind: "runtime",
@@ -370,7 +374,8 @@ class SubmissionSession {
           },
         };
       }
-      return outcome.inputChanged === undefined ? { ok: true, value: parsed.data } : { ok: true, value: parsed.data, inputChanged: outcome.inputChanged };
+      const value = outcome.value as WireValue;
+      return outcome.inputChanged === undefined ? { ok: true, value } : { ok: true, value, inputChanged: outcome.inputChanged };
     }
     this.stages.runMs += performance.now() - t;
     return outcome;

@@ -2,11 +2,12 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCatalog } from "./catalog.ts";
 import { GraderPool, HostFaultError } from "./pool.ts";
+import { slowSolution } from "../../../test/slow-solution.ts";
 
 const catalog = loadCatalog();
 const SOLUTION = readFileSync(new URL("../../../exercises/scaled-dot-product-attention/solution.ts", import.meta.url), "utf8");
 /** A correct solution that first spins for ~1.2 s at the top level: time to kill its worker. */
-const SLOW = `const until = Date.now() + 1200; while (Date.now() < until) {}\n${SOLUTION}`;
+const SLOW = slowSolution("scaled-dot-product-attention", 1200, SOLUTION);
 
 async function waitFor<T>(read: () => T | undefined, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;

@@ -152,7 +152,8 @@ for (const e of selected) {
     last = r;
     if (i < WARMUP) continue;
     e2e.push(ms);
-    inner.push(r.timings.totalMs);
+    // The worker's whole grading (hidden session included), from its own profile.
+    inner.push(stages[stages.length - 1]?.totalMs ?? r.timings.totalMs);
     if (graded.length < persistRuns * 2) graded.push(r);
   }
   stageSink = null;
@@ -329,8 +330,8 @@ if (baselineRows.length > 0) {
 
 console.log("");
 console.log("where the worker's time goes, warm p50 per stage, ms (e2e - worker = queueing + IPC)");
-const STAGES = ["transpileMs", "isolateMs", "kitMs", "loadMs", "runMs", "referenceMs", "compareMs", "totalMs"] as const;
-console.log(`${"exercise".padEnd(30)} ${"transp".padStart(7)} ${"isolate".padStart(7)} ${"kit".padStart(7)} ${"load".padStart(7)} ${"run".padStart(7)} ${"ref".padStart(7)} ${"compare".padStart(7)} ${"worker".padStart(7)} ${"ipc".padStart(6)} calls cache spare`);
+const STAGES = ["transpileMs", "isolateMs", "kitMs", "loadMs", "runMs", "referenceMs", "compareMs", "hiddenMs", "totalMs"] as const;
+console.log(`${"exercise".padEnd(30)} ${"transp".padStart(7)} ${"isolate".padStart(7)} ${"kit".padStart(7)} ${"load".padStart(7)} ${"run".padStart(7)} ${"ref".padStart(7)} ${"compare".padStart(7)} ${"hidden".padStart(7)} ${"worker".padStart(7)} ${"ipc".padStart(6)} calls cache spare`);
 for (const r of rows) {
   const s = r.stages;
   console.log(
@@ -371,15 +372,24 @@ console.log(
 const lightRows = rows.filter((r) => !r.heavy);
 const worstP50 = lightRows.reduce((m, r) => Math.max(m, r.warm.e2e.p50), 0);
 const worstP99 = lightRows.reduce((m, r) => Math.max(m, r.warm.e2e.p99), 0);
+// The targets of the performance issue (15), reported, never asserted.
+const sdpa = rows.find((r) => r.exercise === "scaled-dot-product-attention");
+const firstP50 = summary(firstInProcess.map((f) => f.ms)).p50;
+const baselineRatio = median(rows.flatMap((r) => (r.baseline ? [r.baseline.ratio] : [])));
+const perMinute = throughput?.perMinute ?? 0;
 const goals = {
-  warmP50Under30: { goal: "warm p50 < 30 ms for every light exercise", worst: worstP50, met: worstP50 < 30, over: lightRows.filter((r) => r.warm.e2e.p50 >= 30).map((r) => r.exercise) },
-  warmP99Under150: { goal: "warm p99 < 150 ms for every light exercise", worst: worstP99, met: worstP99 < 150, over: lightRows.filter((r) => r.warm.e2e.p99 >= 150).map((r) => r.exercise) },
-  throughput2000: { goal: ">= 2000 gradings/minute", perMinute: throughput?.perMinute ?? 0, met: (throughput?.perMinute ?? 0) >= 2000 },
+  sdpaWarmP50: { goal: "warm p50 <= 10 ms for scaled-dot-product-attention", value: sdpa?.warm.e2e.p50 ?? Number.NaN, met: (sdpa?.warm.e2e.p50 ?? Number.POSITIVE_INFINITY) <= 10 },
+  warmP50: { goal: "warm p50 <= 15 ms for every light exercise", value: worstP50, met: worstP50 <= 15, over: lightRows.filter((r) => r.warm.e2e.p50 > 15).map((r) => r.exercise) },
+  warmP99: { goal: "warm p99 <= 50 ms for every light exercise", value: worstP99, met: worstP99 <= 50, over: lightRows.filter((r) => r.warm.e2e.p99 > 50).map((r) => r.exercise) },
+  first: { goal: "first grading in a fresh worker <= 30 ms", value: firstP50, met: firstP50 <= 30 },
+  throughput: { goal: ">= 6000 gradings/minute", value: perMinute, met: perMinute >= 6000 },
+  baseline: { goal: ">= 10x faster than the process-per-submission baseline", value: baselineRatio, met: baselineRatio >= 10 },
 };
 console.log("");
-console.log(`goal: ${goals.warmP50Under30.goal}: ${goals.warmP50Under30.met ? "met" : "NOT met"} (worst ${worstP50.toFixed(1)} ms${goals.warmP50Under30.over.length ? `; over: ${goals.warmP50Under30.over.join(", ")}` : ""})`);
-console.log(`goal: ${goals.warmP99Under150.goal}: ${goals.warmP99Under150.met ? "met" : "NOT met"} (worst ${worstP99.toFixed(1)} ms${goals.warmP99Under150.over.length ? `; over: ${goals.warmP99Under150.over.join(", ")}` : ""})`);
-console.log(`goal: ${goals.throughput2000.goal}: ${goals.throughput2000.met ? "met" : "NOT met"} (${goals.throughput2000.perMinute}/min)`);
+for (const g of Object.values(goals)) {
+  const over = "over" in g && g.over.length > 0 ? `; over: ${g.over.join(", ")}` : "";
+  console.log(`goal: ${g.goal}: ${g.met ? "met" : "NOT met"} (${Number.isFinite(g.value) ? g.value.toFixed(1) : "not measured"}${over})`);
+}
 for (const r of rows.filter((x) => x.heavy)) console.log(`heavy by design: ${r.exercise}: warm p50 ${r.warm.e2e.p50.toFixed(0)} ms, p99 ${r.warm.e2e.p99.toFixed(0)} ms (${r.tests} tests)`);
 
 mkdirSync(path.dirname(values.out), { recursive: true });

@@ -165,9 +165,15 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
   const watched = watchIntrinsics();
   /** Sticky: once student code changed a shared prototype, this and every later call fail with it. */
   let tampered: CallResult | null = null;
-  const checkIntrinsics = (): CallResult | null => {
+  /**
+   * `lockedOnly`: only the prototypes whose properties are locked (one key count each). Enough before
+   * a call: a change to the typed-array prototypes made since the last check (by a microtask) is
+   * found by the full check right after the call, before anything of the call's result is encoded or
+   * leaves the isolate, and fails that call (and every later one) the same way.
+   */
+  const checkIntrinsics = (lockedOnly = false): CallResult | null => {
     if (tampered !== null) return tampered;
-    const change = intrinsicChange(watched);
+    const change = intrinsicChange(watched, lockedOnly);
     if (change === null) return null;
     tampered = {
       ok: false,
@@ -205,7 +211,7 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
 
   function call(entry: string, args: unknown[]): CallResult {
     // Student code may have run since the last check (microtasks, finalization callbacks).
-    const tamperedBefore = checkIntrinsics();
+    const tamperedBefore = checkIntrinsics(true);
     if (tamperedBefore !== null) return tamperedBefore;
     if (exportsObject === null) return fail("runtime", new Error("internal: module not loaded"));
     let fn: unknown;
@@ -489,6 +495,11 @@ interface WatchedPrototype {
   keySet: Set<PropertyKey>;
   /** value, get and set of each key, in the order of `keys`; null where the properties are locked (only additions can happen). */
   parts: unknown[] | null;
+  /**
+   * Every own property was non-configurable when watching began: none can be deleted or redefined,
+   * so the only possible change is an addition, and an unchanged key count means nothing changed.
+   */
+  countOnly: boolean;
 }
 
 function descriptorPart(d: PropertyDescriptor, part: "value" | "get" | "set"): unknown {
@@ -531,18 +542,23 @@ function watchIntrinsics(): WatchedPrototype[] {
         parts.push(descriptorPart(d, "value"), descriptorPart(d, "get"), descriptorPart(d, "set"));
       }
     }
-    out.push({ proto, label, parent: ObjectGetPrototypeOf(proto), keys, keySet: new SetCtor<PropertyKey>(keys), parts });
+    let countOnly = locked;
+    for (let i = 0; countOnly && i < keys.length; i++) countOnly = ObjectGetOwnPropertyDescriptor(proto, keys[i] as PropertyKey)?.configurable === false;
+    out.push({ proto, label, parent: ObjectGetPrototypeOf(proto), keys, keySet: new SetCtor<PropertyKey>(keys), parts, countOnly });
   }
   return out;
 }
 
 /** What student code changed on a watched prototype ("'x' on Array.prototype"), or null. */
-function intrinsicChange(watched: readonly WatchedPrototype[]): string | null {
+function intrinsicChange(watched: readonly WatchedPrototype[], lockedOnly: boolean): string | null {
   // Object.prototype first: until it is known unchanged, reading a descriptor's parts could run a getter.
   for (let w = 0; w < watched.length; w++) {
     const item = watched[w] as WatchedPrototype;
     if (ObjectGetPrototypeOf(item.proto) !== item.parent) return `the prototype of ${item.label}`;
+    if (lockedOnly && item.parts !== null) continue;
     const keys = ReflectOwnKeys(item.proto);
+    // Checked on every call: the locked prototypes cost one count here (see countOnly).
+    if (item.countOnly && keys.length === item.keys.length) continue;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as PropertyKey;
       if (!ReflectApply(SetHas, item.keySet, [key])) return `'${clip(StringCtor(key), 60)}' on ${item.label}`;
