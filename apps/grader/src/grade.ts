@@ -180,9 +180,32 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
     if (status === "output_limit" && ++outputLimits >= 2) stopped = afterOutputLimits();
   };
   let loadFailed = false;
+  // The hidden session's isolate is created and booted (the kit and lockdown: the same work for every
+  // submission, whatever its inputs) while the visible cases run, on the isolate's own thread. No
+  // student code runs in it until the visible session is over, so nothing it does can be timed from
+  // the visible calls.
+  let hiddenSandbox: Promise<SubmissionSandbox> | null = null;
+  const hiddenFactory: SandboxFactory = (options) => {
+    const early = hiddenSandbox;
+    hiddenSandbox = null;
+    return early ?? createSandbox(options);
+  };
+  // Prepared early but not used (every hidden case skipped, or the grading failed): disposed unused.
+  const discardHidden = (): void => {
+    const early = hiddenSandbox;
+    hiddenSandbox = null;
+    void early?.then((s) => s.dispose()).catch(() => undefined);
+  };
 
   try {
     const loaded = await session.ensureLoaded(clock);
+    if (loaded.ok && hiddenCases.length > 0) {
+      const l = meta.limits;
+      hiddenSandbox = createSandbox({ memoryMb: l.memoryMb, withheld: meta.withheld, consoleBytes: l.consoleBytes, resultBytes: l.resultBytes, seed: job.seed });
+      hiddenSandbox.catch(() => {
+        // Awaited by the hidden session, which reports a failure; unused, it is disposed below.
+      });
+    }
     if (!loaded.ok) {
       loadFailed = true;
       const failure = failureOf(loaded, meta, session.sourceMap, false);
@@ -220,15 +243,18 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
     const out = await session.drainConsole();
     consoleText = out.text;
     consoleTruncated = out.exceeded;
+  } catch (e) {
+    discardHidden();
+    throw e;
   } finally {
     session.dispose();
   }
 
   // What the result reports of time ends here: the hidden session's time is not shown.
   const visibleMs = performance.now() - started;
-  if (!loadFailed && hiddenCases.length > 0) {
+  if (!loadFailed && hiddenCases.length > 0 && stopped === null) {
     const hiddenStart = performance.now();
-    const hiddenSession = new SubmissionSession(entry, compiled.code, compiled.sourceMap, job.seed, { sandboxMs: 0 }, stages, createSandbox, true);
+    const hiddenSession = new SubmissionSession(entry, compiled.code, compiled.sourceMap, job.seed, { sandboxMs: 0 }, stages, hiddenFactory, true);
     try {
       for (const c of hiddenCases) {
         if (stopped !== null) {
@@ -243,8 +269,12 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
       }
     } finally {
       hiddenSession.dispose();
+      discardHidden();
       stages.hiddenMs = performance.now() - hiddenStart;
     }
+  } else {
+    for (const c of hiddenCases) if (!results.has(c.id) && stopped !== null) results.set(c.id, skipped(c, c.kind, stopped));
+    discardHidden();
   }
   const tests: TestResult[] = [];
   const ordered = [...allCases, ...invariants].filter((c) => results.has(c.id));

@@ -12,7 +12,7 @@ import { GraderPool } from "./pool.ts";
 import type { WireValue } from "@tfm/contract";
 import { ReferenceCache } from "./reference-cache.ts";
 import { loadRuntime } from "./runtime.ts";
-import { Sandbox, prepareSpare } from "./sandbox/sandbox.ts";
+import { MAX_SPARES, Sandbox, prepareSpares } from "./sandbox/sandbox.ts";
 import { transpile, transpileCache } from "./transpile.ts";
 
 const EX = "scaled-dot-product-attention";
@@ -114,10 +114,12 @@ describe("spare isolates", () => {
     return c.code;
   };
 
-  it("hands a prepared isolate to one sandbox only, and only for the same memory limit", async () => {
+  it("hands each prepared (booted) isolate to one sandbox only, and only for the same options", async () => {
     const src = await code(`const g = globalThis as { mark?: number };
-      export function f(): number { g.mark = (g.mark ?? 0) + 1; return g.mark; }`);
-    prepareSpare(64);
+      export function f(): number { g.mark = (g.mark ?? 0) + 1; return g.mark; }
+      export function r(): number { return Math.random(); }`);
+    const { seed: _seed, ...key } = options;
+    prepareSpares(key, 1);
     const a = await Sandbox.create(options);
     const b = await Sandbox.create(options);
     try {
@@ -127,15 +129,25 @@ describe("spare isolates", () => {
         expect((await sb.load(src, 1_000)).ok).toBe(true);
         expect(await sb.call("f", [], 1_000)).toEqual({ ok: true, value: 1 });
       }
+      // Booted before its submission was known, the spare still draws from the submission's seed.
+      expect(await a.call("r", [], 1_000)).toEqual(await b.call("r", [], 1_000));
     } finally {
       a.dispose();
       b.dispose();
     }
-    prepareSpare(32);
+    // Two at most; other options (another memory limit, other withheld entries) make their own.
+    prepareSpares({ ...key, memoryMb: 32 }, 5);
     const c = await Sandbox.create(options);
     c.dispose();
     expect(c.setup.spare).toBe(false);
-    // The 32 MB spare is still waiting, and its limit is the one it was made with.
+    const w = await Sandbox.create({ ...options, memoryMb: 32, withheld: ["F.softmax"] });
+    w.dispose();
+    expect(w.setup.spare).toBe(false);
+    expect(MAX_SPARES).toBe(2);
+    // The 32 MB spares are still waiting, and their limit is the one they were made with.
+    const e = await Sandbox.create({ ...options, memoryMb: 32 });
+    e.dispose();
+    expect(e.setup.spare).toBe(true);
     const d = await Sandbox.create({ ...options, memoryMb: 32 });
     try {
       expect(d.setup.spare).toBe(true);
@@ -175,6 +187,7 @@ ${SOLUTION}`;
     expect(stages).toHaveLength(4);
     // One isolate for the visible calls and a fresh one for the hidden calls (nothing carries over).
     expect(stages.map((s) => s.isolates)).toEqual([2, 2, 2, 2]);
-    expect(stages.some((s) => s.spares === 1)).toBe(true);
+    // After an idle pause both isolates of a grading (visible and hidden) were booted ahead of time.
+    expect(stages.some((s) => s.spares === 2), JSON.stringify(stages.map((s) => s.spares))).toBe(true);
   });
 });

@@ -189,6 +189,8 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
   };
 
   let exportsObject: Record<string, unknown> | null = null;
+  /** Student code has run (or started to): the seed can no longer be set. */
+  let loadStarted = false;
 
   const requireShim = (name: unknown): unknown => {
     if (name === KIT_MODULE) return studentKit;
@@ -197,6 +199,7 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
 
   function load(factory: unknown): CallResult {
     if (typeof factory !== "function") return fail("runtime", new Error("internal: module factory is not a function"));
+    loadStarted = true;
     const module: { exports: Record<string, unknown> } = { exports: {} };
     try {
       ReflectApply(factory, undefined, [requireShim, module, module.exports]);
@@ -455,7 +458,17 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
     return { ok: false, kind, error: describe(e) };
   }
 
-  return ObjectFreeze({ load, call, drainConsole });
+  /**
+   * The submission's seed, set by the host once the isolate is handed to a submission (a spare is
+   * booted ahead of time, before its submission is known); refused once student code was loaded.
+   */
+  function reseed(seed: unknown): boolean {
+    if (loadStarted || typeof seed !== "number" || !NumberIsInteger(seed)) return false;
+    rs = seed >>> 0;
+    return true;
+  }
+
+  return ObjectFreeze({ load, call, drainConsole, reseed });
 }
 
 function describe(e: unknown): ErrorInfo {

@@ -83,20 +83,29 @@ export interface SandboxSetup {
 
 const TIMEOUT_MESSAGE = /Script execution timed out/;
 
-/** An isolate with the kit + harness bundle evaluated, not yet booted: no options, no student code. */
+/** What a booted isolate depends on: everything of SandboxOptions but the seed (set at hand-out). */
+export type BootKey = Omit<SandboxOptions, "seed">;
+
+function keyOf(o: BootKey): string {
+  return JSON.stringify([o.memoryMb, [...o.withheld].sort(), o.consoleBytes, o.resultBytes]);
+}
+
+/** An isolate with the kit + harness evaluated and booted (lockdown done): no seed yet, no student code. */
 interface Prepared {
   isolate: ivm.Isolate;
   context: ivm.Context;
-  bootRef: ivm.Reference<(o: BootOptions, sink: unknown) => unknown>;
+  harness: { load: ivm.Reference<(f: unknown) => CallResult>; call: ivm.Reference<(e: string, a: unknown[]) => CallResult>; drain: ivm.Reference<() => { text: string; exceeded: boolean }>; reseed: ivm.Reference<(seed: number) => boolean> };
+  /** Where the console sink forwards to: the Sandbox, once one owns this isolate. */
+  sinkTarget: { sandbox: Sandbox | null };
   codeCache: SandboxSetup["codeCache"];
   isolateMs: number;
   kitMs: number;
 }
 
-async function prepare(memoryMb: number): Promise<Prepared> {
+async function prepare(key: BootKey): Promise<Prepared> {
   const source = bootstrapSource();
   const t0 = performance.now();
-  const isolate = new ivm.Isolate({ memoryLimit: memoryMb });
+  const isolate = new ivm.Isolate({ memoryLimit: key.memoryMb });
   try {
     const context = await isolate.createContext();
     const t1 = performance.now();
@@ -110,32 +119,57 @@ async function prepare(memoryMb: number): Promise<Prepared> {
     const codeCache: SandboxSetup["codeCache"] = cached === null ? "produced" : rejected ? "rejected" : "hit";
     if (bootstrap !== null && bootstrap.cache === null && script.cachedData) bootstrap.cache = script.cachedData;
     const bootRef = (await script.run(context, { reference: true, timeout: 5_000 })) as ivm.Reference<(o: BootOptions, sink: unknown) => unknown>;
-    return { isolate, context, bootRef, codeCache, isolateMs: t1 - t0, kitMs: performance.now() - t1 };
+    // Console lines are also forwarded as they are written (fire-and-forget), so that a call stopped
+    // by the CPU watch (which disposes the isolate) still shows what it printed before.
+    const sinkTarget: { sandbox: Sandbox | null } = { sandbox: null };
+    const sink = new ivm.Reference((text: unknown, exceeded: unknown) => {
+      if (typeof text === "string") sinkTarget.sandbox?.receiveConsole(text, exceeded === true);
+    });
+    const boot: BootOptions = { withheld: key.withheld, consoleBytes: key.consoleBytes, resultBytes: key.resultBytes, seed: 0 };
+    const harness = (await bootRef.apply(undefined, [boot, sink], {
+      arguments: { copy: true },
+      result: { reference: true },
+      timeout: 5_000,
+    })) as ivm.Reference<Record<string, unknown>>;
+    const get = async <T>(name: string) => (await harness.get(name, { reference: true })) as ivm.Reference<T>;
+    const refs: Prepared["harness"] = { load: await get("load"), call: await get("call"), drain: await get("drainConsole"), reseed: await get("reseed") };
+    bootRef.release();
+    harness.release();
+    return { isolate, context, harness: refs, sinkTarget, codeCache, isolateMs: t1 - t0, kitMs: performance.now() - t1 };
   } catch (e) {
     if (!isolate.isDisposed) isolate.dispose();
     throw e;
   }
 }
 
-/** At most one prepared isolate per process, waiting for the next submission. */
-let spare: { memoryMb: number; prepared: Promise<Prepared> } | null = null;
+/** At most MAX_SPARES prepared isolates per process, waiting for the next submission (a grading uses two). */
+export const MAX_SPARES = 2;
+let spares: { key: string; prepared: Promise<Prepared> }[] = [];
 
 /**
- * Prepares the next submission's isolate ahead of time, while the worker is idle: a new isolate with
- * the given memory limit and the kit evaluated in it (not booted). The next Sandbox.create with the
- * same limit takes it, and only that one: it is handed out once, never returned, never shared, so
- * every submission still gets an isolate no other code has run in. A spare of another limit is dropped.
+ * Prepares isolates ahead of time, while the worker is idle: new isolates with the kit evaluated and
+ * booted (lockdown done) for these options, up to `count` of them (at most MAX_SPARES in all). The
+ * next Sandbox.create with the same options takes one, and only that one: it is handed out once,
+ * never returned, never shared, so every submission still gets an isolate no other code has run in.
+ * Spares of other options are dropped when room is needed.
  */
-export function prepareSpare(memoryMb: number): void {
-  if (spare !== null) {
-    if (spare.memoryMb === memoryMb) return;
-    void spare.prepared.then((p) => p.isolate.isDisposed || p.isolate.dispose()).catch(() => {});
+export function prepareSpares(options: BootKey, count = MAX_SPARES): void {
+  const key = keyOf(options);
+  const need = Math.max(0, Math.min(count, MAX_SPARES) - spares.filter((s) => s.key === key).length);
+  // Make room: the oldest spares of other options go first.
+  while (need > MAX_SPARES - spares.length) {
+    const other = spares.find((s) => s.key !== key);
+    if (other === undefined) break;
+    spares = spares.filter((s) => s !== other);
+    void other.prepared.then((p) => p.isolate.isDisposed || p.isolate.dispose()).catch(() => {});
   }
-  const prepared = prepare(memoryMb);
-  prepared.catch(() => {
-    // Creating it failed: Sandbox.create makes its own.
-  });
-  spare = { memoryMb, prepared };
+  for (let i = 0; i < need && spares.length < MAX_SPARES; i++) {
+    const prepared = prepare(options);
+    prepared.catch(() => {
+      // Creating it failed: Sandbox.create makes its own.
+    });
+    spares.push({ key, prepared });
+  }
 }
 
 /**
@@ -164,45 +198,27 @@ export class Sandbox implements SubmissionSandbox {
     const t0 = performance.now();
     let prepared: Prepared | null = null;
     let fromSpare = false;
-    if (spare !== null && spare.memoryMb === options.memoryMb) {
-      const taken = spare;
-      spare = null;
+    const key = keyOf(options);
+    const taken = spares.find((s) => s.key === key);
+    if (taken !== undefined) {
+      spares = spares.filter((s) => s !== taken);
       prepared = await taken.prepared.catch(() => null);
       fromSpare = prepared !== null && !prepared.isolate.isDisposed;
       if (!fromSpare) prepared = null;
     }
-    prepared ??= await prepare(options.memoryMb);
-    const { isolate, context, bootRef, codeCache } = prepared;
+    prepared ??= await prepare(options);
+    const { isolate, context, harness, sinkTarget, codeCache } = prepared;
     try {
       const t1 = performance.now();
-      const boot: BootOptions = {
-        withheld: options.withheld,
-        consoleBytes: options.consoleBytes,
-        resultBytes: options.resultBytes,
-        seed: options.seed,
-      };
-      // Console lines are also forwarded as they are written (fire-and-forget), so that a call stopped
-      // by the CPU watch (which disposes the isolate) still shows what it printed before.
-      const sinkTarget: { sandbox: Sandbox | null } = { sandbox: null };
-      const sink = new ivm.Reference((text: unknown, exceeded: unknown) => {
-        if (typeof text === "string") sinkTarget.sandbox?.receiveConsole(text, exceeded === true);
-      });
-      const harness = (await bootRef.apply(undefined, [boot, sink], {
-        arguments: { copy: true },
-        result: { reference: true },
-        timeout: 5_000,
-      })) as ivm.Reference<Record<string, unknown>>;
-      const loadRef = (await harness.get("load", { reference: true })) as ivm.Reference<(f: unknown) => CallResult>;
-      const callRef = (await harness.get("call", { reference: true })) as ivm.Reference<(e: string, a: unknown[]) => CallResult>;
-      const drainRef = (await harness.get("drainConsole", { reference: true })) as ivm.Reference<() => { text: string; exceeded: boolean }>;
-      bootRef.release();
-      harness.release();
-      const bootMs = performance.now() - t1;
-      // From a spare: the isolate stage is only the wait for it, the kit stage only the boot.
+      // The submission's seed, before any of its code runs (the harness refuses it later).
+      if ((await harness.reseed.apply(undefined, [options.seed], { result: { copy: true }, timeout: 1_000 })) !== true) throw new Error("the sandbox refused the submission's seed");
+      harness.reseed.release();
+      const seedMs = performance.now() - t1;
+      // From a spare: the isolate stage is only the wait for it, the kit stage only the seed.
       const setup: SandboxSetup = fromSpare
-        ? { isolateMs: t1 - t0, kitMs: bootMs, codeCache, spare: true }
-        : { isolateMs: prepared.isolateMs, kitMs: prepared.kitMs + bootMs, codeCache, spare: false };
-      const sandbox = new Sandbox(isolate, context, loadRef, callRef, drainRef, setup, options.memoryMb * 1024 * 1024);
+        ? { isolateMs: t1 - t0, kitMs: seedMs, codeCache, spare: true }
+        : { isolateMs: prepared.isolateMs, kitMs: prepared.kitMs + seedMs, codeCache, spare: false };
+      const sandbox = new Sandbox(isolate, context, harness.load, harness.call, harness.drain, setup, options.memoryMb * 1024 * 1024);
       sinkTarget.sandbox = sandbox;
       return sandbox;
     } catch (e) {

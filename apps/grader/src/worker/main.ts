@@ -2,6 +2,7 @@
  * A grading worker: a child process started with --no-node-snapshot (isolated-vm needs it on
  * Node >= 20). It grades one job at a time; the parent's watchdog kills it if a job overruns.
  */
+import type { ExerciseMeta } from "@tfm/contract";
 import { initBackendInfo } from "@tfm/reference";
 import { Rng, deriveSeed } from "@tfm/spec";
 import { loadCatalog } from "../catalog.ts";
@@ -9,7 +10,7 @@ import { loadConfig } from "../config.ts";
 import { GraderStallError, type StageTimes, gradeSubmission, warmPublicReferences } from "../grade.ts";
 import { ReferenceCache } from "../reference-cache.ts";
 import { type ExerciseRuntime, loadRuntime } from "../runtime.ts";
-import { bootstrapSource, prepareSpare } from "../sandbox/sandbox.ts";
+import { type BootKey, bootstrapSource, prepareSpares } from "../sandbox/sandbox.ts";
 import { warmKitCodeCache } from "../sandbox/warm-cache.ts";
 import { transpile, transpilerHealth } from "../transpile.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
@@ -48,18 +49,19 @@ async function main(): Promise<void> {
   // The kit's V8 code cache with the functions the model solutions use already compiled, so no
   // submission's fresh isolate compiles them again (sandbox/warm-cache.ts); bounded, best effort.
   await warmKitCodeCache(runtimes, 1_000).catch(() => undefined);
-  // The first isolate, ready for the first submission.
-  const memoryLimits = [...catalog.exercises.values()].map((e) => e.meta.limits.memoryMb);
-  const commonLimit = mostCommon(memoryLimits) ?? 128;
-  prepareSpare(commonLimit);
+  // The first submission's two isolates (visible and hidden cases), booted for the options most
+  // exercises share.
+  const keys = [...catalog.exercises.values()].map((e) => bootKeyOf(e.meta));
+  const common = mostCommon(keys.map((k) => JSON.stringify(k)));
+  prepareSpares(common === undefined ? { memoryMb: 128, withheld: [], consoleBytes: 65_536, resultBytes: 16_777_216 } : (JSON.parse(common) as BootKey));
 
-  // The next submission's isolate is prepared once the worker has been idle a moment: right after a
-  // result another job often arrives at once, and preparing then would only compete with grading it.
+  // The next submission's isolates are prepared once the worker has been idle a moment: right after
+  // a result another job often arrives at once, and preparing then would only compete with grading it.
   let spareTimer: NodeJS.Timeout | null = null;
-  const prepareWhenIdle = (memoryMb: number) => {
+  const prepareWhenIdle = (key: BootKey) => {
     spareTimer = setTimeout(() => {
       spareTimer = null;
-      prepareSpare(memoryMb);
+      prepareSpares(key);
     }, SPARE_AFTER_IDLE_MS);
   };
 
@@ -75,7 +77,10 @@ async function main(): Promise<void> {
         send({ type: "failed", id: msg.id, message: e instanceof Error ? (e.stack ?? e.message) : String(e), transpiler: transpilerHealth(), hostFault: e instanceof GraderStallError }),
       )
       // While idle, a fresh isolate for the next submission (of the same exercise, most likely).
-      .finally(() => prepareWhenIdle(catalog.exercises.get(msg.job.exerciseId)?.meta.limits.memoryMb ?? commonLimit));
+      .finally(() => {
+        const meta = catalog.exercises.get(msg.job.exerciseId)?.meta;
+        if (meta !== undefined) prepareWhenIdle(bootKeyOf(meta));
+      });
   });
   process.on("disconnect", () => process.exit(0));
   // The transpiler's service started and proven before the first job (and /health says so).
@@ -110,8 +115,13 @@ async function warmGpuPipelines(runtimes: readonly (ExerciseRuntime | null)[]): 
   }
 }
 
-function mostCommon(xs: readonly number[]): number | undefined {
-  const counts = new Map<number, number>();
+/** What an exercise's isolates are booted with (SubmissionSession's options, less the seed). */
+function bootKeyOf(meta: ExerciseMeta): BootKey {
+  return { memoryMb: meta.limits.memoryMb, withheld: meta.withheld, consoleBytes: meta.limits.consoleBytes, resultBytes: meta.limits.resultBytes };
+}
+
+function mostCommon(xs: readonly string[]): string | undefined {
+  const counts = new Map<string, number>();
   for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
   return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
 }
