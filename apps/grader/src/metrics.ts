@@ -39,6 +39,7 @@ export function createMetrics(pool: GraderPool) {
   gauge("tfm_pool_queue_length", "Gradings waiting for a worker", () => pool.stats().queued);
   gauge("tfm_pool_worker_restarts", "Workers replaced after dying", () => pool.stats().restarts);
   gauge("tfm_pool_watchdog_kills", "Workers killed by the wall-clock watchdog", () => pool.stats().watchdogKills);
+  gauge("tfm_pool_busy_seconds", "Time the workers spent on jobs since the pool started (summed over workers; hidden cases included)", () => pool.stats().busyMs / 1000);
   gauge("tfm_reference_cache_hits", "Reference cache hits (last reporting worker)", () => pool.stats().cacheHits);
   gauge("tfm_reference_cache_misses", "Reference cache misses (last reporting worker)", () => pool.stats().cacheMisses);
 

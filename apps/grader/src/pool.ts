@@ -54,6 +54,8 @@ interface Worker {
   cacheMisses: number;
   /** The worker's transpiler as it last reported it (after start-up and after every job). */
   transpiler: TranspilerHealth | null;
+  /** When the current job was sent to it (performance.now()). */
+  busySince: number;
 }
 
 /** One worker as /health shows it. */
@@ -89,6 +91,8 @@ export interface PoolStats {
   backend: string;
   cacheHits: number;
   cacheMisses: number;
+  /** Time the workers spent on jobs (sent to answered, hidden cases included), summed over workers, in ms. */
+  busyMs: number;
   workers: WorkerHealth[];
 }
 
@@ -156,6 +160,7 @@ export class GraderPool {
       backend: this.backend,
       cacheHits: this.exitedCacheHits + this.workers.reduce((n, w) => n + w.cacheHits, 0),
       cacheMisses: this.exitedCacheMisses + this.workers.reduce((n, w) => n + w.cacheMisses, 0),
+      busyMs: this.busyMs + this.workers.reduce((n, w) => n + (w.current !== null ? performance.now() - w.busySince : 0), 0),
       workers: this.workers.map((w) => ({ pid: w.child.pid ?? null, ready: w.ready, busy: w.current !== null, transpiler: w.transpiler })),
     };
   }
@@ -201,7 +206,7 @@ export class GraderPool {
       env: this.options.env ?? process.env,
       stdio: ["ignore", "inherit", "pipe", "ipc"],
     });
-    const worker: Worker = { child, ready: false, backend: "unknown", current: null, watchdog: null, killedByWatchdog: false, isolateHeapOom: false, cacheHits: 0, cacheMisses: 0, transpiler: null };
+    const worker: Worker = { child, ready: false, backend: "unknown", current: null, watchdog: null, killedByWatchdog: false, isolateHeapOom: false, cacheHits: 0, cacheMisses: 0, transpiler: null, busySince: 0 };
     this.workers.push(worker);
     child.on("message", (raw) => this.onMessage(worker, raw as FromWorker));
     // An isolate that runs out of heap in one step (new Array(1e9).fill(0)) is beyond isolated-vm's
@@ -270,6 +275,7 @@ export class GraderPool {
     this.exitedCacheMisses += worker.cacheMisses;
     if (worker.watchdog) clearTimeout(worker.watchdog);
     const job = worker.current;
+    if (job !== null) this.busyMs += performance.now() - worker.busySince;
     worker.current = null;
     if (this.closed) return;
     if (job !== null) {
@@ -304,7 +310,11 @@ export class GraderPool {
     this.dispatch();
   }
 
+  /** Busy time of finished jobs (see PoolStats.busyMs). */
+  private busyMs = 0;
+
   private finishWorker(worker: Worker): void {
+    if (worker.current !== null) this.busyMs += performance.now() - worker.busySince;
     if (worker.watchdog) clearTimeout(worker.watchdog);
     worker.watchdog = null;
     worker.current = null;
@@ -316,6 +326,7 @@ export class GraderPool {
       if (!worker.ready || worker.current !== null || !worker.child.connected) continue;
       const job = this.queue.shift() as Pending;
       worker.current = job;
+      worker.busySince = performance.now();
       const onStart = job.onStart;
       job.onStart = undefined;
       onStart?.();

@@ -135,6 +135,39 @@ describe.each(testProviders())("durable queue on %s", (provider) => {
     expect(counts).toEqual({ gradings: 1, tests: 1 });
   });
 
+  it("stores the grading and every test row as the result says (PostgreSQL writes them with raw statements)", async () => {
+    await submit(db, { userId, exerciseId: EX, source: "a" });
+    const job = (await claimNext(db, { workerId: "w#1", leaseMs: 60_000 })) as ClaimedJob;
+    const result = syntheticResult({
+      exerciseId: EX,
+      exerciseVersion: "v1",
+      seed: job.seed,
+      verdict: "failed",
+      score: 0.5,
+      tests: [
+        { id: "ok", status: "passed" },
+        { id: "scale", status: "failed", pitfallId: "missing-scale" },
+        { id: "hidden 'quoted' \\ 名前", status: "failed", kind: "hidden" },
+        { id: "slow", status: "time_limit" },
+      ],
+    });
+    result.tests[0] = { ...result.tests[0], maxAbsError: null, maxRelError: null } as (typeof result.tests)[number];
+    await completeGrading(db, refOf(job), result);
+    const stored = await db.run("reading back", (p) =>
+      p.grading.findFirstOrThrow({ where: { submissionId: job.submissionId }, include: { tests: { orderBy: { position: "asc" } } } }),
+    );
+    expect({ verdict: stored.verdict, score: stored.score, passed: stored.passedTests, total: stored.totalTests, counts: stored.countsAsAttempt, seed: stored.seed, trigger: stored.trigger, attempt: stored.attempt, workerId: stored.workerId }).toEqual({
+      verdict: "failed", score: 0.5, passed: 1, total: 4, counts: true, seed: BigInt(job.seed), trigger: "submit", attempt: job.attempt, workerId: "w#1",
+    });
+    expect(stored.result).toEqual(JSON.parse(JSON.stringify(result)));
+    expect(stored.finishedAt.getTime()).toBeGreaterThanOrEqual(stored.startedAt.getTime());
+    expect(stored.tests.map((t) => [t.position, t.testId, t.kind, t.status, t.pitfallId, t.maxAbsError, t.maxRelError, t.mismatchCount, t.durationMs, t.nameJa, t.messageEn])).toEqual(
+      result.tests.map((t, i) => [i, t.id, t.kind, t.status, t.pitfall?.id ?? null, t.maxAbsError, t.maxRelError, t.mismatches?.count ?? null, t.durationMs, t.name.ja, t.message.en]),
+    );
+    const sub = await getSubmission(db, job.submissionId);
+    expect(sub).toMatchObject({ status: "done", verdict: "failed", score: 0.5 });
+  });
+
   it("renews a held lease and refuses to renew a lost one", async () => {
     const t0 = new Date();
     await submit(db, { userId, exerciseId: EX, source: "a" }, t0);

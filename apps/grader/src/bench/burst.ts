@@ -150,9 +150,28 @@ interface BurstReport {
   unexpected: { kind: Kind; label: string; verdict: string }[];
   apiChecked: number;
   apiMismatches: number;
-  /** Sum of the gradings' own durations (inside the workers), in total and per verdict. */
+  /** The pools' own busy time during the burst (jobs sent to answered, hidden cases included), summed over workers. */
+  poolBusySeconds: number;
+  /** CPU time of the grader processes themselves (HTTP, the durable runner, the database client; not their workers). */
+  serviceCpuSeconds: number;
+  /** Sum of the gradings' own durations (GradeResult.timings: the visible part only), in total and per verdict. */
   workerSeconds: number;
   workerSecondsByVerdict: Record<string, { n: number; seconds: number; meanMs: number }>;
+}
+
+/** The numeric samples of a grader's Prometheus /metrics (unlabelled ones), by name. */
+async function readMetrics(url: string, token: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  try {
+    const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    for (const line of (await res.text()).split("\n")) {
+      const m = /^([a-zA-Z_:][\w:]*) ([-+\d.eE]+|NaN)$/.exec(line);
+      if (m !== null) out.set(m[1] as string, Number(m[2]));
+    }
+  } catch {
+    // Unreadable metrics: the figures that need them read 0.
+  }
+  return out;
 }
 
 async function burst(processes: number): Promise<BurstReport> {
@@ -192,6 +211,7 @@ async function burst(processes: number): Promise<BurstReport> {
     const graders = started.map((s) => (s as PromiseFulfilledResult<GraderProcess>).value);
     console.log(`  ${processes} grader process(es) x ${workers} worker(s) ready in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
+    const metricsBefore = await Promise.all(graders.map((g) => readMetrics(g.url, token)));
     const planned = plan(submissions);
     const sentAt = new Map<string, number>();
     const kindOf = new Map<string, Planned>();
@@ -237,6 +257,8 @@ async function burst(processes: number): Promise<BurstReport> {
       if (Date.now() - postStart > timeoutMs) break;
       await new Promise((r) => setTimeout(r, 100));
     }
+    const metricsAfter = await Promise.all(graders.map((g) => readMetrics(g.url, token)));
+    const metricDelta = (name: string) => metricsAfter.reduce((s, m, i) => s + (m.get(name) ?? 0) - (metricsBefore[i]?.get(name) ?? 0), 0);
     const finishedRows = rows.filter((r) => (r.status === "done" || r.status === "failed") && r.finished_ms !== null);
     const lost = ids.length - finishedRows.length;
     const ttv = finishedRows.map((r) => (r.finished_ms as number) - (sentAt.get(r.id) as number));
@@ -309,6 +331,8 @@ async function burst(processes: number): Promise<BurstReport> {
       unexpected,
       apiChecked: ids.length,
       apiMismatches,
+      poolBusySeconds: metricDelta("tfm_pool_busy_seconds"),
+      serviceCpuSeconds: metricDelta("tfm_grader_process_process_cpu_seconds_total"),
       workerSeconds: spent.reduce((a, r) => a + r.total, 0) / 1000,
       workerSecondsByVerdict: Object.fromEntries(spent.map((r) => [r.verdict, { n: r.n, seconds: r.total / 1000, meanMs: r.mean }])),
     };
@@ -336,9 +360,12 @@ for (const n of series) {
   );
   console.log(`  verdicts: ${Object.entries(r.verdicts).map(([v, c]) => `${v} ${c}`).join(", ")}`);
   console.log(`  lost ${r.lost}, graded twice ${r.gradedTwice}, gradings ${r.gradings} for ${r.accepted} accepted, internal errors ${r.internalErrors}, unexpected verdicts ${r.unexpected.length}, API read-back mismatches ${r.apiMismatches}`);
-  const busy = r.workerSeconds / Math.max(1e-3, r.lastVerdictSeconds * r.processes * r.workersPerProcess);
+  const busy = r.poolBusySeconds / Math.max(1e-3, r.lastVerdictSeconds * r.processes * r.workersPerProcess);
   console.log(
-    `  grading time inside the workers ${r.workerSeconds.toFixed(1)} s (${(100 * busy).toFixed(0)}% of the ${r.processes * r.workersPerProcess} workers' time until the last verdict): ${Object.entries(r.workerSecondsByVerdict).map(([v, x]) => `${v} ${x.seconds.toFixed(1)} s (${x.n} x ${x.meanMs.toFixed(0)} ms)`).join(", ")}`,
+    `  workers busy ${r.poolBusySeconds.toFixed(1)} s (${(100 * busy).toFixed(0)}% of the ${r.processes * r.workersPerProcess} workers' time until the last verdict; hidden cases included); the grader processes themselves (HTTP, runner, database client) used ${r.serviceCpuSeconds.toFixed(1)} s of CPU`,
+  );
+  console.log(
+    `  visible grading time per verdict (GradeResult.timings): ${Object.entries(r.workerSecondsByVerdict).map(([v, x]) => `${v} ${x.seconds.toFixed(1)} s (${x.n} x ${x.meanMs.toFixed(0)} ms)`).join(", ")}`,
   );
   for (const u of r.unexpected.slice(0, 10)) console.log(`    unexpected: ${u.kind} ${u.label} -> ${u.verdict}`);
   for (const x of r.rejected.slice(0, 5)) console.log(`    rejected: ${x}`);
@@ -352,7 +379,12 @@ if (reports.length > 1) {
   }
 }
 const goal = reports.find((r) => r.submissions >= 500);
-if (goal) console.log(`goal: ${goal.submissions} submissions finished in under 30 s with ${goal.processes} process(es): ${goal.lastVerdictSeconds < 30 ? "met" : "NOT met"} (${goal.lastVerdictSeconds.toFixed(1)} s)`);
+if (goal) {
+  // Issue 15's targets (reported, never asserted): the whole burst in <= 15 s, the workers busy >= 90% of it.
+  const busy = goal.poolBusySeconds / Math.max(1e-3, goal.lastVerdictSeconds * goal.processes * goal.workersPerProcess);
+  console.log(`goal: ${goal.submissions} submissions fully graded in <= 15 s with ${goal.processes} process(es): ${goal.lastVerdictSeconds <= 15 ? "met" : "NOT met"} (${goal.lastVerdictSeconds.toFixed(1)} s)`);
+  console.log(`goal: workers busy >= 90% of that time: ${busy >= 0.9 ? "met" : "NOT met"} (${(100 * busy).toFixed(0)}%)`);
+}
 
 mkdirSync(path.dirname(values.out), { recursive: true });
 writeFileSync(

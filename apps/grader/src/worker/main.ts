@@ -2,12 +2,14 @@
  * A grading worker: a child process started with --no-node-snapshot (isolated-vm needs it on
  * Node >= 20). It grades one job at a time; the parent's watchdog kills it if a job overruns.
  */
+import { readFileSync } from "node:fs";
 import type { ExerciseMeta } from "@tfm/contract";
 import { initBackendInfo } from "@tfm/reference";
 import { Rng, deriveSeed } from "@tfm/spec";
 import { loadCatalog } from "../catalog.ts";
 import { loadConfig } from "../config.ts";
-import { GraderStallError, type StageTimes, gradeSubmission, warmPublicReferences } from "../grade.ts";
+import { type GradeJob, GraderStallError, type StageTimes, gradeSubmission, warmPublicReferences } from "../grade.ts";
+import { hasOwnLimits } from "../limits.ts";
 import { ReferenceCache } from "../reference-cache.ts";
 import { type ExerciseRuntime, loadRuntime } from "../runtime.ts";
 import { type BootKey, bootstrapSource, prepareSpares } from "../sandbox/sandbox.ts";
@@ -49,6 +51,10 @@ async function main(): Promise<void> {
   // The kit's V8 code cache with the functions the model solutions use already compiled, so no
   // submission's fresh isolate compiles them again (sandbox/warm-cache.ts); bounded, best effort.
   await warmKitCodeCache(runtimes, 1_000).catch(() => undefined);
+  // The grader's own code (transpiling, grading, comparing, attributing, the hidden cases' references)
+  // runs cold in a new process: a student's first grading paid for it (about twice a warm one). A few
+  // model solutions are graded here instead, before the worker reports ready; bounded in time.
+  await warmGradings(runtimes, (job) => gradeSubmission(job, { catalog, backend, references }));
   // The first submission's two isolates (visible and hidden cases), booted for the options most
   // exercises share.
   const keys = [...catalog.exercises.values()].map((e) => bootKeyOf(e.meta));
@@ -89,6 +95,27 @@ async function main(): Promise<void> {
 }
 
 const SPARE_AFTER_IDLE_MS = 25;
+
+/** A seed of its own for the warm-up gradings (their results are dropped). */
+const WARM_GRADING_SEED = 0x5eed_0001;
+const WARM_GRADING_BUDGET_MS = 1_500;
+const WARM_GRADINGS = 4;
+
+async function warmGradings(runtimes: readonly (ExerciseRuntime | null)[], grade: (job: GradeJob) => Promise<unknown>): Promise<void> {
+  const t0 = performance.now();
+  let n = 0;
+  for (const runtime of runtimes) {
+    if (runtime === null || hasOwnLimits(runtime.entry.meta.limits)) continue;
+    if (n >= WARM_GRADINGS || performance.now() - t0 > WARM_GRADING_BUDGET_MS) break;
+    try {
+      const source = readFileSync(runtime.entry.solutionPath, "utf8");
+      await grade({ exerciseId: runtime.entry.meta.id, source, seed: WARM_GRADING_SEED, scope: "all", lang: "ja" });
+      n++;
+    } catch {
+      // A warm-up is an optimisation: the real gradings report their own failures.
+    }
+  }
+}
 
 /** A seed of its own, so the warm-up's hidden cases are not any student's (their results are dropped). */
 const GPU_WARM_SEED = 0x9e3779b9;
