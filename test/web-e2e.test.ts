@@ -123,6 +123,8 @@ describe("portal end to end in chromium", () => {
     expect(await unlabelled(page)).toEqual([]);
     // The statement states the exercise's own limits (derived from its model solution's cost).
     expect(await page.getByTestId("limits").innerText()).toContain(`CPU 時間 ${EX_META.limits.callTimeoutMs} ms、提出全体で ${EX_META.limits.wallTimeoutMs} ms`);
+    await page.getByTestId("limits").scrollIntoViewIfNeeded();
+    await shot(page, "05a-exercise-limits");
     await typeCode(page, wrong);
     // The draft is saved on the server within a few seconds, and nothing of it stays in the browser.
     await expect.poll(() => page.getByTestId("draft-state").getAttribute("data-state"), { timeout: 15_000 }).toBe("saved");
@@ -153,6 +155,8 @@ describe("portal end to end in chromium", () => {
     await tablet.locator(".cm-content").waitFor();
     await expect.poll(async () => (await tablet.locator(".cm-content").innerText()).replace(/\s+/g, "")).toBe(wrong.replace(/\s+/g, ""));
     await shot(tablet, "05t-exercise-tablet");
+    await tablet.getByTestId("limits").scrollIntoViewIfNeeded();
+    await shot(tablet, "05u-exercise-limits-tablet");
     await tablet.getByTestId("signout").click();
     await tablet.waitForURL(/\/$/);
     expect(await tablet.evaluate<number>("localStorage.length")).toBe(0);

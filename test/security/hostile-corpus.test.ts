@@ -71,7 +71,7 @@ const corpus: Hostile[] = [
   // Wrong, and big: the messages built while comparing it (and the pitfall variants) stay small and
   // cheap, so it fails instead of running the submission out of its CPU budget.
   { name: "a 1.5M-character element", exerciseId: FORMULA, source: formula("return [{ element: 'H'.repeat(1_500_000), amount: 2 }];"), verdict: "failed" },
-  { name: "a 100,000-token result", exerciseId: SMILES, source: smiles("return new Array(100_000).fill('C');"), verdict: "failed" },
+  { name: "a 10,000-token result", exerciseId: SMILES, source: smiles("return new Array(10_000).fill('C');"), verdict: "failed" },
   // A million parts: copying them out of the isolate costs more CPU (~0.5 s) than the exercise's call
   // limit (150 ms, derived from the model solution) before the 16 MB result limit is reached: a limit.
   { name: "a million tokens", exerciseId: SMILES, source: smiles("return new Array(1_000_000).fill('C');"), verdict: ["output_limit", "time_limit"] },
