@@ -10,11 +10,14 @@ import { loadCatalog } from "../apps/grader/src/catalog.ts";
 import { FairQueue } from "../apps/grader/src/fair-queue.ts";
 import { GraderPool } from "../apps/grader/src/pool.ts";
 import { startGrader } from "../apps/grader/src/server.ts";
+import { slowSolution } from "./slow-solution.ts";
 
 const EX = "scaled-dot-product-attention";
 const SOLUTION = readFileSync(new URL(`../exercises/${EX}/solution.ts`, import.meta.url), "utf8");
 /** Spins at the top level until the time limit stops it: holds a worker for the whole limit. */
 const ENDLESS = `while (true) {}\n${SOLUTION}`;
+/** A correct run that holds its worker ~1.5 s (its visible half of 3 s): public runs in flight long enough to count. */
+const HOLDING = slowSolution(EX, 3_000, SOLUTION);
 
 describe("FairQueue", () => {
   it("serves keys in turns, each key in its own order", () => {
@@ -88,11 +91,11 @@ describe("POST /v1/grade per-user limits", () => {
     });
 
   it("caps one user's runs in flight, not another user's, and labels the result as practice", async () => {
-    const a1 = run("user-a", `${ENDLESS}\n// 1`);
-    const a2 = run("user-a", `${ENDLESS}\n// 2`);
+    const a1 = run("user-a", `${HOLDING}\n// 1`);
+    const a2 = run("user-a", `${HOLDING}\n// 2`);
     // Let both reach the grader before the third.
     await new Promise((r) => setTimeout(r, 300));
-    const a3 = await run("user-a", `${ENDLESS}\n// 3`);
+    const a3 = await run("user-a", `${HOLDING}\n// 3`);
     expect(a3.status).toBe(429);
     const refused = (await a3.json()) as { error: string; message: string; messageJa: string };
     expect(refused).toMatchObject({ error: "too_many_running" });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mutantIdsIn, mutantSourceIn } from "../apps/grader/src/mutants.ts";
 import { startGrader } from "../apps/grader/src/server.ts";
 import { Client, type Portal, ROOT, ensureWebBuild, startPortal } from "./web/harness.ts";
+import { slowSolution } from "./slow-solution.ts";
 import { type Lang, t } from "../apps/web/lib/i18n.ts";
 
 /**
@@ -400,11 +401,9 @@ describe(`portal access matrix (${provider})`, () => {
   });
 
   it("limits concurrent public-test runs per user, without slowing another user", async () => {
-    const endless = `import { type Tensor } from "@tfm/kit";
-export function scaledDotProductAttention(Q: Tensor, K: Tensor, V: Tensor, mask: Tensor | null): [Tensor, Tensor] {
-  for (;;) {}
-}
-`;
+    // A run that holds its worker ~1.5 s (an endless loop now stops at the exercise's own call limit,
+    // a fraction of a second, too soon to have two in flight when the third arrives).
+    const endless = slowSolution(EX, 3_000);
     const token = await clients.b.csrf("/");
     const loops = [0, 1].map(() => clients.b.post(`/api/exercises/${EX}/run`, { json: { source: endless } }, { csrf: token }));
     await new Promise((r) => setTimeout(r, 300));
