@@ -8,7 +8,7 @@
  * grading in fresh isolates (visible and hidden), the CPU time the isolate was charged for every load
  * and call (Sandbox.lastCpuMs). Run it on a quiet machine.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { initBackend } from "@tfm/reference";
@@ -72,7 +72,7 @@ function recording(into: number[]): SandboxFactory {
   };
 }
 
-const committed: Record<string, ModelCost> = JSON.parse(readFileSync(COST_FILE, { encoding: "utf8", flag: "a+" }) || "{}");
+const committed: Record<string, ModelCost> = existsSync(COST_FILE) ? JSON.parse(readFileSync(COST_FILE, "utf8")) : {};
 const measured: Record<string, ModelCost> = {};
 let shrunk = 0;
 console.log(`exercise                       max call  grading   samples | call limit  submission limit | committed call limit`);

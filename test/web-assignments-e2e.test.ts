@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mutantSourceIn } from "../apps/grader/src/mutants.ts";
 import { startGrader } from "../apps/grader/src/server.ts";
-import { Client, type Portal, ROOT, ensureWebBuild, launchChromium, startPortal } from "./web/harness.ts";
+import { Client, type Portal, ROOT, ensureWebBuild, launchChromium, startPortal, typeCode, unlabelled } from "./web/harness.ts";
 
 /**
  * Assignments in a real browser (issue 18) against the production build, a real grader and a scratch
@@ -46,21 +46,6 @@ async function shots(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: path.join(SHOTS, `asg-${name}-${size}.png`), fullPage: true });
   }
   await page.setViewportSize(SIZES.laptop);
-}
-
-function unlabelled(page: Page): Promise<string[]> {
-  return page.evaluate<string[]>(`[...document.querySelectorAll("input, select, textarea")]
-    .filter((el) => !(el.tagName === "INPUT" && el.type === "hidden"))
-    .filter((el) => (!el.labels || el.labels.length === 0) && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby"))
-    .map((el) => el.outerHTML.slice(0, 120))`);
-}
-
-async function typeCode(page: Page, code: string): Promise<void> {
-  await page.locator(".cm-content").click();
-  await page.keyboard.press("Control+A");
-  await page.keyboard.press("Delete");
-  await page.keyboard.insertText(code);
-  await expect.poll(async () => (await page.locator(".cm-content").innerText()).replace(/\s+/g, "")).toBe(code.replace(/\s+/g, ""));
 }
 
 /** The wall-clock value of <input type="datetime-local" step=1> for an instant in the class's zone. */

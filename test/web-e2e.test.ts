@@ -6,7 +6,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mutantSourceIn } from "../apps/grader/src/mutants.ts";
 import { startGrader } from "../apps/grader/src/server.ts";
-import { type Portal, ROOT, ensureWebBuild, launchChromium, startPortal } from "./web/harness.ts";
+import { type Portal, ROOT, ensureWebBuild, launchChromium, startPortal, typeCode, unlabelled } from "./web/harness.ts";
 
 /**
  * The main journeys in a real browser (Debian's chromium driven by playwright-core) against the
@@ -29,24 +29,6 @@ const EX_TITLE = EX_META.title.ja;
 
 async function shot(page: Page, name: string, fullPage = false): Promise<void> {
   await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
-}
-
-/** Form controls a screen reader could not name (no <label>, no aria-label). */
-function unlabelled(page: Page): Promise<string[]> {
-  // A string: this runs in the page, and the repository's typecheck has no DOM library.
-  return page.evaluate<string[]>(`[...document.querySelectorAll("input, select, textarea, [contenteditable=true]")]
-    .filter((el) => !(el.tagName === "INPUT" && el.type === "hidden"))
-    .filter((el) => (!el.labels || el.labels.length === 0) && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby"))
-    .map((el) => el.outerHTML.slice(0, 120))`);
-}
-
-/** Replaces the editor's text the way a person pasting does (CodeMirror's own input handling). */
-async function typeCode(page: Page, code: string): Promise<void> {
-  await page.locator(".cm-content").click();
-  await page.keyboard.press("Control+A");
-  await page.keyboard.press("Delete");
-  await page.keyboard.insertText(code);
-  await expect.poll(async () => (await page.locator(".cm-content").innerText()).replace(/\s+/g, "")).toBe(code.replace(/\s+/g, ""));
 }
 
 describe("portal end to end in chromium", () => {

@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, type Page, chromium } from "playwright-core";
+import { expect } from "vitest";
 import { ROOT, WEB_DIR, ensureWebBuild } from "../../apps/web/scripts/build.ts";
 
 export { ROOT, WEB_DIR, ensureWebBuild };
@@ -144,4 +145,22 @@ export function launchChromium(): Promise<Browser> {
     headless: true,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
+}
+
+/** Form controls a screen reader could not name (no <label>, no aria-label), the editor's included. */
+export function unlabelled(page: Page): Promise<string[]> {
+  // A string: this runs in the page, and the repository's typecheck has no DOM library.
+  return page.evaluate<string[]>(`[...document.querySelectorAll("input, select, textarea, [contenteditable=true]")]
+    .filter((el) => !(el.tagName === "INPUT" && el.type === "hidden"))
+    .filter((el) => (!el.labels || el.labels.length === 0) && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby"))
+    .map((el) => el.outerHTML.slice(0, 120))`);
+}
+
+/** Replaces the editor's text the way a person pasting does (CodeMirror's own input handling), and waits until it shows. */
+export async function typeCode(page: Page, code: string): Promise<void> {
+  await page.locator(".cm-content").click();
+  await page.keyboard.press("Control+A");
+  await page.keyboard.press("Delete");
+  await page.keyboard.insertText(code);
+  await expect.poll(async () => (await page.locator(".cm-content").innerText()).replace(/\s+/g, "")).toBe(code.replace(/\s+/g, ""));
 }

@@ -18,7 +18,7 @@ import { type Comparison, compareValues } from "./compare.ts";
 import { DEFAULT_SUBMISSION_TIMEOUT_MS } from "./limits.ts";
 import { type ExerciseRuntime, loadRuntime } from "./runtime.ts";
 import type { ReferenceCache } from "./reference-cache.ts";
-import { type RunOutcome, Sandbox, type SandboxFactory, type SubmissionSandbox } from "./sandbox/sandbox.ts";
+import { type RunOutcome, Sandbox, type SandboxFactory, type SubmissionSandbox, bootKeyOf } from "./sandbox/sandbox.ts";
 import { studentPosition } from "./sourcemap.ts";
 import { transpile } from "./transpile.ts";
 import { scoreOf, summarize, verdictOf } from "./verdict.ts";
@@ -200,8 +200,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   try {
     const loaded = await session.ensureLoaded(clock);
     if (loaded.ok && hiddenCases.length > 0) {
-      const l = meta.limits;
-      hiddenSandbox = createSandbox({ memoryMb: l.memoryMb, withheld: meta.withheld, consoleBytes: l.consoleBytes, resultBytes: l.resultBytes, seed: job.seed });
+      hiddenSandbox = createSandbox({ ...bootKeyOf(meta), seed: job.seed });
       hiddenSandbox.catch(() => {
         // Awaited by the hidden session, which reports a failure; unused, it is disposed below.
       });
@@ -252,7 +251,8 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
 
   // What the result reports of time ends here: the hidden session's time is not shown.
   const visibleMs = performance.now() - started;
-  if (!loadFailed && hiddenCases.length > 0 && stopped === null) {
+  // hiddenSandbox is set only when the visible session loaded and hidden cases exist: this is the one place it ends.
+  if (!loadFailed && hiddenCases.length > 0) {
     const hiddenStart = performance.now();
     const hiddenSession = new SubmissionSession(entry, compiled.code, compiled.sourceMap, job.seed, { sandboxMs: 0 }, stages, hiddenFactory, true);
     try {
@@ -272,9 +272,6 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
       discardHidden();
       stages.hiddenMs = performance.now() - hiddenStart;
     }
-  } else {
-    for (const c of hiddenCases) if (!results.has(c.id) && stopped !== null) results.set(c.id, skipped(c, c.kind, stopped));
-    discardHidden();
   }
   const tests: TestResult[] = [];
   const ordered = [...allCases, ...invariants].filter((c) => results.has(c.id));
@@ -347,13 +344,9 @@ class SubmissionSession {
     if (this.sandbox !== null) await this.flushConsole();
     const t = performance.now();
     const limits = this.entry.meta.limits;
-    this.sandbox = await this.createSandbox({
-      memoryMb: limits.memoryMb,
-      withheld: this.entry.meta.withheld,
-      consoleBytes: Math.max(0, limits.consoleBytes - this.consoleText.length),
-      resultBytes: limits.resultBytes,
-      seed: this.seed,
-    });
+    // A recreated isolate (after a memory limit) gets only what is left of the console cap.
+    const key = bootKeyOf(this.entry.meta);
+    this.sandbox = await this.createSandbox({ ...key, consoleBytes: Math.max(0, key.consoleBytes - this.consoleText.length), seed: this.seed });
     const tl = performance.now();
     const outcome = await this.sandbox.load(this.code, timeLeft(clock, limits.callTimeoutMs));
     spend(clock, this.sandbox.lastCpuMs ?? performance.now() - tl, outcome);

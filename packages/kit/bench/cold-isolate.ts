@@ -19,6 +19,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { loadCatalog } from "@tfm/grader/catalog";
 import { loadConfig } from "@tfm/grader/config";
+import { hasOwnLimits } from "@tfm/grader/limits";
 import { loadRuntime } from "@tfm/grader/runtime";
 import { Sandbox } from "@tfm/grader/sandbox/sandbox";
 import { transpile } from "@tfm/grader/transpile";
@@ -34,10 +35,9 @@ if (!Number.isInteger(rounds) || rounds < 1) throw new Error("--rounds must be a
 
 const config = loadConfig();
 const catalog = loadCatalog(config.TFM_EXERCISES_DIR, config.TFM_REFERENCE_DIR);
-const DEFAULT_CALL_TIMEOUT_MS = 2_000;
 for (const id of positionals) if (!catalog.exercises.has(id)) throw new Error(`unknown exercise '${id}'`);
 const entries = [...catalog.exercises.values()].filter((e) =>
-  positionals.length > 0 ? positionals.includes(e.meta.id) : e.meta.limits.callTimeoutMs <= DEFAULT_CALL_TIMEOUT_MS,
+  positionals.length > 0 ? positionals.includes(e.meta.id) : !hasOwnLimits(e.meta.limits),
 );
 
 if (values["warm-cache"]) {

@@ -108,24 +108,31 @@ function isErrorConstruction(node: ts.Node): boolean {
   return false;
 }
 
-/** Parts of a regex source split at top-level '|' (outside classes and groups). */
-function topLevelAlternatives(body: string): { start: number; end: number }[] {
-  const parts: { start: number; end: number }[] = [];
-  let depth = 0;
+/** Indices of a regex source's characters outside character classes, escapes skipped (JS: `[]` is an empty class). */
+function* outsideClasses(body: string): Generator<number> {
   let inClass = false;
-  let from = 0;
   for (let i = 0; i < body.length; i++) {
     const c = body[i];
     if (c === "\\") {
       i++;
-      continue;
-    }
-    if (inClass) {
+    } else if (inClass) {
       if (c === "]") inClass = false;
-      continue;
+    } else if (c === "[") {
+      inClass = true;
+    } else {
+      yield i;
     }
-    if (c === "[") inClass = true;
-    else if (c === "(") depth++;
+  }
+}
+
+/** Parts of a regex source split at top-level '|' (outside classes and groups). */
+function topLevelAlternatives(body: string): { start: number; end: number }[] {
+  const parts: { start: number; end: number }[] = [];
+  let depth = 0;
+  let from = 0;
+  for (const i of outsideClasses(body)) {
+    const c = body[i];
+    if (c === "(") depth++;
     else if (c === ")") depth--;
     else if (c === "|" && depth === 0) {
       parts.push({ start: from, end: i });
@@ -178,22 +185,8 @@ function regexVariants(text: string): string[] {
     i = j;
   }
   // Quantifiers outside character classes.
-  let inClass = false;
-  for (let i = 0; i < body.length; i++) {
+  for (const i of outsideClasses(body)) {
     const c = body[i];
-    if (c === "\\") {
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === "]") inClass = false;
-      continue;
-    }
-    if (c === "[") {
-      inClass = true;
-      if (body[i + 1] === "]") i++;
-      continue;
-    }
     const braces = /^\{(\d+)\}/.exec(body.slice(i));
     const q = c === "*" || c === "+" ? c : braces?.[0];
     if (q === undefined) continue;

@@ -175,6 +175,22 @@ describe("the CPU watch", () => {
     });
   }
 
+  it("calls a CPU stop with the heap mostly full a memory failure, and one with an empty heap a time failure", async () => {
+    // 6 x 8 MB of live doubles (75% of a 64 MB isolate), then a loop: the CPU watch stops it, and the
+    // process grew by most of the isolate's limit meanwhile (how the watch tells memory from time).
+    const full = await sandboxWith(
+      `import type { Tensor } from "@tfm/kit";
+const keep: number[][] = [];
+export function f(x: Tensor): Tensor { for (let i = 0; i < 6; i++) keep.push(new Array(1_000_000).fill(1.5)); for (;;) {} }`,
+      { memoryMb: 64 },
+    );
+    const out = await full.sb.call("f", [fromValues([1], [1])], 1_000);
+    expect(out).toMatchObject({ ok: false, kind: "memory" });
+    const empty = await sandboxWith(`import type { Tensor } from "@tfm/kit";
+export function f(x: Tensor): Tensor { for (;;) {} }`, { memoryMb: 64 });
+    expect(await empty.sb.call("f", [fromValues([1], [1])], 300)).toMatchObject({ ok: false, kind: "time" });
+  });
+
   it("calls a loop that fills the heap with small live objects a memory failure, however it is stopped", async () => {
     const { sb } = await sandboxWith(`import type { Tensor } from "@tfm/kit";\nexport function f(x: Tensor): Tensor { let head: unknown = null; for (;;) head = { next: head, pad: [1, 2, 3, 4] }; }`, { memoryMb: 32 });
     const out = await sb.call("f", [fromValues([1], [1])], 5_000);

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import type { WireValue } from "@tfm/contract";
+import type { ExerciseMeta, WireValue } from "@tfm/contract";
 import * as esbuild from "esbuild";
 import ivm from "isolated-vm";
 import type { BootOptions, CallResult, ErrorInfo } from "./in-isolate.ts";
@@ -86,7 +86,12 @@ const TIMEOUT_MESSAGE = /Script execution timed out/;
 /** What a booted isolate depends on: everything of SandboxOptions but the seed (set at hand-out). */
 export type BootKey = Omit<SandboxOptions, "seed">;
 
-function keyOf(o: BootKey): string {
+/** An exercise's isolates are booted with its limits and withheld entries (the one place these are read). */
+export function bootKeyOf(meta: Pick<ExerciseMeta, "limits" | "withheld">): BootKey {
+  return { memoryMb: meta.limits.memoryMb, withheld: meta.withheld, consoleBytes: meta.limits.consoleBytes, resultBytes: meta.limits.resultBytes };
+}
+
+export function keyOf(o: BootKey): string {
   return JSON.stringify([o.memoryMb, [...o.withheld].sort(), o.consoleBytes, o.resultBytes]);
 }
 

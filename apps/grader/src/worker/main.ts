@@ -3,7 +3,6 @@
  * Node >= 20). It grades one job at a time; the parent's watchdog kills it if a job overruns.
  */
 import { readFileSync } from "node:fs";
-import type { ExerciseMeta } from "@tfm/contract";
 import { initBackendInfo } from "@tfm/reference";
 import { Rng, deriveSeed } from "@tfm/spec";
 import { loadCatalog } from "../catalog.ts";
@@ -12,7 +11,7 @@ import { type GradeJob, GraderStallError, type StageTimes, gradeSubmission, warm
 import { hasOwnLimits } from "../limits.ts";
 import { ReferenceCache } from "../reference-cache.ts";
 import { type ExerciseRuntime, loadRuntime } from "../runtime.ts";
-import { type BootKey, bootstrapSource, prepareSpares } from "../sandbox/sandbox.ts";
+import { type BootKey, bootKeyOf, bootstrapSource, keyOf, prepareSpares } from "../sandbox/sandbox.ts";
 import { warmKitCodeCache } from "../sandbox/warm-cache.ts";
 import { transpile, transpilerHealth } from "../transpile.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
@@ -57,9 +56,8 @@ async function main(): Promise<void> {
   await warmGradings(runtimes, (job) => gradeSubmission(job, { catalog, backend, references }));
   // The first submission's two isolates (visible and hidden cases), booted for the options most
   // exercises share.
-  const keys = [...catalog.exercises.values()].map((e) => bootKeyOf(e.meta));
-  const common = mostCommon(keys.map((k) => JSON.stringify(k)));
-  prepareSpares(common === undefined ? { memoryMb: 128, withheld: [], consoleBytes: 65_536, resultBytes: 16_777_216 } : (JSON.parse(common) as BootKey));
+  const common = mostCommon([...catalog.exercises.values()].map((e) => bootKeyOf(e.meta)));
+  if (common !== undefined) prepareSpares(common);
 
   // The next submission's isolates are prepared once the worker has been idle a moment: right after
   // a result another job often arrives at once, and preparing then would only compete with grading it.
@@ -142,15 +140,14 @@ async function warmGpuPipelines(runtimes: readonly (ExerciseRuntime | null)[]): 
   }
 }
 
-/** What an exercise's isolates are booted with (SubmissionSession's options, less the seed). */
-function bootKeyOf(meta: ExerciseMeta): BootKey {
-  return { memoryMb: meta.limits.memoryMb, withheld: meta.withheld, consoleBytes: meta.limits.consoleBytes, resultBytes: meta.limits.resultBytes };
-}
-
-function mostCommon(xs: readonly string[]): string | undefined {
-  const counts = new Map<string, number>();
-  for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
-  return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+/** The boot options most exercises share (compared by their key). */
+function mostCommon(xs: readonly BootKey[]): BootKey | undefined {
+  const counts = new Map<string, { key: BootKey; n: number }>();
+  for (const x of xs) {
+    const k = keyOf(x);
+    counts.set(k, { key: x, n: (counts.get(k)?.n ?? 0) + 1 });
+  }
+  return [...counts.values()].sort((a, b) => b.n - a.n)[0]?.key;
 }
 
 main().catch((e: unknown) => {
