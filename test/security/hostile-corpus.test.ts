@@ -77,7 +77,10 @@ const corpus: Hostile[] = [
   { name: "a million tokens", exerciseId: SMILES, source: smiles("return new Array(1_000_000).fill('C');"), verdict: ["output_limit", "time_limit"] },
   { name: "a million formula tokens", exerciseId: FORMULA, source: formula("return new Array(1_000_000).fill(0).map(() => ({ element: 'H', amount: 1 }));"), verdict: ["output_limit", "time_limit"] },
   { name: "a DataView before 60 MB of numbers", exerciseId: SDPA, source: sdpa("return [new DataView(new ArrayBuffer(8)), new Float64Array(7_500_000)] as unknown as [Tensor, Tensor];"), verdict: "runtime_error", message: /DataView/ },
-  { name: "a replaced typed-array length getter before 32 MB", exerciseId: SDPA, source: sdpa("try { Object.defineProperty(Object.getPrototypeOf(Int8Array.prototype), 'length', { get: () => 0 }); } catch { /* locked */ }\nreturn [new Float64Array(4_000_000), Q] as unknown as [Tensor, Tensor];"), verdict: "runtime_error", message: /changed 'length' on %TypedArray%\.prototype/ },
+  // The typed-array prototypes' own properties are locked (lockdown): the getter cannot be replaced, and the 32 MB meet the result budget.
+  { name: "a replaced typed-array length getter before 32 MB", exerciseId: SDPA, source: sdpa("try { Object.defineProperty(Object.getPrototypeOf(Int8Array.prototype), 'length', { get: () => 0 }); } catch { /* locked */ }\nreturn [new Float64Array(4_000_000), Q] as unknown as [Tensor, Tensor];"), verdict: "output_limit" },
+  // They stay extensible: an own getter added to Float64Array.prototype is caught before the result is read.
+  { name: "an added Float64Array length getter before 32 MB", exerciseId: SDPA, source: sdpa("Object.defineProperty(Float64Array.prototype, 'length', { get: () => 0 });\nreturn [new Float64Array(4_000_000), Q] as unknown as [Tensor, Tensor];"), verdict: "runtime_error", message: /changed 'length' on Float64Array\.prototype/ },
   // ---- class 7: the harness through .caller / .arguments
   {
     name: ".caller and .arguments walks from a sloppy Function",

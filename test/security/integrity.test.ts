@@ -87,15 +87,20 @@ describe("a result the host cannot read is the student's error", () => {
   });
 
   it.each([
-    ["typed-array length getter replaced", "Object.defineProperty(Object.getPrototypeOf(Int8Array.prototype), 'length', { get: () => 0 });"],
-    ["typed-array byteLength getter replaced", "Object.defineProperty(Object.getPrototypeOf(Int8Array.prototype), 'byteLength', { get: () => 0 });"],
-    ["Float64Array length made NaN", "Object.defineProperty(Float64Array.prototype, 'length', { get: () => NaN });"],
-  ])("the result budget cannot be fooled by a %s", async (_name, patch) => {
+    // Locked by lockdown: the patch throws (caught here), and the 32 MB result meets the budget as it is.
+    ["typed-array length getter replaced", "Object.defineProperty(Object.getPrototypeOf(Int8Array.prototype), 'length', { get: () => 0 });", "output_limit"],
+    ["typed-array byteLength getter replaced", "Object.defineProperty(Object.getPrototypeOf(Int8Array.prototype), 'byteLength', { get: () => 0 });", "output_limit"],
+    ["ArrayBuffer byteLength getter replaced", "Object.defineProperty(ArrayBuffer.prototype, 'byteLength', { get: () => 0 });", "output_limit"],
+    // An own getter added to a typed-array prototype (they stay extensible): caught before any result is read.
+    ["Float64Array length made NaN", "Object.defineProperty(Float64Array.prototype, 'length', { get: () => NaN });", "runtime_error"],
+  ])("the result budget cannot be fooled by a %s", async (_name, patch, verdict) => {
     const r = await gradeViaApi({ exerciseId: SDPA, source: sdpa(`try { ${patch} } catch { /* locked */ }\nreturn [new Float64Array(4_000_000), Q] as unknown as [Tensor, Tensor];`), seed: 5 });
-    // The changed prototype is caught before any result is read (the harness watches the intrinsic
-    // prototypes after lockdown); the budget itself reads only getters captured before student code.
-    expect(r.verdict).toBe("runtime_error");
-    expect(r.runtimeError?.name).toBe("IntrinsicChanged");
-    expect(r.runtimeError?.message.en).toMatch(/length|byteLength/);
+    // The budget reads only getters captured before student code; the intrinsic prototypes are
+    // locked or watched (the harness checks them after every call, before encoding the result).
+    expect(r.verdict).toBe(verdict);
+    if (verdict === "runtime_error") {
+      expect(r.runtimeError?.name).toBe("IntrinsicChanged");
+      expect(r.runtimeError?.message.en).toMatch(/length|byteLength/);
+    }
   });
 });

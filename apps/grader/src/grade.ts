@@ -62,6 +62,8 @@ export interface StageTimes {
   /** Isolates prepared ahead of time while the worker was idle (their creation is then off the critical path). */
   spares: number;
   calls: number;
+  /** Calls stopped on the fast path by a busy host and run again under the CPU watch (see Sandbox.call). */
+  preempted: number;
 }
 
 type Status = TestResult["status"];
@@ -107,7 +109,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   if (entry === undefined) throw new UnknownExerciseError(`unknown exercise '${job.exerciseId}'`);
   const meta = entry.meta;
   const timings = { transpileMs: 0, sandboxMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0 };
-  const stages: StageTimes = { transpileMs: 0, isolateMs: 0, kitMs: 0, hiddenMs: 0, loadMs: 0, runMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0, isolates: 0, codeCacheHits: 0, spares: 0, calls: 0 };
+  const stages: StageTimes = { transpileMs: 0, isolateMs: 0, kitMs: 0, hiddenMs: 0, loadMs: 0, runMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0, isolates: 0, codeCacheHits: 0, spares: 0, calls: 0, preempted: 0 };
   // The profile's total is the whole grading, hidden session included (the result's total is not).
   const report = (): void => {
     if (deps.onStages === undefined) return;
@@ -180,31 +182,13 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
     if (status === "output_limit" && ++outputLimits >= 2) stopped = afterOutputLimits();
   };
   let loadFailed = false;
-  // The hidden session's isolate is created and booted (the kit and lockdown: the same work for every
-  // submission, whatever its inputs) while the visible cases run, on the isolate's own thread. No
-  // student code runs in it until the visible session is over, so nothing it does can be timed from
-  // the visible calls.
-  let hiddenSandbox: Promise<SubmissionSandbox> | null = null;
-  const hiddenFactory: SandboxFactory = (options) => {
-    const early = hiddenSandbox;
-    hiddenSandbox = null;
-    return early ?? createSandbox(options);
-  };
-  // Prepared early but not used (every hidden case skipped, or the grading failed): disposed unused.
-  const discardHidden = (): void => {
-    const early = hiddenSandbox;
-    hiddenSandbox = null;
-    void early?.then((s) => s.dispose()).catch(() => undefined);
-  };
+  // The hidden session's isolate is made when the hidden session begins (or taken from a spare booted
+  // while the worker was idle). It used to be booted on isolated-vm's thread during the visible calls;
+  // the calls now run synchronously on the main thread (see Sandbox.call), which that boot's steps
+  // would only wait behind, and booting it synchronously costs less in all.
 
   try {
     const loaded = await session.ensureLoaded(clock);
-    if (loaded.ok && hiddenCases.length > 0) {
-      hiddenSandbox = createSandbox({ ...bootKeyOf(meta), seed: job.seed });
-      hiddenSandbox.catch(() => {
-        // Awaited by the hidden session, which reports a failure; unused, it is disposed below.
-      });
-    }
     if (!loaded.ok) {
       loadFailed = true;
       const failure = failureOf(loaded, meta, session.sourceMap, false);
@@ -242,19 +226,15 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
     const out = await session.drainConsole();
     consoleText = out.text;
     consoleTruncated = out.exceeded;
-  } catch (e) {
-    discardHidden();
-    throw e;
   } finally {
     session.dispose();
   }
 
   // What the result reports of time ends here: the hidden session's time is not shown.
   const visibleMs = performance.now() - started;
-  // hiddenSandbox is set only when the visible session loaded and hidden cases exist: this is the one place it ends.
   if (!loadFailed && hiddenCases.length > 0) {
     const hiddenStart = performance.now();
-    const hiddenSession = new SubmissionSession(entry, compiled.code, compiled.sourceMap, job.seed, { sandboxMs: 0 }, stages, hiddenFactory, true);
+    const hiddenSession = new SubmissionSession(entry, compiled.code, compiled.sourceMap, job.seed, { sandboxMs: 0 }, stages, createSandbox, true);
     try {
       for (const c of hiddenCases) {
         if (stopped !== null) {
@@ -269,7 +249,6 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
       }
     } finally {
       hiddenSession.dispose();
-      discardHidden();
       stages.hiddenMs = performance.now() - hiddenStart;
     }
   }
@@ -371,8 +350,19 @@ class SubmissionSession {
       await this.flushConsole();
       this.printingHidden = hidden;
     }
-    const outcome = await sandbox.call(this.entry.meta.entry, args, timeLeft(clock, this.entry.meta.limits.callTimeoutMs));
+    let outcome = await sandbox.call(this.entry.meta.entry, args, timeLeft(clock, this.entry.meta.limits.callTimeoutMs));
     spend(clock, sandbox.lastCpuMs ?? performance.now() - t, outcome);
+    if (!outcome.ok && outcome.kind === "preempted") {
+      // A busy host stopped the fast path (see Sandbox.call): the same call again, in a fresh isolate
+      // (as after a memory limit), under the CPU watch, where only the isolate's CPU time counts.
+      this.stages.preempted++;
+      const reloaded = await this.ensureLoaded(clock);
+      if (!reloaded.ok) return reloaded;
+      const again = this.sandbox as SubmissionSandbox;
+      const tw = performance.now();
+      outcome = await again.call(this.entry.meta.entry, args, timeLeft(clock, this.entry.meta.limits.callTimeoutMs), true);
+      spend(clock, again.lastCpuMs ?? performance.now() - tw, outcome);
+    }
     this.timings.sandboxMs += performance.now() - t;
     this.stages.calls++;
     if (outcome.ok) {
@@ -503,7 +493,9 @@ function failureOf(outcome: RunOutcome & { ok: false }, meta: ExerciseMeta, sour
         runtimeError: null,
       };
     case "stall":
-      // Never a verdict: the session throws GraderStallError before a stall reaches here.
+    case "preempted":
+      // Never a verdict: the session throws GraderStallError before a stall reaches here, and runs a
+      // preempted call again under the CPU watch.
       throw new GraderStallError(e.message);
     case "undefined":
     case "promise":

@@ -70,7 +70,10 @@ describe("shared prototypes", () => {
     ["a key added to Object.prototype", `Object.defineProperty(Object.prototype, "toJSON", { value() { return 1; }, configurable: true });`, /'toJSON' on Object\.prototype/],
     ["an index setter on Array.prototype", `Object.defineProperty(Array.prototype, "0", { set(v: unknown) { void v; }, configurable: true });`, /'0' on Array\.prototype/],
     ["a Symbol key on Array.prototype", `Object.defineProperty(Array.prototype, Symbol("s"), { value: 1 });`, /'Symbol\(s\)' on Array\.prototype/],
-    ["a method replaced on %TypedArray%.prototype", `const T = Object.getPrototypeOf(Int8Array.prototype); Object.defineProperty(T, "fill", { value() { return this; }, configurable: true, writable: true });`, /'fill' on %TypedArray%\.prototype/],
+    ["a method added to %TypedArray%.prototype", `const T = Object.getPrototypeOf(Int8Array.prototype); Object.defineProperty(T, "sum", { value() { return 0; }, configurable: true, writable: true });`, /'sum' on %TypedArray%\.prototype/],
+    ["a method shadowed on Float32Array.prototype", `Object.defineProperty(Float32Array.prototype, "fill", { value() { return this; }, configurable: true, writable: true });`, /'fill' on Float32Array\.prototype/],
+    ["the constructor replaced on Float64Array.prototype", `Object.defineProperty(Float64Array.prototype, "constructor", { value: Array, configurable: true, writable: true });`, /'constructor' on Float64Array\.prototype/],
+    ["the constructor replaced on ArrayBuffer.prototype, keeping the key count", `Object.defineProperty(ArrayBuffer.prototype, "constructor", { get: () => Array, configurable: true });`, /'constructor' on ArrayBuffer\.prototype/],
     ["a method deleted from Float32Array.prototype", `delete (Float32Array.prototype as unknown as Record<string, unknown>).constructor;`, /'constructor' on Float32Array\.prototype/],
     ["Array.prototype's own prototype replaced", `Object.setPrototypeOf(Array.prototype, Object.create(Object.prototype, { 0: { set(v: unknown) { void v; } } }));`, /the prototype of Array\.prototype/],
   ];
@@ -99,6 +102,22 @@ describe("shared prototypes", () => {
     expect(loaded.ok).toBe(true);
     await sb.call("f", [fromValues([2], [1, 2])], 1_000);
     expectRuntime(await sb.call("f", [fromValues([2], [1, 2])], 1_000), /'0' on Array\.prototype/);
+  });
+
+  it.each([
+    ["a %TypedArray%.prototype method", `Object.defineProperty(Object.getPrototypeOf(Int8Array.prototype), "fill", { value() { return this; } });`],
+    ["a %TypedArray%.prototype getter", `Object.defineProperty(Object.getPrototypeOf(Int8Array.prototype), "length", { get: () => 0 });`],
+    ["a %TypedArray%.prototype method, by assignment", `(Object.getPrototypeOf(Int8Array.prototype) as { map: unknown }).map = () => 0;`],
+    ["an ArrayBuffer.prototype getter", `Object.defineProperty(ArrayBuffer.prototype, "byteLength", { get: () => 0 });`],
+    ["a typed-array prototype's own constant", `Object.defineProperty(Float32Array.prototype, "BYTES_PER_ELEMENT", { value: 8 });`],
+    ["a method, by deleting it", `delete (Object.getPrototypeOf(Int8Array.prototype) as { subarray?: unknown }).subarray;`],
+  ])("the typed-array prototypes' own properties other than constructor cannot be changed: %s", async (_label, change) => {
+    const { loaded } = await sandboxWith(`${change}\n${ENTRY}`);
+    expect(loaded.ok).toBe(false);
+    if (!loaded.ok) {
+      expect(loaded.kind).toBe("runtime");
+      expect(loaded.error.message).toMatch(/Cannot redefine|read only|read-only|Cannot assign|Cannot delete/i);
+    }
   });
 
   it("the global bindings of the intrinsics cannot be replaced (a grader-owned driver reads them)", async () => {

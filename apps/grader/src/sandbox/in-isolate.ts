@@ -14,6 +14,8 @@ const KIT_MODULE = "@tfm/kit";
 const ArrayIsArray = Array.isArray;
 const ObjectKeys = Object.keys;
 const ObjectFreeze = Object.freeze;
+const ObjectIsFrozen = Object.isFrozen;
+const MapCtor = Map;
 const ObjectGetPrototypeOf = Object.getPrototypeOf;
 const ObjectGetOwnPropertyNames = Object.getOwnPropertyNames;
 const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
@@ -35,6 +37,7 @@ const ArrayBufferIsView = ArrayBuffer.isView;
 const NumberIsInteger = Number.isInteger;
 const JSONStringify = JSON.stringify;
 const StringSlice = String.prototype.slice;
+const StringSplit = String.prototype.split;
 // The result budget is charged only through these, captured now: the typed-array prototypes are
 // left unfrozen (see lockdown), so a student could replace `length` or `byteLength` on them later.
 const TypedArrayPrototype = ObjectGetPrototypeOf(Int8Array.prototype) as object;
@@ -81,6 +84,32 @@ export interface BootOptions {
   consoleBytes: number;
   resultBytes: number;
   seed: number;
+  /**
+   * How lockdown reaches the intrinsics (see LockdownPlan): `record` walks them and returns the plan
+   * (the host's first isolate), `replay` freezes the recorded objects without walking, `audit` replays
+   * and then walks to check that every object the walk reaches is as the walk would leave it.
+   * Absent: the walk, as always.
+   */
+  lockdown?: { mode: "record" } | { mode: "replay" | "audit"; plan: PackedLockdownPlan };
+}
+
+/**
+ * The objects lockdown's walk of the intrinsics reaches, in the order it reaches them, recorded in
+ * one isolate so that later isolates of the same process (the same V8, the same bundle: the same
+ * intrinsics, object for object) freeze them without walking every property again. Four numbers
+ * per object: how it is reached (0: root `a`; 1: the data property keys[k] of object `a`; 2: the
+ * prototype of object `a`), a, k, and what is done to it (0 freeze, 1 lock its properties, 2 lock
+ * them except `constructor`).
+ */
+export interface LockdownPlan {
+  keys: string[];
+  ops: number[];
+}
+
+/** A plan as it is copied into each isolate: the keys joined with NUL, the numbers packed. */
+export interface PackedLockdownPlan {
+  keys: string;
+  ops: Int32Array;
 }
 
 export interface ErrorInfo {
@@ -161,19 +190,19 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
   for (const name of ["WebAssembly", "SharedArrayBuffer", "Atomics"]) ReflectDeleteProperty(globalThis, name);
 
   const studentKit = buildStudentKit(options.withheld);
-  lockdown(studentKit);
+  const lockdownReport = lockdown(studentKit, options.lockdown);
   const watched = watchIntrinsics();
   /** Sticky: once student code changed a shared prototype, this and every later call fail with it. */
   let tampered: CallResult | null = null;
   /**
-   * `lockedOnly`: only the prototypes whose properties are locked (one key count each). Enough before
-   * a call: a change to the typed-array prototypes made since the last check (by a microtask) is
-   * found by the full check right after the call, before anything of the call's result is encoded or
-   * leaves the isolate, and fails that call (and every later one) the same way.
+   * Run after the top level, before and after every call (a microtask may have run since the last
+   * check), before anything of a call's result is encoded or leaves the isolate. Every watched
+   * property but a few loose ones is locked, so a check is one key count per prototype and one
+   * descriptor per loose key.
    */
-  const checkIntrinsics = (lockedOnly = false): CallResult | null => {
+  const checkIntrinsics = (): CallResult | null => {
     if (tampered !== null) return tampered;
-    const change = intrinsicChange(watched, lockedOnly);
+    const change = intrinsicChange(watched);
     if (change === null) return null;
     tampered = {
       ok: false,
@@ -214,7 +243,7 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
 
   function call(entry: string, args: unknown[]): CallResult {
     // Student code may have run since the last check (microtasks, finalization callbacks).
-    const tamperedBefore = checkIntrinsics(true);
+    const tamperedBefore = checkIntrinsics();
     if (tamperedBefore !== null) return tamperedBefore;
     if (exportsObject === null) return fail("runtime", new Error("internal: module not loaded"));
     let fn: unknown;
@@ -468,7 +497,7 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
     return true;
   }
 
-  return ObjectFreeze({ load, call, drainConsole, reseed });
+  return ObjectFreeze({ load, call, drainConsole, reseed, lockdown: lockdownReport });
 }
 
 function describe(e: unknown): ErrorInfo {
@@ -505,14 +534,15 @@ interface WatchedPrototype {
   label: string;
   parent: unknown;
   keys: PropertyKey[];
-  keySet: Set<PropertyKey>;
-  /** value, get and set of each key, in the order of `keys`; null where the properties are locked (only additions can happen). */
-  parts: unknown[] | null;
   /**
-   * Every own property was non-configurable when watching began: none can be deleted or redefined,
-   * so the only possible change is an addition, and an unchanged key count means nothing changed.
+   * The own properties that were still configurable when watching began (lockdown leaves the
+   * typed-array prototypes' `constructor` so: locking it would cost V8's species fast paths), and
+   * their value, get and set, three per key. Every other own property is non-configurable: it can be
+   * neither deleted nor redefined, so an unchanged key count and unchanged loose keys mean nothing
+   * changed.
    */
-  countOnly: boolean;
+  loose: PropertyKey[];
+  looseParts: unknown[];
 }
 
 function descriptorPart(d: PropertyDescriptor, part: "value" | "get" | "set"): unknown {
@@ -527,66 +557,64 @@ function descriptorPart(d: PropertyDescriptor, part: "value" | "get" | "set"): u
  */
 function watchIntrinsics(): WatchedPrototype[] {
   const typedProto = ObjectGetPrototypeOf(Int8Array.prototype) as object;
-  const list: [object, string, boolean][] = [
-    [Object.prototype, "Object.prototype", true],
-    [Array.prototype, "Array.prototype", true],
-    [typedProto, "%TypedArray%.prototype", false],
-    [ArrayBuffer.prototype, "ArrayBuffer.prototype", false],
-    [Int8Array.prototype, "Int8Array.prototype", false],
-    [Uint8Array.prototype, "Uint8Array.prototype", false],
-    [Uint8ClampedArray.prototype, "Uint8ClampedArray.prototype", false],
-    [Int16Array.prototype, "Int16Array.prototype", false],
-    [Uint16Array.prototype, "Uint16Array.prototype", false],
-    [Int32Array.prototype, "Int32Array.prototype", false],
-    [Uint32Array.prototype, "Uint32Array.prototype", false],
-    [Float32Array.prototype, "Float32Array.prototype", false],
-    [Float64Array.prototype, "Float64Array.prototype", false],
-    [BigInt64Array.prototype, "BigInt64Array.prototype", false],
-    [BigUint64Array.prototype, "BigUint64Array.prototype", false],
+  const list: [object, string][] = [
+    [Object.prototype, "Object.prototype"],
+    [Array.prototype, "Array.prototype"],
+    [typedProto, "%TypedArray%.prototype"],
+    [ArrayBuffer.prototype, "ArrayBuffer.prototype"],
+    [Int8Array.prototype, "Int8Array.prototype"],
+    [Uint8Array.prototype, "Uint8Array.prototype"],
+    [Uint8ClampedArray.prototype, "Uint8ClampedArray.prototype"],
+    [Int16Array.prototype, "Int16Array.prototype"],
+    [Uint16Array.prototype, "Uint16Array.prototype"],
+    [Int32Array.prototype, "Int32Array.prototype"],
+    [Uint32Array.prototype, "Uint32Array.prototype"],
+    [Float32Array.prototype, "Float32Array.prototype"],
+    [Float64Array.prototype, "Float64Array.prototype"],
+    [BigInt64Array.prototype, "BigInt64Array.prototype"],
+    [BigUint64Array.prototype, "BigUint64Array.prototype"],
   ];
   const out: WatchedPrototype[] = [];
-  for (const [proto, label, locked] of list) {
+  for (const [proto, label] of list) {
     const keys = ReflectOwnKeys(proto);
-    let parts: unknown[] | null = null;
-    if (!locked) {
-      parts = [];
-      for (const key of keys) {
-        const d = ObjectGetOwnPropertyDescriptor(proto, key) as PropertyDescriptor;
-        parts.push(descriptorPart(d, "value"), descriptorPart(d, "get"), descriptorPart(d, "set"));
-      }
+    const loose: PropertyKey[] = [];
+    const looseParts: unknown[] = [];
+    for (const key of keys) {
+      const d = ObjectGetOwnPropertyDescriptor(proto, key) as PropertyDescriptor;
+      if (d.configurable === false) continue;
+      loose.push(key);
+      looseParts.push(descriptorPart(d, "value"), descriptorPart(d, "get"), descriptorPart(d, "set"));
     }
-    let countOnly = locked;
-    for (let i = 0; countOnly && i < keys.length; i++) countOnly = ObjectGetOwnPropertyDescriptor(proto, keys[i] as PropertyKey)?.configurable === false;
-    out.push({ proto, label, parent: ObjectGetPrototypeOf(proto), keys, keySet: new SetCtor<PropertyKey>(keys), parts, countOnly });
+    out.push({ proto, label, parent: ObjectGetPrototypeOf(proto), keys, loose, looseParts });
   }
   return out;
 }
 
 /** What student code changed on a watched prototype ("'x' on Array.prototype"), or null. */
-function intrinsicChange(watched: readonly WatchedPrototype[], lockedOnly: boolean): string | null {
+function intrinsicChange(watched: readonly WatchedPrototype[]): string | null {
   // Object.prototype first: until it is known unchanged, reading a descriptor's parts could run a getter.
   for (let w = 0; w < watched.length; w++) {
     const item = watched[w] as WatchedPrototype;
     if (ObjectGetPrototypeOf(item.proto) !== item.parent) return `the prototype of ${item.label}`;
-    if (lockedOnly && item.parts !== null) continue;
     const keys = ReflectOwnKeys(item.proto);
-    // Checked on every call: the locked prototypes cost one count here (see countOnly).
-    if (item.countOnly && keys.length === item.keys.length) continue;
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as PropertyKey;
-      if (!ReflectApply(SetHas, item.keySet, [key])) return `'${clip(StringCtor(key), 60)}' on ${item.label}`;
+    if (keys.length !== item.keys.length) {
+      // An addition (a locked key cannot be deleted); or a loose key deleted, named below. Only on
+      // this path, so a Set of the original keys is made here, not for every isolate.
+      const known = new SetCtor<PropertyKey>(item.keys);
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as PropertyKey;
+        if (!ReflectApply(SetHas, known, [key])) return `'${clip(StringCtor(key), 60)}' on ${item.label}`;
+      }
     }
-    const parts = item.parts;
-    if (keys.length === item.keys.length && parts === null) continue;
-    for (let i = 0; i < item.keys.length; i++) {
-      const key = item.keys[i] as PropertyKey;
+    const parts = item.looseParts;
+    for (let i = 0; i < item.loose.length; i++) {
+      const key = item.loose[i] as PropertyKey;
       const d = ObjectGetOwnPropertyDescriptor(item.proto, key);
-      if (d === undefined) return `'${clip(StringCtor(key), 60)}' on ${item.label}`;
-      if (parts === null) continue;
-      if (descriptorPart(d, "value") !== parts[3 * i] || descriptorPart(d, "get") !== parts[3 * i + 1] || descriptorPart(d, "set") !== parts[3 * i + 2]) {
+      if (d === undefined || descriptorPart(d, "value") !== parts[3 * i] || descriptorPart(d, "get") !== parts[3 * i + 1] || descriptorPart(d, "set") !== parts[3 * i + 2]) {
         return `'${clip(StringCtor(key), 60)}' on ${item.label}`;
       }
     }
+    // Same count, no new key, every loose key as it was: a locked key cannot have gone.
   }
   return null;
 }
@@ -793,17 +821,33 @@ const OVERRIDABLE: [string, string[]][] = [
 
 /**
  * Freezes the intrinsics and everything reachable from the student kit (SES-style lockdown),
- * with two exceptions measured to matter for speed: making Object.prototype or Array.prototype
+ * with exceptions measured to matter for speed: making Object.prototype or Array.prototype
  * non-extensible invalidates V8's "no elements" protector and slows every typed-array write
- * about tenfold, and touching the typed-array prototypes at all costs about threefold. So those
- * two prototypes only get their existing properties locked, and the typed-array prototypes are
- * left alone. Nothing in grading depends on them: the harness captured what it uses before any
- * student code ran, and results are compared on the host.
+ * about tenfold, so those two prototypes only get their existing properties locked. The
+ * typed-array prototypes and ArrayBuffer.prototype get their existing properties locked except
+ * `constructor` (redefining it invalidates V8's species protector, and freezing or sealing them
+ * was measured about threefold slower); they stay extensible. What is left open (additions, and
+ * `constructor`) is watched after every call (watchIntrinsics). The harness captured what it uses
+ * before any student code ran, and results are compared on the host.
  */
-function lockdown(studentKit: Record<string, unknown>): void {
-  const seen = new SetCtor<unknown>();
+/** What lockdown did: the plan it recorded, and for an audit the objects not as the walk leaves them. */
+export interface LockdownReport {
+  plan: LockdownPlan | null;
+  replayed: boolean;
+  mismatches: string[];
+}
+
+const FREEZE = 0;
+const LOCK = 1;
+const LOCK_BUT_CONSTRUCTOR = 2;
+const ROOT = 0;
+const PROPERTY = 1;
+const PROTOTYPE = 2;
+
+function lockdown(studentKit: Record<string, unknown>, how: BootOptions["lockdown"]): LockdownReport {
+  let seen = new SetCtor<unknown>();
   const typedProto = ObjectGetPrototypeOf(Int8Array) as { prototype: object };
-  const untouched = new SetCtor<unknown>([
+  const typedPrototypes = new SetCtor<unknown>([
     typedProto.prototype,
     ArrayBuffer.prototype,
     Int8Array.prototype, Uint8Array.prototype, Uint8ClampedArray.prototype, Int16Array.prototype,
@@ -811,45 +855,151 @@ function lockdown(studentKit: Record<string, unknown>): void {
     Float64Array.prototype, BigInt64Array.prototype, BigUint64Array.prototype,
   ]);
   const lockedOnly = new SetCtor<unknown>([Object.prototype, Array.prototype]);
-  const lockProperties = (o: object): void => {
+  const lockProperties = (o: object, except?: PropertyKey): void => {
     for (const key of ReflectOwnKeys(o)) {
+      if (key === except) continue;
       const d = ObjectGetOwnPropertyDescriptor(o, key);
       if (d === undefined || !d.configurable) continue;
       ObjectDefineProperty(o, key, "value" in d ? { ...d, writable: false, configurable: false } : { ...d, configurable: false });
     }
   };
-  const freezeDeep = (v: unknown, depth: number): void => {
+  const actionOf = (v: unknown): number =>
+    ReflectApply(SetHas, typedPrototypes, [v]) ? LOCK_BUT_CONSTRUCTOR : ReflectApply(SetHas, lockedOnly, [v]) ? LOCK : FREEZE;
+  const apply = (v: object, action: number): void => {
+    if (action === LOCK_BUT_CONSTRUCTOR) lockProperties(v, "constructor");
+    else if (action === LOCK) lockProperties(v);
+    else ObjectFreeze(v);
+  };
+  /**
+   * Whether v is as `apply(v, action)` leaves it (the audit): frozen, or every own property (but
+   * `constructor`) non-configurable (those that were configurable were also made read-only; one that
+   * was already non-configurable, such as Array.prototype.length, is left as V8 made it).
+   */
+  const applied = (v: object, action: number): boolean => {
+    if (action === FREEZE) return ObjectIsFrozen(v);
+    for (const key of ReflectOwnKeys(v)) {
+      if (action === LOCK_BUT_CONSTRUCTOR && key === "constructor") continue;
+      const d = ObjectGetOwnPropertyDescriptor(v, key);
+      if (d === undefined || d.configurable !== false) return false;
+    }
+    return true;
+  };
+  const recording = how?.mode === "record" ? { keys: [] as string[], keyIndex: new MapCtor<string, number>(), ops: [] as number[] } : null;
+  const mismatches: string[] = [];
+  const auditing = how?.mode === "audit";
+  /** The walk: every object reachable through data properties and prototypes, to depth 6. */
+  const freezeDeep = (v: unknown, depth: number, via: number, from: number, key: string | null): void => {
     if ((typeof v !== "object" && typeof v !== "function") || v === null) return;
     if (ReflectApply(SetHas, seen, [v]) || depth > 6) return;
     ReflectApply(SetAdd, seen, [v]);
-    if (ReflectApply(SetHas, untouched, [v])) return;
-    if (ReflectApply(SetHas, lockedOnly, [v])) lockProperties(v);
-    else ObjectFreeze(v);
-    for (const key of ObjectGetOwnPropertyNames(v)) {
-      const d = ObjectGetOwnPropertyDescriptor(v, key);
-      if (d === undefined) continue;
-      if ("value" in d) freezeDeep(d.value, depth + 1);
+    const action = actionOf(v);
+    const index = recording === null ? -1 : recording.ops.length / 4;
+    if (recording !== null) {
+      let k = -1;
+      if (key !== null) {
+        k = (recording.keyIndex.get(key) as number | undefined) ?? -1;
+        if (k < 0) {
+          k = recording.keys.length;
+          recording.keys.push(key);
+          recording.keyIndex.set(key, k);
+        }
+      }
+      recording.ops.push(via, from, k, action);
     }
-    freezeDeep(ObjectGetPrototypeOf(v), depth + 1);
+    if (auditing) {
+      if (!applied(v, action) && mismatches.length < 20) mismatches.push(`${key ?? "[[Prototype]]"} (${action})`);
+    } else {
+      apply(v, action);
+    }
+    if (action === LOCK_BUT_CONSTRUCTOR) return;
+    for (const name of ObjectGetOwnPropertyNames(v)) {
+      const d = ObjectGetOwnPropertyDescriptor(v, name);
+      if (d === undefined) continue;
+      if ("value" in d) freezeDeep(d.value, depth + 1, PROPERTY, index, name);
+    }
+    freezeDeep(ObjectGetPrototypeOf(v), depth + 1, PROTOTYPE, index, null);
   };
   const g = globalThis as unknown as Record<string, unknown>;
   for (const [ctor, props] of OVERRIDABLE) {
     const proto = (g[ctor] as { prototype?: object } | undefined)?.prototype;
     if (proto !== undefined) for (const prop of props) enableOverride(proto, prop);
   }
+  // The walk's roots, in its order; the same list in every isolate.
+  const roots: unknown[] = [];
   for (const name of INTRINSICS) {
     const c = g[name];
     if (c === undefined) continue;
-    freezeDeep(c, 0);
-    if (typeof c === "function") freezeDeep((c as { prototype?: unknown }).prototype, 0);
+    roots.push(c);
+    if (typeof c === "function") roots.push((c as { prototype?: unknown }).prototype);
+  }
+  roots.push(ObjectGetPrototypeOf(Int8Array), ObjectGetPrototypeOf(function* () {}), ObjectGetPrototypeOf([][Symbol.iterator]()));
+
+  let replayed = false;
+  if (how !== undefined && how.mode !== "record") replayed = replay(how.plan, roots, seen, apply);
+  if (!replayed || auditing) {
+    // The walk: without a plan or when the plan did not fit (from the start: what the replay froze
+    // is frozen again, no harm), and after a replay for the audit (which changes nothing).
+    seen = new SetCtor<unknown>();
+    for (let i = 0; i < roots.length; i++) freezeDeep(roots[i], 0, ROOT, i, null);
+  }
+  for (const name of INTRINSICS) {
     // The global bindings too: a grader-owned driver bundled with the submission reads `JSON`,
     // `Object` or `Reflect` through the global object, after the student's top level ran.
     const d = ObjectGetOwnPropertyDescriptor(g, name);
     if (d !== undefined && d.configurable === true && "value" in d) ObjectDefineProperty(g, name, { value: d.value, writable: false, enumerable: d.enumerable === true, configurable: false });
   }
-  freezeDeep(ObjectGetPrototypeOf(Int8Array), 0);
-  freezeDeep(ObjectGetPrototypeOf(function* () {}), 0);
-  freezeDeep(ObjectGetPrototypeOf([][Symbol.iterator]()), 0);
-  freezeDeep(studentKit, 0);
+  const walkKit = (v: unknown, depth: number): void => {
+    if ((typeof v !== "object" && typeof v !== "function") || v === null) return;
+    if (ReflectApply(SetHas, seen, [v]) || depth > 6) return;
+    ReflectApply(SetAdd, seen, [v]);
+    const action = actionOf(v);
+    apply(v, action);
+    if (action === LOCK_BUT_CONSTRUCTOR) return;
+    for (const name of ObjectGetOwnPropertyNames(v)) {
+      const d = ObjectGetOwnPropertyDescriptor(v, name);
+      if (d !== undefined && "value" in d) walkKit(d.value, depth + 1);
+    }
+    walkKit(ObjectGetPrototypeOf(v), depth + 1);
+  };
+  walkKit(studentKit, 0);
   void MathFloor;
+  return { plan: recording === null ? null : { keys: recording.keys, ops: recording.ops }, replayed, mismatches };
+}
+
+/**
+ * Freezes the objects of a recorded plan (see LockdownPlan), adding each to `seen`. Returns false,
+ * having changed what it had reached (freezing is what the walk does too, so the walk after it
+ * leaves the same state), when the plan does not fit this isolate: an object is not where the plan
+ * says.
+ */
+function replay(packed: PackedLockdownPlan, roots: readonly unknown[], seen: Set<unknown>, apply: (v: object, action: number) => void): boolean {
+  const ops = packed.ops;
+  const plan = { keys: ReflectApply(StringSplit, packed.keys, ["\0"]) as string[] };
+  const n = ops.length / 4;
+  if (!NumberIsInteger(n)) return false;
+  const objects: object[] = [];
+  for (let i = 0; i < n; i++) {
+    const via = ops[4 * i] as number;
+    const from = ops[4 * i + 1] as number;
+    let v: unknown;
+    if (via === ROOT) {
+      v = roots[from];
+    } else {
+      const parent = objects[from];
+      if (parent === undefined) return false;
+      if (via === PROTOTYPE) {
+        v = ObjectGetPrototypeOf(parent);
+      } else {
+        // Before any student code: an own data property, read without consulting getters.
+        const d = ObjectGetOwnPropertyDescriptor(parent, plan.keys[ops[4 * i + 2] as number] as string);
+        if (d === undefined || !("value" in d)) return false;
+        v = d.value;
+      }
+    }
+    if ((typeof v !== "object" && typeof v !== "function") || v === null) return false;
+    objects.push(v);
+    ReflectApply(SetAdd, seen, [v]);
+    apply(v, ops[4 * i + 3] as number);
+  }
+  return true;
 }

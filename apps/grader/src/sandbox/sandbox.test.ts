@@ -151,8 +151,8 @@ describe("sandbox boundary", () => {
   });
 });
 
-describe("the CPU watch", () => {
-  // The watch stops a busy isolate when its CPU budget is spent. It must not wait for the isolate to
+describe("the CPU watch (the watched path: Sandbox.call with watched = true)", () => {
+  // The fast path is in test/fast-path.test.ts. The watch stops a busy isolate when its CPU budget is spent. It must not wait for the isolate to
   // finish (a synchronous heap query does: it takes the isolate's lock), or an endless loop runs on
   // until the outer wall watchdog (budget x 10 + 5 s) and holds the worker that long.
   for (const [label, body] of [
@@ -162,7 +162,7 @@ describe("the CPU watch", () => {
   ] as const) {
     it(`stops ${label} by its CPU budget, not by the wall watchdog`, async () => {
       const { sb } = await sandboxWith(`import type { Tensor } from "@tfm/kit";\nexport function f(x: Tensor): Tensor { ${body} }`);
-      const out = await sb.call("f", [fromValues([1], [1])], 100);
+      const out = await sb.call("f", [fromValues([1], [1])], 100, true);
       expect(out.ok).toBe(false);
       if (!out.ok) {
         expect(out.kind).toBe("time");
@@ -184,17 +184,20 @@ const keep: number[][] = [];
 export function f(x: Tensor): Tensor { for (let i = 0; i < 6; i++) keep.push(new Array(1_000_000).fill(1.5)); for (;;) {} }`,
       { memoryMb: 64 },
     );
-    const out = await full.sb.call("f", [fromValues([1], [1])], 1_000);
+    const out = await full.sb.call("f", [fromValues([1], [1])], 1_000, true);
     expect(out).toMatchObject({ ok: false, kind: "memory" });
     const empty = await sandboxWith(`import type { Tensor } from "@tfm/kit";
 export function f(x: Tensor): Tensor { for (;;) {} }`, { memoryMb: 64 });
-    expect(await empty.sb.call("f", [fromValues([1], [1])], 300)).toMatchObject({ ok: false, kind: "time" });
+    expect(await empty.sb.call("f", [fromValues([1], [1])], 300, true)).toMatchObject({ ok: false, kind: "time" });
   });
 
   it("calls a loop that fills the heap with small live objects a memory failure, however it is stopped", async () => {
-    const { sb } = await sandboxWith(`import type { Tensor } from "@tfm/kit";\nexport function f(x: Tensor): Tensor { let head: unknown = null; for (;;) head = { next: head, pad: [1, 2, 3, 4] }; }`, { memoryMb: 32 });
-    const out = await sb.call("f", [fromValues([1], [1])], 5_000);
-    expect(out.ok).toBe(false);
-    if (!out.ok) expect(out.kind).toBe("memory");
+    for (const watched of [true, false]) {
+      const { sb } = await sandboxWith(`import type { Tensor } from "@tfm/kit";\nexport function f(x: Tensor): Tensor { let head: unknown = null; for (;;) head = { next: head, pad: [1, 2, 3, 4] }; }`, { memoryMb: 32 });
+      const out = await sb.call("f", [fromValues([1], [1])], 5_000, watched);
+      expect(out.ok).toBe(false);
+      // On the fast path a busy host may stop it first ("preempted": run again watched); never time.
+      if (!out.ok) expect(watched ? ["memory"] : ["memory", "preempted"]).toContain(out.kind);
+    }
   });
 });

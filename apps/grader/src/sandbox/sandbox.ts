@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import type { ExerciseMeta, WireValue } from "@tfm/contract";
 import * as esbuild from "esbuild";
 import ivm from "isolated-vm";
-import type { BootOptions, CallResult, ErrorInfo } from "./in-isolate.ts";
+import type { BootOptions, CallResult, ErrorInfo, LockdownReport, PackedLockdownPlan } from "./in-isolate.ts";
 
 /** Outcome of running something in the isolate, as the host sees it. */
 export type RunOutcome =
@@ -10,7 +10,13 @@ export type RunOutcome =
   | { ok: false; kind: "runtime" | "undefined" | "promise" | "not-function"; error: ErrorInfo }
   | { ok: false; kind: "time" | "memory" | "output"; error: ErrorInfo }
   /** The host, not the isolate, ran out of time: the wall clock ran far past the isolate's CPU time. Never the student's. */
-  | { ok: false; kind: "stall"; error: ErrorInfo };
+  | { ok: false; kind: "stall"; error: ErrorInfo }
+  /**
+   * A call on the fast path (see Sandbox.call) reached its budget in wall time before it had used its
+   * CPU budget: the host was busy. The call was stopped and the isolate disposed; the session makes a
+   * fresh one and runs the call again under the CPU watch. Never a verdict.
+   */
+  | { ok: false; kind: "preempted"; error: ErrorInfo };
 
 /**
  * Time limits count the isolate's own CPU time: a host stall (SIGSTOP, a VM pause, a busy machine)
@@ -54,6 +60,12 @@ export function bootstrapSource(): string {
 
 export interface SandboxOptions extends BootOptions {
   memoryMb: number;
+  /**
+   * Made while the worker has other work (the hidden session's isolate, during the visible calls):
+   * booted on isolated-vm's thread, leaving the main thread free. Otherwise it is booted
+   * synchronously, which is quicker when nothing else is waiting (see prepare).
+   */
+  background?: boolean;
 }
 
 /** What a submission's session needs of its sandbox; the benchmark's process-per-submission baseline provides the same. */
@@ -63,7 +75,8 @@ export interface SubmissionSandbox {
   /** CPU time of the last load or call, when the sandbox can measure it (else the wall time is charged). */
   readonly lastCpuMs?: number;
   load(code: string, timeoutMs: number): Promise<RunOutcome>;
-  call(entry: string, args: WireValue[], timeoutMs: number): Promise<RunOutcome>;
+  /** `watched`: never the fast path (after a "preempted" outcome, the call is run again so). */
+  call(entry: string, args: WireValue[], timeoutMs: number, watched?: boolean): Promise<RunOutcome>;
   drainConsole(): Promise<{ text: string; exceeded: boolean }>;
   dispose(): void;
 }
@@ -105,42 +118,100 @@ interface Prepared {
   codeCache: SandboxSetup["codeCache"];
   isolateMs: number;
   kitMs: number;
+  /** What lockdown reported (its plan only for the recording isolate, its audit for the auditing one). */
+  lockdown: LockdownReport;
 }
 
-async function prepare(key: BootKey): Promise<Prepared> {
+/**
+ * Lockdown's walk of the intrinsics (every property of ~470 built-in objects) cost ~4 ms per
+ * isolate, twice per grading. The objects it reaches are the same in every isolate of a process (the
+ * same V8, the same bundle), so the first isolate records them (LockdownPlan) and later ones freeze
+ * that list without walking. Before the plan is used, a second isolate replays it and then walks the
+ * intrinsics to audit that every object the walk reaches is as the walk would leave it; a plan that
+ * fails the audit (or could not be made) is not used: every isolate walks, as before.
+ */
+let lockdownPlan: Promise<PackedLockdownPlan | null> | null = null;
+export interface LockdownPlanStatus {
+  objects: number;
+  audit: "passed" | "failed" | "error";
+  mismatches: string[];
+}
+let planStatus: LockdownPlanStatus | null = null;
+
+/** The plan, once per process (see lockdownPlan); null when it is not to be used. */
+export function lockdownPlanOnce(): Promise<PackedLockdownPlan | null> {
+  lockdownPlan ??= makeLockdownPlan().catch((e: unknown) => {
+    planStatus = { objects: 0, audit: "error", mismatches: [e instanceof Error ? e.message : String(e)] };
+    return null;
+  });
+  return lockdownPlan;
+}
+
+/** How the process's lockdown plan fared (null before lockdownPlanOnce settled). */
+export function lockdownPlanStatus(): LockdownPlanStatus | null {
+  return planStatus;
+}
+
+async function makeLockdownPlan(): Promise<PackedLockdownPlan | null> {
+  const key: BootKey = { memoryMb: 64, withheld: [], consoleBytes: 0, resultBytes: 0 };
+  const recorded = await lockdownOf(await prepare(key, { mode: "record" }));
+  if (recorded.plan === null) throw new Error("the recording isolate returned no lockdown plan");
+  const packed: PackedLockdownPlan = { keys: recorded.plan.keys.join("\0"), ops: Int32Array.from(recorded.plan.ops) };
+  const audited = await lockdownOf(await prepare(key, { mode: "audit", plan: packed }));
+  const ok = audited.replayed && audited.mismatches.length === 0;
+  planStatus = { objects: recorded.plan.ops.length / 4, audit: ok ? "passed" : "failed", mismatches: audited.mismatches };
+  return ok ? packed : null;
+}
+
+async function lockdownOf(p: Prepared): Promise<LockdownReport> {
+  try {
+    return p.lockdown;
+  } finally {
+    p.isolate.dispose();
+  }
+}
+
+async function prepare(key: BootKey, lockdown?: BootOptions["lockdown"], background = false): Promise<Prepared> {
   const source = bootstrapSource();
+  // Never for the recording and audit isolates themselves (they decide whether there is a plan).
+  const plan = lockdown === undefined ? await lockdownPlanOnce() : null;
+  // Only trusted code runs here (the kit and the harness: no student code has been near this isolate),
+  // so each step may be a synchronous call: an asynchronous one costs a hop to isolated-vm's thread
+  // and back (~0.1 ms of latency each, nine of them per isolate) for work that takes as long either
+  // way. In the background (spares, the hidden session's isolate) the hops are worth it: the main
+  // thread meanwhile computes references or waits for the next job.
   const t0 = performance.now();
   const isolate = new ivm.Isolate({ memoryLimit: key.memoryMb });
   try {
-    const context = await isolate.createContext();
+    const context = background ? await isolate.createContext() : isolate.createContextSync();
     const t1 = performance.now();
     const cached = bootstrap?.cache ?? null;
-    const script: ivm.Script & ivm.CachedDataResult = await isolate.compileScript(source, {
-      filename: "kit.js",
-      ...(cached ? { cachedData: cached } : { produceCachedData: true }),
-    });
+    const compileOptions = { filename: "kit.js", ...(cached ? { cachedData: cached } : { produceCachedData: true }) };
+    const script: ivm.Script & ivm.CachedDataResult = background ? await isolate.compileScript(source, compileOptions) : isolate.compileScriptSync(source, compileOptions);
     // isolated-vm sets cachedDataRejected (its typings omit it) when V8 refused the supplied cache.
     const rejected = (script as { cachedDataRejected?: boolean }).cachedDataRejected === true;
     const codeCache: SandboxSetup["codeCache"] = cached === null ? "produced" : rejected ? "rejected" : "hit";
     if (bootstrap !== null && bootstrap.cache === null && script.cachedData) bootstrap.cache = script.cachedData;
-    const bootRef = (await script.run(context, { reference: true, timeout: 5_000 })) as ivm.Reference<(o: BootOptions, sink: unknown) => unknown>;
+    const bootRef = (background ? await script.run(context, { reference: true, timeout: 5_000 }) : script.runSync(context, { reference: true, timeout: 5_000 })) as ivm.Reference<(o: BootOptions, sink: unknown) => unknown>;
     // Console lines are also forwarded as they are written (fire-and-forget), so that a call stopped
     // by the CPU watch (which disposes the isolate) still shows what it printed before.
     const sinkTarget: { sandbox: Sandbox | null } = { sandbox: null };
     const sink = new ivm.Reference((text: unknown, exceeded: unknown) => {
       if (typeof text === "string") sinkTarget.sandbox?.receiveConsole(text, exceeded === true);
     });
-    const boot: BootOptions = { withheld: key.withheld, consoleBytes: key.consoleBytes, resultBytes: key.resultBytes, seed: 0 };
-    const harness = (await bootRef.apply(undefined, [boot, sink], {
-      arguments: { copy: true },
-      result: { reference: true },
-      timeout: 5_000,
-    })) as ivm.Reference<Record<string, unknown>>;
-    const get = async <T>(name: string) => (await harness.get(name, { reference: true })) as ivm.Reference<T>;
-    const refs: Prepared["harness"] = { load: await get("load"), call: await get("call"), drain: await get("drainConsole"), reseed: await get("reseed") };
+    const how: BootOptions["lockdown"] = lockdown ?? (plan === null ? undefined : { mode: "replay", plan });
+    const boot: BootOptions = { withheld: key.withheld, consoleBytes: key.consoleBytes, resultBytes: key.resultBytes, seed: 0, ...(how === undefined ? {} : { lockdown: how }) };
+    const bootOptions = { arguments: { copy: true }, result: { reference: true }, timeout: 5_000 } as const;
+    const harness = (background ? await bootRef.apply(undefined, [boot, sink], bootOptions) : bootRef.applySync(undefined, [boot, sink], bootOptions)) as ivm.Reference<Record<string, unknown>>;
+    // The four references: on the main thread either way (a hop each would cost more than the get).
+    const get = <T>(name: string) => harness.getSync(name, { reference: true }) as ivm.Reference<T>;
+    const refs: Prepared["harness"] = { load: get("load"), call: get("call"), drain: get("drainConsole"), reseed: get("reseed") };
+    // Only the recording and audit isolates need what lockdown reports (a plan is ~2,000 numbers);
+    // an ordinary isolate is not asked (one more round trip), so its report says nothing.
+    const report: LockdownReport = lockdown === undefined ? { plan: null, replayed: false, mismatches: [] } : (harness.getSync("lockdown", { copy: true }) as LockdownReport);
     bootRef.release();
     harness.release();
-    return { isolate, context, harness: refs, sinkTarget, codeCache, isolateMs: t1 - t0, kitMs: performance.now() - t1 };
+    return { isolate, context, harness: refs, sinkTarget, codeCache, isolateMs: t1 - t0, kitMs: performance.now() - t1, lockdown: report };
   } catch (e) {
     if (!isolate.isDisposed) isolate.dispose();
     throw e;
@@ -169,7 +240,7 @@ export function prepareSpares(options: BootKey, count = MAX_SPARES): void {
     void other.prepared.then((p) => p.isolate.isDisposed || p.isolate.dispose()).catch(() => {});
   }
   for (let i = 0; i < need && spares.length < MAX_SPARES; i++) {
-    const prepared = prepare(options);
+    const prepared = prepare(options, undefined, true);
     prepared.catch(() => {
       // Creating it failed: Sandbox.create makes its own.
     });
@@ -211,12 +282,13 @@ export class Sandbox implements SubmissionSandbox {
       fromSpare = prepared !== null && !prepared.isolate.isDisposed;
       if (!fromSpare) prepared = null;
     }
-    prepared ??= await prepare(options);
+    prepared ??= await prepare(options, undefined, options.background === true);
     const { isolate, context, harness, sinkTarget, codeCache } = prepared;
     try {
       const t1 = performance.now();
       // The submission's seed, before any of its code runs (the harness refuses it later).
-      if ((await harness.reseed.apply(undefined, [options.seed], { result: { copy: true }, timeout: 1_000 })) !== true) throw new Error("the sandbox refused the submission's seed");
+      // Still only trusted code: the harness's reseed, before any student code is loaded.
+      if (harness.reseed.applySync(undefined, [options.seed], { result: { copy: true }, timeout: 1_000 }) !== true) throw new Error("the sandbox refused the submission's seed");
       harness.reseed.release();
       const seedMs = performance.now() - t1;
       // From a spare: the isolate stage is only the wait for it, the kit stage only the seed.
@@ -336,15 +408,61 @@ export class Sandbox implements SubmissionSandbox {
     });
   }
 
-  async call(entry: string, args: WireValue[], timeoutMs: number): Promise<RunOutcome> {
+  /**
+   * One call of the student's entry point. The fast path runs it synchronously with isolated-vm's
+   * wall-clock timeout set to the call's CPU budget: an asynchronous call costs a hop to isolated-vm's
+   * thread and back and the CPU watch's timer (measured 0.47 ms per call against 0.14 ms for the same
+   * call made synchronously), and a grading makes 20-40 calls. On a quiet host the wall clock and the
+   * isolate's CPU clock run together, so a call stopped at its budget in wall time has used its CPU
+   * budget: time_limit. One stopped before it had used 90% of its CPU budget was preempted by a busy
+   * host: "preempted", and the session runs it again in a fresh isolate under the CPU watch (the
+   * watched path, `watched`), where only CPU time counts. So the verdict never depends on the load.
+   */
+  async call(entry: string, args: WireValue[], timeoutMs: number, watched = false): Promise<RunOutcome> {
     // Copied before the run: a failure here is the host's (internal_error), not something thrown in the isolate.
     const copied = new ivm.ExternalCopy(args).copyInto({ release: true });
-    return this.withCpuBudget(timeoutMs, async (wallMs) => {
-      return (await this.callRef.apply(undefined, [entry, copied], {
-        result: { copy: true },
-        timeout: wallMs,
-      })) as CallResult;
-    });
+    if (watched) {
+      return this.withCpuBudget(timeoutMs, async (wallMs) => {
+        return (await this.callRef.apply(undefined, [entry, copied], {
+          result: { copy: true },
+          timeout: wallMs,
+        })) as CallResult;
+      });
+    }
+    const c0 = this.isolate.cpuTime;
+    const p0 = process.cpuUsage();
+    const w0 = performance.now();
+    const used = (): number => {
+      const p = process.cpuUsage(p0);
+      const processMs = (p.user + p.system) / 1e3;
+      try {
+        return Math.min(Number(this.isolate.cpuTime - c0) / 1e6, processMs);
+      } catch {
+        return processMs;
+      }
+    };
+    try {
+      const result = this.callRef.applySync(undefined, [entry, copied], { result: { copy: true }, timeout: timeoutMs }) as CallResult;
+      this.lastCpuMs = used();
+      return result;
+    } catch (e) {
+      const cpuMs = used();
+      this.lastCpuMs = cpuMs;
+      const elapsedMs = performance.now() - w0;
+      const message = e instanceof Error ? e.message : "";
+      // Only isolated-vm's own timeout fires after the whole budget in wall time (the harness catches
+      // whatever the student's code throws; see hostFailure for what else can come out).
+      if (!this.isolate.isDisposed && elapsedMs >= timeoutMs * 0.9 && TIMEOUT_MESSAGE.test(message)) {
+        if (cpuMs >= timeoutMs * 0.9) {
+          this.lastCpuMs = timeoutMs;
+          // Stopped, not running: the heap can be asked now. The same share as the CPU watch's rule.
+          return { ok: false, kind: this.heapShare() > HEAP_FULL_SHARE ? "memory" : "time", error: { name: "SandboxLimit", message: `CPU time limit (${timeoutMs} ms) exceeded`, messageJa: null, stack: "" } };
+        }
+        this.isolate.dispose();
+        return { ok: false, kind: "preempted", error: { name: "SandboxLimit", message: `the host was busy: ${Math.round(cpuMs)} ms of CPU in ${Math.round(elapsedMs)} ms`, messageJa: null, stack: "" } };
+      }
+      return this.hostFailure(e, cpuMs, timeoutMs, { elapsedMs, limitMs: timeoutMs * WALL_FACTOR + WALL_SLACK_MS });
+    }
   }
 
   async drainConsole(): Promise<{ text: string; exceeded: boolean }> {
@@ -368,6 +486,16 @@ export class Sandbox implements SubmissionSandbox {
    * the CPU time runs out before isolated-vm declares the memory limit. Stopped by the clock with
    * the heap over three quarters full, the submission exhausted memory, not time.
    */
+  /** The share of the isolate's memory limit its heap holds (asked only while nothing runs in it). */
+  private heapShare(): number {
+    try {
+      const h = this.isolate.getHeapStatisticsSync();
+      return (h.used_heap_size + h.externally_allocated_size) / this.memoryBytes;
+    } catch {
+      return 0;
+    }
+  }
+
   private heapNearlyFull(): boolean {
     try {
       const h = this.isolate.getHeapStatisticsSync();

@@ -1,0 +1,117 @@
+/**
+ * Calls run synchronously with a wall-clock timeout equal to their CPU budget (the fast path,
+ * Sandbox.call), and a call that a busy host stopped before it had used its CPU budget is run again
+ * in a fresh isolate under the CPU watch. What must hold: the verdict depends on CPU time only, never
+ * on how busy the machine is. The busy host is made on purpose (test/busy-host.ts: this process and
+ * two spinning processes on one core).
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { loadCatalog } from "../apps/grader/src/catalog.ts";
+import { gradeSubmission } from "../apps/grader/src/grade.ts";
+import { ReferenceCache } from "../apps/grader/src/reference-cache.ts";
+import { Sandbox } from "../apps/grader/src/sandbox/sandbox.ts";
+import { fromValues } from "../apps/grader/src/sandbox/test-helpers.ts";
+import { transpile } from "../apps/grader/src/transpile.ts";
+import { withBusyCore } from "./busy-host.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const open: Sandbox[] = [];
+afterEach(() => {
+  for (const s of open.splice(0)) s.dispose();
+});
+
+async function sandboxWith(source: string): Promise<Sandbox> {
+  const compiled = await transpile(source);
+  if (!compiled.ok) throw new Error(compiled.errors.map((e) => e.message).join("\n"));
+  const sb = await Sandbox.create({ memoryMb: 64, withheld: [], consoleBytes: 1_000, resultBytes: 1_000_000, seed: 1 });
+  open.push(sb);
+  const loaded = await sb.load(compiled.code, 1_000);
+  if (!loaded.ok) throw new Error(JSON.stringify(loaded));
+  return sb;
+}
+
+/** A fixed amount of work per call (a count of loop turns), whatever the machine's speed or load. */
+const WORK = `import type { Tensor } from "@tfm/kit";
+export function f(x: Tensor, turns: number): Tensor { let s = 0; for (let i = 0; i < turns; i++) s = (s + i * 7) % 1000003; return x.add(s === -1 ? 1 : 0); }`;
+
+/** Loop turns that cost about `ms` of CPU in this process, measured (on the watched path) now. */
+async function turnsFor(ms: number): Promise<number> {
+  const sb = await sandboxWith(WORK);
+  let turns = 1_000_000;
+  for (let i = 0; i < 4; i++) {
+    const out = await sb.call("f", [fromValues([1], [1]), turns], 2_000, true);
+    if (!out.ok) throw new Error(JSON.stringify(out));
+    turns = Math.max(1, Math.round((turns * ms) / Math.max(0.5, sb.lastCpuMs)));
+  }
+  return turns;
+}
+
+describe("the fast path", () => {
+  it("returns a call's value and charges the call's CPU time", async () => {
+    const sb = await sandboxWith(WORK);
+    const out = await sb.call("f", [fromValues([2], [1, 2]), 10], 1_000);
+    expect(out).toMatchObject({ ok: true });
+    expect(sb.lastCpuMs).toBeGreaterThan(0);
+    expect(sb.lastCpuMs).toBeLessThan(1_000);
+  });
+
+  it("calls a call a busy host stopped before it used its CPU budget 'preempted' (never time), and the watched path then passes it", async () => {
+    // Work worth half the budget: about 1.5 budgets of wall time on a third of a core.
+    const budget = 300;
+    const turns = await turnsFor(budget / 2);
+    await withBusyCore(async () => {
+      const fast = await sandboxWith(WORK);
+      const out = await fast.call("f", [fromValues([1], [1]), turns], budget);
+      expect(out).toMatchObject({ ok: false, kind: "preempted" });
+      expect(fast.disposed).toBe(true);
+      expect(fast.lastCpuMs).toBeLessThan(budget * 0.9);
+      const watched = await sandboxWith(WORK);
+      const again = await watched.call("f", [fromValues([1], [1]), turns], budget, true);
+      expect(again).toMatchObject({ ok: true });
+      expect(watched.lastCpuMs).toBeLessThan(budget);
+    });
+  });
+
+  it("stops an endless loop at its CPU budget on the watched path however busy the host is", async () => {
+    await withBusyCore(async () => {
+      const sb = await sandboxWith(`import type { Tensor } from "@tfm/kit";\nexport function f(x: Tensor): Tensor { for (;;) {} }`);
+      const t0 = performance.now();
+      const out = await sb.call("f", [fromValues([1], [1])], 100, true);
+      expect(out).toMatchObject({ ok: false, kind: "time" });
+      // CPU time, not wall time: on a third of a core 100 ms of CPU take about 300 ms.
+      expect(performance.now() - t0).toBeGreaterThan(150);
+    });
+  });
+});
+
+describe("a grading on a busy host", () => {
+  const catalog = loadCatalog();
+  const id = "scaled-dot-product-attention";
+  const entry = catalog.exercises.get(id);
+  if (entry === undefined) throw new Error(`no exercise ${id}`);
+  const model = readFileSync(path.join(ROOT, "exercises", id, "solution.ts"), "utf8");
+  const grade = (source: string) => gradeSubmission({ exerciseId: id, source, seed: 11, scope: "all", lang: "en" }, { catalog, backend: "wasm", references: new ReferenceCache() });
+
+  it("passes a correct submission whose calls each need a third of the call limit, which the busy host stretches past the limit in wall time", async () => {
+    const budget = entry.meta.limits.callTimeoutMs;
+    const turns = await turnsFor(budget / 3);
+    // The model solution, each call first doing a third of the call limit's worth of work.
+    const slow = model.replace(
+      /export function scaledDotProductAttention\(/,
+      `function spin__(): number { let s = 0; for (let i = 0; i < ${turns}; i++) s = (s + i * 7) % 1000003; return s; }\nexport function scaledDotProductAttention(`,
+    ).replace(/(export function scaledDotProductAttention\([^)]*\)[^{]*\{)/, "$1\n  if (spin__() === -1) throw new Error('never');");
+    expect(slow).toContain("spin__() === -1");
+    const r = await withBusyCore(() => grade(slow));
+    expect(r.tests.filter((t) => t.status !== "passed").map((t) => `${t.id}: ${t.status} ${t.message.en}`)).toEqual([]);
+    expect(r.verdict).toBe("passed");
+  });
+
+  it("ends an endless loop with time_limit, not as the grader's fault", async () => {
+    const source = `import type { Tensor } from "@tfm/kit";\nexport function scaledDotProductAttention(Q: Tensor, K: Tensor, V: Tensor, mask: Tensor | null): [Tensor, Tensor] { for (;;) {} }\n`;
+    const r = await withBusyCore(() => grade(source));
+    expect(r.verdict).toBe("time_limit");
+    expect(r.tests.filter((t) => t.status === "time_limit")).toHaveLength(1);
+  });
+});
