@@ -152,14 +152,25 @@ export function lockdownPlanStatus(): LockdownPlanStatus | null {
   return planStatus;
 }
 
-async function makeLockdownPlan(): Promise<PackedLockdownPlan | null> {
-  const key: BootKey = { memoryMb: 64, withheld: [], consoleBytes: 0, resultBytes: 0 };
-  const recorded = await lockdownOf(await prepare(key, { mode: "record" }));
+const PLAN_KEY: BootKey = { memoryMb: 64, withheld: [], consoleBytes: 0, resultBytes: 0 };
+
+/** Records the plan in a fresh isolate (the walk, as without a plan). */
+export async function recordLockdownPlan(): Promise<PackedLockdownPlan> {
+  const recorded = await lockdownOf(await prepare(PLAN_KEY, { mode: "record" }));
   if (recorded.plan === null) throw new Error("the recording isolate returned no lockdown plan");
-  const packed: PackedLockdownPlan = { keys: recorded.plan.keys.join("\0"), ops: Int32Array.from(recorded.plan.ops) };
-  const audited = await lockdownOf(await prepare(key, { mode: "audit", plan: packed }));
+  return { keys: recorded.plan.keys.join("\0"), ops: Int32Array.from(recorded.plan.ops) };
+}
+
+/** Replays a plan in a fresh isolate, then walks the intrinsics there to find what it left unlocked. */
+export async function auditLockdownPlan(plan: PackedLockdownPlan): Promise<LockdownReport> {
+  return lockdownOf(await prepare(PLAN_KEY, { mode: "audit", plan }));
+}
+
+async function makeLockdownPlan(): Promise<PackedLockdownPlan | null> {
+  const packed = await recordLockdownPlan();
+  const audited = await auditLockdownPlan(packed);
   const ok = audited.replayed && audited.mismatches.length === 0;
-  planStatus = { objects: recorded.plan.ops.length / 4, audit: ok ? "passed" : "failed", mismatches: audited.mismatches };
+  planStatus = { objects: packed.ops.length / 4, audit: ok ? "passed" : "failed", mismatches: audited.mismatches };
   return ok ? packed : null;
 }
 
