@@ -311,6 +311,15 @@ async function readClaimed(db: Database, id: string, workerId: string, leaseExpi
  * against the job's maxAttempts. False when the lease is no longer ours.
  */
 export async function markStarted(db: Database, ref: LeaseRef, now = new Date()): Promise<boolean> {
+  if (db.provider === "postgresql") {
+    // Raw on PostgreSQL, as every statement of a grading's hot path there (see insertGradingPg).
+    const n = await db.run("marking a grading as started", (p) =>
+      p.$executeRaw(Prisma.sql`
+        UPDATE submissions SET started_at = ${now}::timestamp(3), round_attempts = round_attempts + 1
+         WHERE id = ${ref.submissionId}::text AND status = 'grading' AND lease_owner = ${ref.workerId}::text AND grading_attempts = ${ref.attempt}::int`),
+    );
+    return n === 1;
+  }
   const { count } = await db.run("marking a grading as started", (p) =>
     p.submission.updateMany({
       where: { id: ref.submissionId, status: "grading", leaseOwner: ref.workerId, gradingAttempts: ref.attempt },
@@ -356,7 +365,15 @@ export async function giveUpExhausted(db: Database, now: Date, maxAttempts: numb
   const where = { status: "grading", leaseExpiresAt: { lt: now }, roundAttempts: { gte: maxAttempts } } as const;
   const lastError = `grading was interrupted ${maxAttempts} times (the grader stopped while grading); not counted against the student`;
   await db.run("giving up interrupted jobs", async (p) => {
-    const stuck = await p.submission.count({ where });
+    // Run before every claim: on PostgreSQL the check is a raw statement (see insertGradingPg).
+    const stuck =
+      db.provider === "postgresql"
+        ? Number(
+            ((await p.$queryRaw(Prisma.sql`
+              SELECT count(*)::int AS n FROM submissions
+               WHERE status = 'grading' AND lease_expires_at < ${now}::timestamp(3) AND round_attempts >= ${maxAttempts}::int`)) as { n: number }[])[0]?.n ?? 0,
+          )
+        : await p.submission.count({ where });
     if (stuck === 0) return;
     // Keep the verdict of an earlier grading (a regrade that keeps dying); a first grading ends internal_error.
     await p.submission.updateMany({
@@ -403,11 +420,18 @@ export interface CompleteOutcome {
 }
 
 /** Takes the lease back (clearing it) if `ref` still holds it; the first statement of every finishing transaction. */
-async function takeBack(tx: Tx, ref: LeaseRef, now: Date): Promise<void> {
-  const { count } = await tx.submission.updateMany({
-    where: { id: ref.submissionId, status: "grading", leaseOwner: ref.workerId, gradingAttempts: ref.attempt },
-    data: { leaseOwner: null, leaseExpiresAt: null, finishedAt: now },
-  });
+async function takeBack(tx: Tx, ref: LeaseRef, now: Date, provider: Database["provider"]): Promise<void> {
+  const count =
+    provider === "postgresql"
+      ? await tx.$executeRaw(Prisma.sql`
+          UPDATE submissions SET lease_owner = NULL, lease_expires_at = NULL, finished_at = ${now}::timestamp(3)
+           WHERE id = ${ref.submissionId}::text AND status = 'grading' AND lease_owner = ${ref.workerId}::text AND grading_attempts = ${ref.attempt}::int`)
+      : (
+          await tx.submission.updateMany({
+            where: { id: ref.submissionId, status: "grading", leaseOwner: ref.workerId, gradingAttempts: ref.attempt },
+            data: { leaseOwner: null, leaseExpiresAt: null, finishedAt: now },
+          })
+        ).count;
   if (count !== 1) {
     throw new LeaseLostError(
       `submission ${ref.submissionId}: worker ${ref.workerId} no longer holds the lease of claim ${ref.attempt}; its result is not written (another claim owns the job)`,
@@ -454,6 +478,83 @@ async function insertGradingPg(
   return { id };
 }
 
+/** How a grading result leaves its submission (completeGrading). */
+type Ending = { kind: "retry"; due: Date; lastError: string } | { kind: "failed"; lastError: string } | { kind: "regrade" } | { kind: "done" };
+type Current = { gradingId: string; verdict: GradeResult["verdict"]; score: number; countsAsAttempt: boolean } | null;
+
+function endingData(e: Ending, now: Date): Prisma.SubmissionUpdateInput {
+  switch (e.kind) {
+    case "retry":
+      return { status: "queued", pendingTrigger: "retry", roundInternalErrors: { increment: 1 }, queuedAt: now, availableAt: e.due, startedAt: null, finishedAt: null, lastError: e.lastError };
+    case "failed":
+      return { status: "failed", roundInternalErrors: { increment: 1 }, lastError: e.lastError };
+    case "regrade":
+      return { status: "queued", pendingTrigger: "regrade", regradePending: false, priority: 1, roundAttempts: 0, roundInternalErrors: 0, queuedAt: now, availableAt: now, startedAt: null, finishedAt: null, lastError: null };
+    case "done":
+      return { status: "done", lastError: null };
+  }
+}
+
+function currentData(c: Current): Prisma.SubmissionUpdateInput {
+  return c === null ? {} : { currentGrading: { connect: { id: c.gradingId } }, verdict: c.verdict, score: c.score, countsAsAttempt: c.countsAsAttempt };
+}
+
+/** The same update as endingData + currentData, in one raw statement (PostgreSQL; see insertGradingPg). */
+async function endSubmissionPg(tx: Tx, id: string, e: Ending, c: Current, now: Date): Promise<{ status: SubmissionStatus }> {
+  const set: Prisma.Sql[] = [];
+  switch (e.kind) {
+    case "retry":
+      set.push(Prisma.sql`status = 'queued', pending_trigger = 'retry', round_internal_errors = round_internal_errors + 1, queued_at = ${now}::timestamp(3),
+        available_at = ${e.due}::timestamp(3), started_at = NULL, finished_at = NULL, last_error = ${e.lastError}::text`);
+      break;
+    case "failed":
+      set.push(Prisma.sql`status = 'failed', round_internal_errors = round_internal_errors + 1, last_error = ${e.lastError}::text`);
+      break;
+    case "regrade":
+      set.push(Prisma.sql`status = 'queued', pending_trigger = 'regrade', regrade_pending = false, priority = 1, round_attempts = 0, round_internal_errors = 0,
+        queued_at = ${now}::timestamp(3), available_at = ${now}::timestamp(3), started_at = NULL, finished_at = NULL, last_error = NULL`);
+      break;
+    case "done":
+      set.push(Prisma.sql`status = 'done', last_error = NULL`);
+      break;
+  }
+  if (c !== null) {
+    set.push(Prisma.sql`current_grading_id = ${c.gradingId}::text, verdict = ${c.verdict}::text::"Verdict", score = ${c.score}::double precision, counts_as_attempt = ${c.countsAsAttempt}::boolean`);
+  }
+  const rows = (await tx.$queryRaw(Prisma.sql`UPDATE submissions SET ${Prisma.join(set)} WHERE id = ${id}::text RETURNING status::text AS status`)) as { status: SubmissionStatus }[];
+  const row = rows[0];
+  if (row === undefined) throw new Error(`submission ${id} vanished while its result was written`);
+  return row;
+}
+
+/** What completeGrading reads of the submission, in one raw statement (PostgreSQL; see insertGradingPg). */
+async function readForCompletionPg(tx: Tx, id: string) {
+  const rows = (await tx.$queryRaw(Prisma.sql`
+    SELECT exercise_id, seed, round_attempts, round_internal_errors, regrade_pending, pending_trigger::text AS pending_trigger, current_grading_id, started_at
+      FROM submissions WHERE id = ${id}::text`)) as {
+    exercise_id: string;
+    seed: bigint;
+    round_attempts: number;
+    round_internal_errors: number;
+    regrade_pending: boolean;
+    pending_trigger: GradingTrigger;
+    current_grading_id: string | null;
+    started_at: Date | null;
+  }[];
+  const r = rows[0];
+  if (r === undefined) throw new Error(`submission ${id} vanished while its result was written`);
+  return {
+    exerciseId: r.exercise_id,
+    seed: BigInt(r.seed),
+    roundAttempts: r.round_attempts,
+    roundInternalErrors: r.round_internal_errors,
+    regradePending: r.regrade_pending,
+    pendingTrigger: r.pending_trigger,
+    currentGradingId: r.current_grading_id,
+    startedAt: r.started_at,
+  };
+}
+
 /**
  * Writes a grading result, once: the grading row, its tests and the submission's new status in one
  * transaction that first checks the lease. A late duplicate (a worker whose lease expired) gets
@@ -468,11 +569,14 @@ export async function completeGrading(db: Database, ref: LeaseRef, resultInput: 
   // its write lock there rather than upgrading halfway through.
   const versionId = await db.run("recording the exercise version of a result", (p) => resolveExerciseVersion(p, result.exerciseId, result.exerciseVersion));
   return db.transaction("writing a grading result", async (tx) => {
-    await takeBack(tx, ref, now);
-    const sub = await tx.submission.findUniqueOrThrow({
-      where: { id: ref.submissionId },
-      select: { exerciseId: true, seed: true, roundAttempts: true, roundInternalErrors: true, regradePending: true, pendingTrigger: true, currentGradingId: true, startedAt: true },
-    });
+    await takeBack(tx, ref, now, db.provider);
+    const sub =
+      db.provider === "postgresql"
+        ? await readForCompletionPg(tx, ref.submissionId)
+        : await tx.submission.findUniqueOrThrow({
+            where: { id: ref.submissionId },
+            select: { exerciseId: true, seed: true, roundAttempts: true, roundInternalErrors: true, regradePending: true, pendingTrigger: true, currentGradingId: true, startedAt: true },
+          });
     if (sub.exerciseId !== result.exerciseId) {
       throw new ConstraintError(`submission ${ref.submissionId} is for '${sub.exerciseId}' but the result is for '${result.exerciseId}'`);
     }
@@ -528,47 +632,26 @@ export async function completeGrading(db: Database, ref: LeaseRef, resultInput: 
     });
 
     const internal = result.verdict === "internal_error";
-    let next: Prisma.SubmissionUpdateInput;
+    let ending: Ending;
     let requeued: CompleteOutcome["requeued"] = null;
     if (internal && sub.roundAttempts < maxAttempts && sub.roundInternalErrors < MAX_INTERNAL_RETRIES) {
       requeued = "retry";
-      const due = new Date(now.getTime() + retryDelay(options, sub.roundInternalErrors + 1));
-      next = {
-        status: "queued",
-        pendingTrigger: "retry",
-        roundInternalErrors: { increment: 1 },
-        queuedAt: now,
-        availableAt: due,
-        startedAt: null,
-        finishedAt: null,
-        lastError: result.summary.en,
-      };
+      ending = { kind: "retry", due: new Date(now.getTime() + retryDelay(options, sub.roundInternalErrors + 1)), lastError: result.summary.en };
     } else if (internal) {
-      next = { status: "failed", roundInternalErrors: { increment: 1 }, lastError: result.summary.en };
+      ending = { kind: "failed", lastError: result.summary.en };
     } else if (sub.regradePending) {
       requeued = "regrade";
-      next = {
-        status: "queued",
-        pendingTrigger: "regrade",
-        regradePending: false,
-        priority: 1,
-        roundAttempts: 0,
-        roundInternalErrors: 0,
-        queuedAt: now,
-        availableAt: now,
-        startedAt: null,
-        finishedAt: null,
-        lastError: null,
-      };
+      ending = { kind: "regrade" };
     } else {
-      next = { status: "done", lastError: null };
+      ending = { kind: "done" };
     }
     // An internal error never replaces a real verdict as the one dashboards and progress see.
     const becomesCurrent = !internal || sub.currentGradingId === null;
-    const current: Prisma.SubmissionUpdateInput = becomesCurrent
-      ? { currentGrading: { connect: { id: grading.id } }, verdict: result.verdict, score: result.score, countsAsAttempt: counts }
-      : {};
-    const updated = await tx.submission.update({ where: { id: ref.submissionId }, data: { ...next, ...current }, select: { status: true } });
+    const current = becomesCurrent ? { gradingId: grading.id, verdict: result.verdict, score: result.score, countsAsAttempt: counts } : null;
+    const updated =
+      db.provider === "postgresql"
+        ? await endSubmissionPg(tx, ref.submissionId, ending, current, now)
+        : await tx.submission.update({ where: { id: ref.submissionId }, data: { ...endingData(ending, now), ...currentData(current) }, select: { status: true } });
     return { gradingId: grading.id, verdict: result.verdict, status: updated.status, requeued };
   });
 }
@@ -587,7 +670,7 @@ export async function abandonGrading(
   const now = options.now ?? new Date();
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   return db.transaction("returning a grading job", async (tx) => {
-    await takeBack(tx, ref, now);
+    await takeBack(tx, ref, now, db.provider);
     const sub = await tx.submission.findUniqueOrThrow({ where: { id: ref.submissionId }, select: { roundAttempts: true, currentGradingId: true } });
     const counted = options.countAttempt ?? true;
     // markStarted counted the claim if its grading started; make the round's count what `counted` says.
