@@ -38,8 +38,8 @@ const NumberIsInteger = Number.isInteger;
 const JSONStringify = JSON.stringify;
 const StringSlice = String.prototype.slice;
 const StringSplit = String.prototype.split;
-// The result budget is charged only through these, captured now: the typed-array prototypes are
-// left unfrozen (see lockdown), so a student could replace `length` or `byteLength` on them later.
+// The result budget is charged only through these, captured now: the typed-array prototypes stay
+// extensible (see lockdown), so a student could add an own `length` or `byteLength` to one later.
 const TypedArrayPrototype = ObjectGetPrototypeOf(Int8Array.prototype) as object;
 const typedArrayGetter = (name: string): ((this: unknown) => unknown) => {
   const get = ObjectGetOwnPropertyDescriptor(TypedArrayPrototype, name)?.get;
