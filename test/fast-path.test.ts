@@ -92,7 +92,14 @@ describe("a grading on a busy host", () => {
   const entry = catalog.exercises.get(id);
   if (entry === undefined) throw new Error(`no exercise ${id}`);
   const model = readFileSync(path.join(ROOT, "exercises", id, "solution.ts"), "utf8");
-  const grade = (source: string) => gradeSubmission({ exerciseId: id, source, seed: 11, scope: "all", lang: "en" }, { catalog, backend: "wasm", references: new ReferenceCache() });
+  let preempted = 0;
+  const grade = (source: string) => {
+    preempted = 0;
+    return gradeSubmission(
+      { exerciseId: id, source, seed: 11, scope: "all", lang: "en" },
+      { catalog, backend: "wasm", references: new ReferenceCache(), onStages: (s) => (preempted = s.preempted) },
+    );
+  };
 
   it("passes a correct submission whose calls each need a third of the call limit, which the busy host stretches past the limit in wall time", async () => {
     const budget = entry.meta.limits.callTimeoutMs;
@@ -104,8 +111,34 @@ describe("a grading on a busy host", () => {
     ).replace(/(export function scaledDotProductAttention\([^)]*\)[^{]*\{)/, "$1\n  if (spin__() === -1) throw new Error('never');");
     expect(slow).toContain("spin__() === -1");
     const r = await withBusyCore(() => grade(slow));
+    expect(preempted).toBeGreaterThan(0);
     expect(r.tests.filter((t) => t.status !== "passed").map((t) => `${t.id}: ${t.status} ${t.message.en}`)).toEqual([]);
     expect(r.verdict).toBe("passed");
+  });
+
+  it("shows the same console output as on a quiet host: a call run again prints its lines once", async () => {
+    const budget = entry.meta.limits.callTimeoutMs;
+    const turns = await turnsFor(budget / 2);
+    // Every call prints its own line, from its arguments (not from module state, which a call run
+    // again in a fresh isolate does not keep), and half the call limit's work makes a busy host
+    // stop it on the fast path.
+    const printing = (spin: boolean) =>
+      model
+        .replace(
+          /export function scaledDotProductAttention\(/,
+          `function spin__(): number { let s = 0; for (let i = 0; i < ${spin ? turns : 0}; i++) s = (s + i * 7) % 1000003; return s; }\nexport function scaledDotProductAttention(`,
+        )
+        // Only the calls with a mask do the work: the others run on the fast path, and their lines
+        // must survive a later call's stop as well.
+        .replace(/(export function scaledDotProductAttention\([^)]*\)[^{]*\{)/, "$1\n  console.log(`call ${Q.shape.join('x')} ${mask === null ? 'no mask' : 'mask'}`);\n  if (mask !== null && spin__() === -1) throw new Error('never');");
+    const quiet = await grade(printing(false));
+    expect(quiet.verdict).toBe("passed");
+    expect(quiet.console.split("\n").filter((l) => l.startsWith("call ")).length).toBeGreaterThan(3);
+    const busy = await withBusyCore(() => grade(printing(true)));
+    expect(busy.verdict).toBe("passed");
+    // The busy host did stop calls on the fast path (else this test would show nothing).
+    expect(preempted).toBeGreaterThan(0);
+    expect(busy.console).toBe(quiet.console);
   });
 
   it("ends an endless loop with time_limit, not as the grader's fault", async () => {

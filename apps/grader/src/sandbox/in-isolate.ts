@@ -137,6 +137,8 @@ interface ConsoleSink {
 export function boot(options: BootOptions, sink?: ConsoleSink) {
   const state = { consoleUsed: 0, outputExceeded: false, resultTooLarge: false };
   let consoleText = "";
+  let consoleAtCall = 0;
+  let exceededAtCall = false;
   const sinkApply = sink === undefined ? undefined : sink.applyIgnored;
   const forward = (text: string, exceeded: boolean): void => {
     if (sinkApply === undefined) return;
@@ -243,6 +245,9 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
 
   function call(entry: string, args: unknown[]): CallResult {
     // Student code may have run since the last check (microtasks, finalization callbacks).
+    // Where this call's console output begins (see drainBeforeCall).
+    consoleAtCall = consoleText.length;
+    exceededAtCall = state.outputExceeded;
     const tamperedBefore = checkIntrinsics();
     if (tamperedBefore !== null) return tamperedBefore;
     if (exportsObject === null) return fail("runtime", new Error("internal: module not loaded"));
@@ -315,6 +320,16 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
     const text = consoleText;
     consoleText = "";
     return { text, exceeded: state.outputExceeded };
+  }
+
+  /**
+   * What was printed before the last call began: for a call the host stopped and will run again
+   * elsewhere (a busy host, see Sandbox.call), whose own lines would otherwise be shown twice.
+   */
+  function drainBeforeCall(): { text: string; exceeded: boolean } {
+    const text = ReflectApply(StringSlice, consoleText, [0, consoleAtCall]) as string;
+    consoleText = "";
+    return { text, exceeded: exceededAtCall };
   }
 
   function encode(v: unknown, depth: number, budget: { bytes: number }, seen: Set<object>): unknown {
@@ -497,7 +512,7 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
     return true;
   }
 
-  return ObjectFreeze({ load, call, drainConsole, reseed, lockdown: lockdownReport });
+  return ObjectFreeze({ load, call, drainConsole, drainBeforeCall, reseed, lockdown: lockdownReport });
 }
 
 function describe(e: unknown): ErrorInfo {

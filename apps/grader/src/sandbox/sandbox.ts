@@ -112,7 +112,7 @@ export function keyOf(o: BootKey): string {
 interface Prepared {
   isolate: ivm.Isolate;
   context: ivm.Context;
-  harness: { load: ivm.Reference<(f: unknown) => CallResult>; call: ivm.Reference<(e: string, a: unknown[]) => CallResult>; drain: ivm.Reference<() => { text: string; exceeded: boolean }>; reseed: ivm.Reference<(seed: number) => boolean> };
+  harness: { load: ivm.Reference<(f: unknown) => CallResult>; call: ivm.Reference<(e: string, a: unknown[]) => CallResult>; drain: ivm.Reference<() => { text: string; exceeded: boolean }>; drainBefore: ivm.Reference<() => { text: string; exceeded: boolean }>; reseed: ivm.Reference<(seed: number) => boolean> };
   /** Where the console sink forwards to: the Sandbox, once one owns this isolate. */
   sinkTarget: { sandbox: Sandbox | null };
   codeCache: SandboxSetup["codeCache"];
@@ -216,7 +216,7 @@ async function prepare(key: BootKey, lockdown?: BootOptions["lockdown"], backgro
     const harness = (background ? await bootRef.apply(undefined, [boot, sink], bootOptions) : bootRef.applySync(undefined, [boot, sink], bootOptions)) as ivm.Reference<Record<string, unknown>>;
     // The four references: on the main thread either way (a hop each would cost more than the get).
     const get = <T>(name: string) => harness.getSync(name, { reference: true }) as ivm.Reference<T>;
-    const refs: Prepared["harness"] = { load: get("load"), call: get("call"), drain: get("drainConsole"), reseed: get("reseed") };
+    const refs: Prepared["harness"] = { load: get("load"), call: get("call"), drain: get("drainConsole"), drainBefore: get("drainBeforeCall"), reseed: get("reseed") };
     // Only the recording and audit isolates need what lockdown reports (a plan is ~2,000 numbers);
     // an ordinary isolate is not asked (one more round trip), so its report says nothing.
     const report: LockdownReport = lockdown === undefined ? { plan: null, replayed: false, mismatches: [] } : (harness.getSync("lockdown", { copy: true }) as LockdownReport);
@@ -270,6 +270,7 @@ export class Sandbox implements SubmissionSandbox {
     private readonly loadRef: ivm.Reference<(f: unknown) => CallResult>,
     private readonly callRef: ivm.Reference<(entry: string, args: unknown[]) => CallResult>,
     private readonly drainRef: ivm.Reference<() => { text: string; exceeded: boolean }>,
+    private readonly drainBeforeRef: ivm.Reference<() => { text: string; exceeded: boolean }>,
     /** What creating this sandbox cost (for the benchmark's per-stage profile). */
     readonly setup: SandboxSetup,
     /** The isolate's memory limit, in bytes. */
@@ -306,7 +307,7 @@ export class Sandbox implements SubmissionSandbox {
       const setup: SandboxSetup = fromSpare
         ? { isolateMs: t1 - t0, kitMs: seedMs, codeCache, spare: true }
         : { isolateMs: prepared.isolateMs, kitMs: prepared.kitMs + seedMs, codeCache, spare: false };
-      const sandbox = new Sandbox(isolate, context, harness.load, harness.call, harness.drain, setup, options.memoryMb * 1024 * 1024);
+      const sandbox = new Sandbox(isolate, context, harness.load, harness.call, harness.drain, harness.drainBefore, setup, options.memoryMb * 1024 * 1024);
       sinkTarget.sandbox = sandbox;
       return sandbox;
     } catch (e) {
@@ -345,9 +346,13 @@ export class Sandbox implements SubmissionSandbox {
   /** Console text forwarded line by line as it is written: what is left when a CPU stop disposes the isolate. */
   private forwarded = "";
   private forwardedExceeded = false;
+  /** Set when a call was preempted: the console is what was printed before it (drainBeforeCall), nothing later. */
+  private consoleClosed = false;
 
   /** Called from the isolate (fire-and-forget) for every console line it keeps. */
   receiveConsole(text: string, exceeded: boolean): void {
+    // After a preempted call, what it printed arrives late and is dropped (the call runs again elsewhere).
+    if (this.consoleClosed) return;
     if (this.forwarded.length < 1_000_000) this.forwarded += text;
     this.forwardedExceeded ||= exceeded;
   }
@@ -469,6 +474,16 @@ export class Sandbox implements SubmissionSandbox {
           // Stopped, not running: the heap can be asked now. The same share as the CPU watch's rule.
           return { ok: false, kind: this.heapShare() > HEAP_FULL_SHARE ? "memory" : "time", error: { name: "SandboxLimit", message: `CPU time limit (${timeoutMs} ms) exceeded`, messageJa: null, stack: "" } };
         }
+        // The call runs again in a fresh isolate: keep what was printed before it, not its own lines
+        // (they will be printed again). Asked of the stopped isolate; only the harness runs here.
+        try {
+          const before = this.drainBeforeRef.applySync(undefined, [], { result: { copy: true }, timeout: 1_000 }) as { text: string; exceeded: boolean };
+          this.forwarded = before.text;
+          this.forwardedExceeded = before.exceeded;
+        } catch {
+          // Keep what was forwarded line by line.
+        }
+        this.consoleClosed = true;
         this.isolate.dispose();
         return { ok: false, kind: "preempted", error: { name: "SandboxLimit", message: `the host was busy: ${Math.round(cpuMs)} ms of CPU in ${Math.round(elapsedMs)} ms`, messageJa: null, stack: "" } };
       }
