@@ -357,16 +357,14 @@ export class Sandbox implements SubmissionSandbox {
     this.forwardedExceeded ||= exceeded;
   }
 
-  /** Runs `step` with a CPU budget of `budgetMs` and the outer wall watchdog (see CPU_POLL_MS). */
-  private async withCpuBudget<T>(budgetMs: number, step: (wallMs: number) => Promise<T>): Promise<T | (RunOutcome & { ok: false })> {
-    // isolated-vm's cpuTime is the time the isolate was running, and a frozen process (SIGSTOP) still
-    // counts as running (measured: 4.3 s "CPU" for 1.3 s of work and a 4 s stop). The process's own
-    // CPU time does not advance while it is stopped or starved, but includes the host's work beside
-    // the isolate (a reference computed meanwhile). The smaller of the two is charged: never a stall,
-    // and never more than the isolate's work plus that host work.
+  /**
+   * CPU time used from now, in milliseconds: the smaller of the isolate's clock and the process's (see
+   * withCpuBudget for why both).
+   */
+  private cpuMeter(): () => number {
     const c0 = this.isolate.cpuTime;
     const p0 = process.cpuUsage();
-    const used = (): number => {
+    return () => {
       const p = process.cpuUsage(p0);
       const processMs = (p.user + p.system) / 1e3;
       try {
@@ -376,6 +374,16 @@ export class Sandbox implements SubmissionSandbox {
         return processMs;
       }
     };
+  }
+
+  /** Runs `step` with a CPU budget of `budgetMs` and the outer wall watchdog (see CPU_POLL_MS). */
+  private async withCpuBudget<T>(budgetMs: number, step: (wallMs: number) => Promise<T>): Promise<T | (RunOutcome & { ok: false })> {
+    // isolated-vm's cpuTime is the time the isolate was running, and a frozen process (SIGSTOP) still
+    // counts as running (measured: 4.3 s "CPU" for 1.3 s of work and a 4 s stop). The process's own
+    // CPU time does not advance while it is stopped or starved, but includes the host's work beside
+    // the isolate (a reference computed meanwhile). The smaller of the two is charged: never a stall,
+    // and never more than the isolate's work plus that host work.
+    const used = this.cpuMeter();
     const w0 = performance.now();
     const rss0 = process.memoryUsage.rss();
     const wallMs = budgetMs * WALL_FACTOR + WALL_SLACK_MS;
@@ -445,18 +453,8 @@ export class Sandbox implements SubmissionSandbox {
         })) as CallResult;
       });
     }
-    const c0 = this.isolate.cpuTime;
-    const p0 = process.cpuUsage();
+    const used = this.cpuMeter();
     const w0 = performance.now();
-    const used = (): number => {
-      const p = process.cpuUsage(p0);
-      const processMs = (p.user + p.system) / 1e3;
-      try {
-        return Math.min(Number(this.isolate.cpuTime - c0) / 1e6, processMs);
-      } catch {
-        return processMs;
-      }
-    };
     try {
       const result = this.callRef.applySync(undefined, [entry, copied], { result: { copy: true }, timeout: timeoutMs }) as CallResult;
       this.lastCpuMs = used();
