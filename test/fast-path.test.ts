@@ -58,9 +58,9 @@ describe("the fast path", () => {
   });
 
   it("calls a call a busy host stopped before it used its CPU budget 'preempted' (never time), and the watched path then passes it", async () => {
-    // Work worth half the budget: about 1.5 budgets of wall time on a third of a core.
+    // Work worth 60% of the budget: about 1.8 budgets of wall time on a third of a core.
     const budget = 300;
-    const turns = await turnsFor(budget / 2);
+    const turns = await turnsFor(budget * 0.6);
     await withBusyCore(async () => {
       const fast = await sandboxWith(WORK);
       const out = await fast.call("f", [fromValues([1], [1]), turns], budget);
@@ -101,10 +101,12 @@ describe("a grading on a busy host", () => {
     );
   };
 
-  it("passes a correct submission whose calls each need a third of the call limit, which the busy host stretches past the limit in wall time", async () => {
+  it("passes a correct submission whose calls each need 60% of the call limit, which the busy host stretches past the limit in wall time", async () => {
     const budget = entry.meta.limits.callTimeoutMs;
-    const turns = await turnsFor(budget / 3);
-    // The model solution, each call first doing a third of the call limit's worth of work.
+    // 60%: on a third of a core that is ~1.8 call limits of wall time, so the fast path stops the
+    // calls even if the scheduler gives this process half the core; the watched path passes them.
+    const turns = await turnsFor(budget * 0.6);
+    // The model solution, each call first doing 60% of the call limit's worth of work.
     const slow = model.replace(
       /export function scaledDotProductAttention\(/,
       `function spin__(): number { let s = 0; for (let i = 0; i < ${turns}; i++) s = (s + i * 7) % 1000003; return s; }\nexport function scaledDotProductAttention(`,
@@ -118,9 +120,9 @@ describe("a grading on a busy host", () => {
 
   it("shows the same console output as on a quiet host: a call run again prints its lines once", async () => {
     const budget = entry.meta.limits.callTimeoutMs;
-    const turns = await turnsFor(budget / 2);
+    const turns = await turnsFor(budget * 0.6);
     // Every call prints its own line, from its arguments (not from module state, which a call run
-    // again in a fresh isolate does not keep), and half the call limit's work makes a busy host
+    // again in a fresh isolate does not keep), and 60% of the call limit's work makes a busy host
     // stop it on the fast path.
     const printing = (spin: boolean) =>
       model
