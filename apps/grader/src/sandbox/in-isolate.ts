@@ -834,17 +834,6 @@ const OVERRIDABLE: [string, string[]][] = [
   ["AggregateError", ["name", "message", "constructor"]],
 ];
 
-/**
- * Freezes the intrinsics and everything reachable from the student kit (SES-style lockdown),
- * with exceptions measured to matter for speed: making Object.prototype or Array.prototype
- * non-extensible invalidates V8's "no elements" protector and slows every typed-array write
- * about tenfold, so those two prototypes only get their existing properties locked. The
- * typed-array prototypes and ArrayBuffer.prototype get their existing properties locked except
- * `constructor` (redefining it invalidates V8's species protector, and freezing or sealing them
- * was measured about threefold slower); they stay extensible. What is left open (additions, and
- * `constructor`) is watched after every call (watchIntrinsics). The harness captured what it uses
- * before any student code ran, and results are compared on the host.
- */
 /** What lockdown did: the plan it recorded, and for an audit the objects not as the walk leaves them. */
 export interface LockdownReport {
   plan: LockdownPlan | null;
@@ -859,6 +848,18 @@ const ROOT = 0;
 const PROPERTY = 1;
 const PROTOTYPE = 2;
 
+/**
+ * Freezes the intrinsics and everything reachable from the student kit (SES-style lockdown),
+ * with exceptions measured to matter for speed: making Object.prototype or Array.prototype
+ * non-extensible invalidates V8's "no elements" protector and slows every typed-array write
+ * about tenfold, so those two prototypes only get their existing properties locked. The
+ * typed-array prototypes and ArrayBuffer.prototype get their existing properties locked except
+ * `constructor` (redefining it invalidates V8's species protector; an earlier stop measured touching
+ * them about threefold slower, and locking all but `constructor` measured no slower); they stay
+ * extensible. What is left open (additions, and
+ * `constructor`) is watched after every call (watchIntrinsics). The harness captured what it uses
+ * before any student code ran, and results are compared on the host.
+ */
 function lockdown(studentKit: Record<string, unknown>, how: BootOptions["lockdown"]): LockdownReport {
   let seen = new SetCtor<unknown>();
   const typedProto = ObjectGetPrototypeOf(Int8Array) as { prototype: object };
@@ -899,9 +900,11 @@ function lockdown(studentKit: Record<string, unknown>, how: BootOptions["lockdow
     }
     return true;
   };
-  const recording = how?.mode === "record" ? { keys: [] as string[], keyIndex: new MapCtor<string, number>(), ops: [] as number[] } : null;
+  // Both apply to the walk of the intrinsics only: the student kit (which depends on the withheld
+  // entries) is always walked, after them.
+  let recording = how?.mode === "record" ? { keys: [] as string[], keyIndex: new MapCtor<string, number>(), ops: [] as number[] } : null;
   const mismatches: string[] = [];
-  const auditing = how?.mode === "audit";
+  let auditing = how?.mode === "audit";
   /** The walk: every object reachable through data properties and prototypes, to depth 6. */
   const freezeDeep = (v: unknown, depth: number, via: number, from: number, key: string | null): void => {
     if ((typeof v !== "object" && typeof v !== "function") || v === null) return;
@@ -963,22 +966,12 @@ function lockdown(studentKit: Record<string, unknown>, how: BootOptions["lockdow
     const d = ObjectGetOwnPropertyDescriptor(g, name);
     if (d !== undefined && d.configurable === true && "value" in d) ObjectDefineProperty(g, name, { value: d.value, writable: false, enumerable: d.enumerable === true, configurable: false });
   }
-  const walkKit = (v: unknown, depth: number): void => {
-    if ((typeof v !== "object" && typeof v !== "function") || v === null) return;
-    if (ReflectApply(SetHas, seen, [v]) || depth > 6) return;
-    ReflectApply(SetAdd, seen, [v]);
-    const action = actionOf(v);
-    apply(v, action);
-    if (action === LOCK_BUT_CONSTRUCTOR) return;
-    for (const name of ObjectGetOwnPropertyNames(v)) {
-      const d = ObjectGetOwnPropertyDescriptor(v, name);
-      if (d !== undefined && "value" in d) walkKit(d.value, depth + 1);
-    }
-    walkKit(ObjectGetPrototypeOf(v), depth + 1);
-  };
-  walkKit(studentKit, 0);
+  const plan = recording === null ? null : { keys: recording.keys, ops: recording.ops };
+  recording = null;
+  auditing = false;
+  freezeDeep(studentKit, 0, ROOT, -1, null);
   void MathFloor;
-  return { plan: recording === null ? null : { keys: recording.keys, ops: recording.ops }, replayed, mismatches };
+  return { plan, replayed, mismatches };
 }
 
 /**
@@ -989,7 +982,7 @@ function lockdown(studentKit: Record<string, unknown>, how: BootOptions["lockdow
  */
 function replay(packed: PackedLockdownPlan, roots: readonly unknown[], seen: Set<unknown>, apply: (v: object, action: number) => void): boolean {
   const ops = packed.ops;
-  const plan = { keys: ReflectApply(StringSplit, packed.keys, ["\0"]) as string[] };
+  const keys = ReflectApply(StringSplit, packed.keys, ["\0"]) as string[];
   const n = ops.length / 4;
   if (!NumberIsInteger(n)) return false;
   const objects: object[] = [];
@@ -1006,7 +999,7 @@ function replay(packed: PackedLockdownPlan, roots: readonly unknown[], seen: Set
         v = ObjectGetPrototypeOf(parent);
       } else {
         // Before any student code: an own data property, read without consulting getters.
-        const d = ObjectGetOwnPropertyDescriptor(parent, plan.keys[ops[4 * i + 2] as number] as string);
+        const d = ObjectGetOwnPropertyDescriptor(parent, keys[ops[4 * i + 2] as number] as string);
         if (d === undefined || !("value" in d)) return false;
         v = d.value;
       }

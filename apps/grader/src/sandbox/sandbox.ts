@@ -60,12 +60,6 @@ export function bootstrapSource(): string {
 
 export interface SandboxOptions extends BootOptions {
   memoryMb: number;
-  /**
-   * Made while the worker has other work (the hidden session's isolate, during the visible calls):
-   * booted on isolated-vm's thread, leaving the main thread free. Otherwise it is booted
-   * synchronously, which is quicker when nothing else is waiting (see prepare).
-   */
-  background?: boolean;
 }
 
 /** What a submission's session needs of its sandbox; the benchmark's process-per-submission baseline provides the same. */
@@ -118,8 +112,8 @@ interface Prepared {
   codeCache: SandboxSetup["codeCache"];
   isolateMs: number;
   kitMs: number;
-  /** What lockdown reported (its plan only for the recording isolate, its audit for the auditing one). */
-  lockdown: LockdownReport;
+  /** What lockdown reported: only for the recording and auditing isolates (see lockdownPlan). */
+  lockdown: LockdownReport | null;
 }
 
 /**
@@ -156,7 +150,7 @@ const PLAN_KEY: BootKey = { memoryMb: 64, withheld: [], consoleBytes: 0, resultB
 
 /** Records the plan in a fresh isolate (the walk, as without a plan). */
 export async function recordLockdownPlan(): Promise<PackedLockdownPlan> {
-  const recorded = await lockdownOf(await prepare(PLAN_KEY, { mode: "record" }));
+  const recorded = lockdownOf(await prepare(PLAN_KEY, { mode: "record" }));
   if (recorded.plan === null) throw new Error("the recording isolate returned no lockdown plan");
   return { keys: recorded.plan.keys.join("\0"), ops: Int32Array.from(recorded.plan.ops) };
 }
@@ -174,12 +168,10 @@ async function makeLockdownPlan(): Promise<PackedLockdownPlan | null> {
   return ok ? packed : null;
 }
 
-async function lockdownOf(p: Prepared): Promise<LockdownReport> {
-  try {
-    return p.lockdown;
-  } finally {
-    p.isolate.dispose();
-  }
+function lockdownOf(p: Prepared): LockdownReport {
+  p.isolate.dispose();
+  if (p.lockdown === null) throw new Error("the isolate was not asked what lockdown did");
+  return p.lockdown;
 }
 
 async function prepare(key: BootKey, lockdown?: BootOptions["lockdown"], background = false): Promise<Prepared> {
@@ -189,8 +181,8 @@ async function prepare(key: BootKey, lockdown?: BootOptions["lockdown"], backgro
   // Only trusted code runs here (the kit and the harness: no student code has been near this isolate),
   // so each step may be a synchronous call: an asynchronous one costs a hop to isolated-vm's thread
   // and back (~0.1 ms of latency each, nine of them per isolate) for work that takes as long either
-  // way. In the background (spares, the hidden session's isolate) the hops are worth it: the main
-  // thread meanwhile computes references or waits for the next job.
+  // way. Spares, prepared while the worker is idle, take the hops (`background`): the main thread
+  // stays free for the next job's message.
   const t0 = performance.now();
   const isolate = new ivm.Isolate({ memoryLimit: key.memoryMb });
   try {
@@ -217,9 +209,8 @@ async function prepare(key: BootKey, lockdown?: BootOptions["lockdown"], backgro
     // The four references: on the main thread either way (a hop each would cost more than the get).
     const get = <T>(name: string) => harness.getSync(name, { reference: true }) as ivm.Reference<T>;
     const refs: Prepared["harness"] = { load: get("load"), call: get("call"), drain: get("drainConsole"), drainBefore: get("drainBeforeCall"), reseed: get("reseed") };
-    // Only the recording and audit isolates need what lockdown reports (a plan is ~2,000 numbers);
-    // an ordinary isolate is not asked (one more round trip), so its report says nothing.
-    const report: LockdownReport = lockdown === undefined ? { plan: null, replayed: false, mismatches: [] } : (harness.getSync("lockdown", { copy: true }) as LockdownReport);
+    // Only the recording and audit isolates are asked what lockdown reports (a plan is ~2,000 numbers).
+    const report = lockdown === undefined ? null : (harness.getSync("lockdown", { copy: true }) as LockdownReport);
     bootRef.release();
     harness.release();
     return { isolate, context, harness: refs, sinkTarget, codeCache, isolateMs: t1 - t0, kitMs: performance.now() - t1, lockdown: report };
@@ -294,7 +285,7 @@ export class Sandbox implements SubmissionSandbox {
       fromSpare = prepared !== null && !prepared.isolate.isDisposed;
       if (!fromSpare) prepared = null;
     }
-    prepared ??= await prepare(options, undefined, options.background === true);
+    prepared ??= await prepare(options);
     const { isolate, context, harness, sinkTarget, codeCache } = prepared;
     try {
       const t1 = performance.now();
@@ -469,8 +460,7 @@ export class Sandbox implements SubmissionSandbox {
       if (!this.isolate.isDisposed && elapsedMs >= timeoutMs * 0.9 && TIMEOUT_MESSAGE.test(message)) {
         if (cpuMs >= timeoutMs * 0.9) {
           this.lastCpuMs = timeoutMs;
-          // Stopped, not running: the heap can be asked now. The same share as the CPU watch's rule.
-          return { ok: false, kind: this.heapShare() > HEAP_FULL_SHARE ? "memory" : "time", error: { name: "SandboxLimit", message: `CPU time limit (${timeoutMs} ms) exceeded`, messageJa: null, stack: "" } };
+          return { ok: false, kind: this.heapNearlyFull() ? "memory" : "time", error: { name: "SandboxLimit", message: `CPU time limit (${timeoutMs} ms) exceeded`, messageJa: null, stack: "" } };
         }
         // The call runs again in a fresh isolate: keep what was printed before it, not its own lines
         // (they will be printed again). Asked of the stopped isolate; only the harness runs here.
@@ -507,23 +497,15 @@ export class Sandbox implements SubmissionSandbox {
 
   /**
    * A heap filled with many small objects makes V8 collect garbage again and again near the limit:
-   * the CPU time runs out before isolated-vm declares the memory limit. Stopped by the clock with
-   * the heap over three quarters full, the submission exhausted memory, not time.
+   * the CPU time runs out before isolated-vm declares the memory limit. Stopped by a clock with its
+   * heap holding over HEAP_FULL_SHARE of the isolate's limit, the submission exhausted memory, not
+   * time: the one rule for every stop (the CPU watch applies it to the process's growth, as it may not
+   * ask a running isolate). Asked only of a stopped isolate: the statistics take the isolate's lock.
    */
-  /** The share of the isolate's memory limit its heap holds (asked only while nothing runs in it). */
-  private heapShare(): number {
-    try {
-      const h = this.isolate.getHeapStatisticsSync();
-      return (h.used_heap_size + h.externally_allocated_size) / this.memoryBytes;
-    } catch {
-      return 0;
-    }
-  }
-
   private heapNearlyFull(): boolean {
     try {
       const h = this.isolate.getHeapStatisticsSync();
-      return h.used_heap_size + h.externally_allocated_size > 0.75 * h.heap_size_limit;
+      return h.used_heap_size + h.externally_allocated_size > HEAP_FULL_SHARE * this.memoryBytes;
     } catch {
       return false;
     }
