@@ -74,6 +74,37 @@ describe("the fast path", () => {
     });
   });
 
+  it("loads a top level a busy host stopped before it used its CPU budget as 'preempted' (never time), and a watched load then passes it", async () => {
+    const budget = 300;
+    const turns = await turnsFor(budget * 0.6);
+    const compiled = await transpile(`${WORK}\nlet s0 = 0; for (let i = 0; i < ${turns}; i++) s0 = (s0 + i * 7) % 1000003;\nexport const top = s0;\n`);
+    if (!compiled.ok) throw new Error("compile");
+    const make = async () => {
+      const sb = await Sandbox.create({ memoryMb: 64, withheld: [], consoleBytes: 1_000, resultBytes: 1_000_000, seed: 1 });
+      open.push(sb);
+      return sb;
+    };
+    await withBusyCore(async () => {
+      const fast = await make();
+      const out = await fast.load(compiled.code, budget);
+      expect(out).toMatchObject({ ok: false, kind: "preempted" });
+      expect(fast.disposed).toBe(true);
+      expect(fast.lastCpuMs).toBeLessThan(budget * 0.9);
+      const watched = await make();
+      expect(await watched.load(compiled.code, budget, true)).toMatchObject({ ok: true });
+      expect(await watched.call("f", [fromValues([1], [1]), 1], budget, true)).toMatchObject({ ok: true });
+    });
+  });
+
+  it("ends a top level that never returns with time on the fast path (a quiet host)", async () => {
+    const compiled = await transpile(`${WORK}\nfor (;;) {}\n`);
+    if (!compiled.ok) throw new Error("compile");
+    const sb = await Sandbox.create({ memoryMb: 64, withheld: [], consoleBytes: 1_000, resultBytes: 1_000_000, seed: 1 });
+    open.push(sb);
+    expect(await sb.load(compiled.code, 100)).toMatchObject({ ok: false, kind: "time" });
+    expect(sb.lastCpuMs).toBe(100);
+  });
+
   it("stops an endless loop at its CPU budget on the watched path however busy the host is", async () => {
     await withBusyCore(async () => {
       const sb = await sandboxWith(`import type { Tensor } from "@tfm/kit";\nexport function f(x: Tensor): Tensor { for (;;) {} }`);
@@ -141,6 +172,27 @@ describe("a grading on a busy host", () => {
     // The busy host did stop calls on the fast path (else this test would show nothing).
     expect(preempted).toBeGreaterThan(0);
     expect(busy.console).toBe(quiet.console);
+  });
+
+  it("passes a correct submission whose top level needs 60% of the call limit, and prints its top level's line once", async () => {
+    const budget = entry.meta.limits.callTimeoutMs;
+    const turns = await turnsFor(budget * 0.6);
+    const withTop = (spin: boolean) =>
+      `${model}\nconsole.log("top level");\nlet top__ = 0; for (let i = 0; i < ${spin ? turns : 0}; i++) top__ = (top__ + i * 7) % 1000003;\nexport const unused__ = top__;\n`;
+    const quiet = await grade(withTop(false));
+    expect(quiet.verdict).toBe("passed");
+    const busy = await withBusyCore(() => grade(withTop(true)));
+    // Both sessions (visible and hidden cases) load it: a busy host stops the top level on the fast path.
+    expect(preempted).toBeGreaterThan(0);
+    expect(busy.verdict).toBe("passed");
+    expect(busy.console).toBe(quiet.console);
+    expect(busy.console.split("\n").filter((l) => l === "top level")).toHaveLength(1);
+  });
+
+  it("ends a top level that never returns with time_limit on a busy host, not as the grader's fault", async () => {
+    const r = await withBusyCore(() => grade(`${model}\nwhile (Date.now() > 0) {}\n`));
+    expect(r.verdict).toBe("time_limit");
+    expect(r.tests[0]?.status).toBe("time_limit");
   });
 
   it("ends an endless loop with time_limit, not as the grader's fault", async () => {

@@ -318,7 +318,8 @@ class SubmissionSession {
     private readonly hiddenOnly = false,
   ) {}
 
-  async ensureLoaded(clock: Clock): Promise<RunOutcome> {
+  /** `watched`: load under the CPU watch, never on the fast path (after a preemption, see Sandbox.load). */
+  async ensureLoaded(clock: Clock, watched = false): Promise<RunOutcome> {
     if (this.sandbox !== null && !this.sandbox.disposed) return { ok: true, value: null };
     if (this.sandbox !== null) await this.flushConsole();
     const t = performance.now();
@@ -327,7 +328,7 @@ class SubmissionSession {
     const key = bootKeyOf(this.entry.meta);
     this.sandbox = await this.createSandbox({ ...key, consoleBytes: Math.max(0, key.consoleBytes - this.consoleText.length), seed: this.seed });
     const tl = performance.now();
-    const outcome = await this.sandbox.load(this.code, timeLeft(clock, limits.callTimeoutMs));
+    const outcome = await this.sandbox.load(this.code, timeLeft(clock, limits.callTimeoutMs), watched);
     spend(clock, this.sandbox.lastCpuMs ?? performance.now() - tl, outcome);
     this.timings.sandboxMs += performance.now() - t;
     const { setup } = this.sandbox;
@@ -337,6 +338,11 @@ class SubmissionSession {
     if (setup.codeCache === "hit") this.stages.codeCacheHits++;
     if (setup.spare) this.stages.spares++;
     this.stages.loadMs += performance.now() - tl;
+    if (!outcome.ok && outcome.kind === "preempted") {
+      // A busy host stopped the top level on the fast path: loaded again in a fresh isolate, watched.
+      this.stages.preempted++;
+      return this.ensureLoaded(clock, true);
+    }
     return outcome;
   }
 
@@ -356,7 +362,7 @@ class SubmissionSession {
       // A busy host stopped the fast path (see Sandbox.call): the same call again, in a fresh isolate
       // (as after a memory limit), under the CPU watch, where only the isolate's CPU time counts.
       this.stages.preempted++;
-      const reloaded = await this.ensureLoaded(clock);
+      const reloaded = await this.ensureLoaded(clock, true);
       if (!reloaded.ok) return reloaded;
       const again = this.sandbox as SubmissionSandbox;
       const tw = performance.now();

@@ -56,6 +56,8 @@ interface Worker {
   transpiler: TranspilerHealth | null;
   /** When the current job was sent to it (performance.now()). */
   busySince: number;
+  /** When it last became free (ready, or its last job ended): the longest idle gets the next job. */
+  idleSince: number;
 }
 
 /** One worker as /health shows it. */
@@ -206,7 +208,7 @@ export class GraderPool {
       env: this.options.env ?? process.env,
       stdio: ["ignore", "inherit", "pipe", "ipc"],
     });
-    const worker: Worker = { child, ready: false, backend: "unknown", current: null, watchdog: null, killedByWatchdog: false, isolateHeapOom: false, cacheHits: 0, cacheMisses: 0, transpiler: null, busySince: 0 };
+    const worker: Worker = { child, ready: false, backend: "unknown", current: null, watchdog: null, killedByWatchdog: false, isolateHeapOom: false, cacheHits: 0, cacheMisses: 0, transpiler: null, busySince: 0, idleSince: 0 };
     this.workers.push(worker);
     child.on("message", (raw) => this.onMessage(worker, raw as FromWorker));
     // An isolate that runs out of heap in one step (new Array(1e9).fill(0)) is beyond isolated-vm's
@@ -233,6 +235,7 @@ export class GraderPool {
     switch (msg.type) {
       case "ready": {
         worker.ready = true;
+        worker.idleSince = performance.now();
         worker.backend = msg.backend;
         worker.transpiler = msg.transpiler;
         this.backend = msg.backend;
@@ -318,12 +321,18 @@ export class GraderPool {
     if (worker.watchdog) clearTimeout(worker.watchdog);
     worker.watchdog = null;
     worker.current = null;
+    worker.idleSince = performance.now();
   }
 
+  /**
+   * Free workers take waiting jobs, the one idle longest first: a worker prepares the next submission's
+   * isolates once it has been idle a moment (worker/main.ts), so under light load the job goes to the one
+   * that had time to do so, not always to the first in the list (which would never be idle long enough).
+   */
   private dispatch(): void {
-    for (const worker of this.workers) {
+    const free = this.workers.filter((w) => w.ready && w.current === null && w.child.connected).sort((a, b) => a.idleSince - b.idleSince);
+    for (const worker of free) {
       if (this.queue.length === 0) return;
-      if (!worker.ready || worker.current !== null || !worker.child.connected) continue;
       const job = this.queue.shift() as Pending;
       worker.current = job;
       worker.busySince = performance.now();

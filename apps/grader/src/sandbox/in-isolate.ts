@@ -231,6 +231,9 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
   function load(factory: unknown): CallResult {
     if (typeof factory !== "function") return fail("runtime", new Error("internal: module factory is not a function"));
     loadStarted = true;
+    // Where the top level's console output begins (see drainBeforeCall): nothing, unless a spare's boot printed.
+    consoleAtCall = consoleText.length;
+    exceededAtCall = state.outputExceeded;
     const module: { exports: Record<string, unknown> } = { exports: {} };
     try {
       ReflectApply(factory, undefined, [requireShim, module, module.exports]);

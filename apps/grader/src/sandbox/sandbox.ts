@@ -68,7 +68,8 @@ export interface SubmissionSandbox {
   readonly disposed: boolean;
   /** CPU time of the last load or call, when the sandbox can measure it (else the wall time is charged). */
   readonly lastCpuMs?: number;
-  load(code: string, timeoutMs: number): Promise<RunOutcome>;
+  /** `watched`: never the fast path (after a "preempted" outcome, the load is run again so). */
+  load(code: string, timeoutMs: number, watched?: boolean): Promise<RunOutcome>;
   /** `watched`: never the fast path (after a "preempted" outcome, the call is run again so). */
   call(entry: string, args: WireValue[], timeoutMs: number, watched?: boolean): Promise<RunOutcome>;
   drainConsole(): Promise<{ text: string; exceeded: boolean }>;
@@ -89,6 +90,8 @@ export interface SandboxSetup {
 }
 
 const TIMEOUT_MESSAGE = /Script execution timed out/;
+/** The submission's script: its line numbers are the transpiled code's (the wrapper's first line is -1). */
+const SUBMISSION_SCRIPT = { filename: "submission.js", lineOffset: -1 } as const;
 
 /** What a booted isolate depends on: everything of SandboxOptions but the seed (set at hand-out). */
 export type BootKey = Omit<SandboxOptions, "seed">;
@@ -401,25 +404,40 @@ export class Sandbox implements SubmissionSandbox {
     }
   }
 
-  /** Evaluates the transpiled submission (its top level runs here, under the time limit). */
-  async load(code: string, timeoutMs: number): Promise<RunOutcome> {
+  /**
+   * Evaluates the transpiled submission (its top level runs here, under the time limit). On the fast
+   * path, as a call (see call): synchronously, stopped at its CPU budget in wall time, "preempted" when
+   * a busy host stopped it early (the session then loads it again, `watched`, in a fresh isolate).
+   */
+  async load(code: string, timeoutMs: number, watched = false): Promise<RunOutcome> {
     let script: ivm.Script;
+    const wrapped = `(function (require, module, exports) {"use strict";\n${code}\n})`;
     try {
-      const wrapped = `(function (require, module, exports) {"use strict";\n${code}\n})`;
-      script = await this.isolate.compileScript(wrapped, { filename: "submission.js", lineOffset: -1 });
+      script = watched ? await this.isolate.compileScript(wrapped, SUBMISSION_SCRIPT) : this.isolate.compileScriptSync(wrapped, SUBMISSION_SCRIPT);
     } catch (e) {
       // esbuild accepted it but V8 did not (rare): the student's code, reported with V8's words.
       if (e instanceof SyntaxError) return { ok: false, kind: "runtime", error: { name: e.name, message: e.message, messageJa: null, stack: e.stack ?? "" } };
       return this.hostFailure(e, 0, timeoutMs);
     }
-    return this.withCpuBudget(timeoutMs, async (wallMs) => {
-      const factory = (await script.run(this.context, { reference: true, timeout: wallMs })) as ivm.Reference<unknown>;
-      const result = (await this.loadRef.apply(undefined, [factory.derefInto()], {
-        result: { copy: true },
-        timeout: wallMs,
-      })) as CallResult;
-      factory.release();
-      return result;
+    if (watched) {
+      return this.withCpuBudget(timeoutMs, async (wallMs) => {
+        const factory = (await script.run(this.context, { reference: true, timeout: wallMs })) as ivm.Reference<unknown>;
+        const result = (await this.loadRef.apply(undefined, [factory.derefInto()], {
+          result: { copy: true },
+          timeout: wallMs,
+        })) as CallResult;
+        factory.release();
+        return result;
+      });
+    }
+    return this.fastRun(timeoutMs, () => {
+      // Evaluating the wrapper only makes the module's function; its body (the top level) runs in the harness.
+      const factory = script.runSync(this.context, { reference: true, timeout: timeoutMs }) as ivm.Reference<unknown>;
+      try {
+        return this.loadRef.applySync(undefined, [factory.derefInto()], { result: { copy: true }, timeout: timeoutMs }) as CallResult;
+      } finally {
+        factory.release();
+      }
     });
   }
 
@@ -444,10 +462,20 @@ export class Sandbox implements SubmissionSandbox {
         })) as CallResult;
       });
     }
+    return this.fastRun(timeoutMs, () => this.callRef.applySync(undefined, [entry, copied], { result: { copy: true }, timeout: timeoutMs }) as CallResult);
+  }
+
+  /**
+   * A load or call on the fast path: `run` synchronously, with isolated-vm's wall-clock timeout at the
+   * CPU budget (see call). Stopped after using >= 90% of its CPU budget: time (memory when its heap is
+   * nearly full); stopped earlier: "preempted" (the isolate is disposed, its console kept up to where
+   * this run began).
+   */
+  private fastRun(timeoutMs: number, run: () => CallResult): RunOutcome {
     const used = this.cpuMeter();
     const w0 = performance.now();
     try {
-      const result = this.callRef.applySync(undefined, [entry, copied], { result: { copy: true }, timeout: timeoutMs }) as CallResult;
+      const result = run();
       this.lastCpuMs = used();
       return result;
     } catch (e) {
@@ -462,8 +490,8 @@ export class Sandbox implements SubmissionSandbox {
           this.lastCpuMs = timeoutMs;
           return { ok: false, kind: this.heapNearlyFull() ? "memory" : "time", error: { name: "SandboxLimit", message: `CPU time limit (${timeoutMs} ms) exceeded`, messageJa: null, stack: "" } };
         }
-        // The call runs again in a fresh isolate: keep what was printed before it, not its own lines
-        // (they will be printed again). Asked of the stopped isolate; only the harness runs here.
+        // It runs again in a fresh isolate: keep what was printed before it, not its own lines (they
+        // will be printed again). Asked of the stopped isolate; only the harness runs here.
         try {
           const before = this.drainBeforeRef.applySync(undefined, [], { result: { copy: true }, timeout: 1_000 }) as { text: string; exceeded: boolean };
           this.forwarded = before.text;
