@@ -20,6 +20,7 @@ export const GraderConfig = z
     TFM_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(10_000).describe("lease per claim; another process takes the job once it expires"),
     TFM_LEASE_RENEW_MS: z.coerce.number().int().min(100).max(1_200_000).optional().describe("lease renewal interval while grading; default a third of TFM_LEASE_MS"),
     TFM_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3).describe("interrupted gradings per round before a job is given up"),
+    TFM_CLAIM_AHEAD: z.coerce.number().int().min(0).max(64).optional().describe("stored jobs claimed ahead of a free worker, so that a finishing worker takes the next at once; default one per worker, 0 claims only for a free worker"),
     TFM_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(500).describe("wait between empty polls of the queue (PostgreSQL also wakes on NOTIFY)"),
     TFM_RETRY_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(5_000).describe("back-off before the one retry of an internal error"),
     TFM_WORKER_ID: z.string().min(1).max(200).optional().describe("lease owner prefix; default host:pid"),

@@ -167,10 +167,15 @@ export class GraderPool {
     };
   }
 
-  /** Workers that would start a grading at once (the durable runner claims no more jobs than this). */
-  idleWorkers(): number {
-    if (this.closed || this.queue.length > 0) return 0;
-    return this.workers.filter((w) => w.ready && w.current === null && w.child.connected).length;
+  /**
+   * Gradings this pool would start at once (its idle workers), plus `ahead` that may wait in its queue,
+   * less those already waiting: the durable runner claims no more jobs than this.
+   */
+  openSlots(ahead = 0): number {
+    if (this.closed) return 0;
+    const live = this.workers.filter((w) => w.ready && w.child.connected);
+    const busy = live.filter((w) => w.current !== null).length;
+    return Math.max(0, live.length - busy + ahead - this.queue.length);
   }
 
   /** Process ids of the live workers (for operators and fault-injection tests). */

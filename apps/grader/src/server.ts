@@ -38,6 +38,7 @@ export async function startGrader(env: NodeJS.ProcessEnv = process.env) {
       grader: pool,
       workerId: config.TFM_WORKER_ID ?? `${os.hostname()}:${process.pid}`,
       loops: defaultLoops(config.TFM_GRADER_WORKERS),
+      claimAhead: config.TFM_CLAIM_AHEAD ?? config.TFM_GRADER_WORKERS,
       leaseMs: config.TFM_LEASE_MS,
       ...(config.TFM_LEASE_RENEW_MS === undefined ? {} : { leaseRenewMs: config.TFM_LEASE_RENEW_MS }),
       pollMs: config.TFM_POLL_MS,

@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     grader: pool,
     workerId,
     loops,
+    claimAhead: grader.TFM_CLAIM_AHEAD ?? grader.TFM_GRADER_WORKERS,
     leaseMs: grader.TFM_LEASE_MS,
     ...(grader.TFM_LEASE_RENEW_MS === undefined ? {} : { leaseRenewMs: grader.TFM_LEASE_RENEW_MS }),
     pollMs: grader.TFM_POLL_MS,

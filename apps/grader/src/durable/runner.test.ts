@@ -94,7 +94,7 @@ describe.each(testProviders())("durable runner on %s", (provider) => {
     let busy = 0;
     let maxBusy = 0;
     const grader: Grader = {
-      idleWorkers: () => 1 - busy,
+      openSlots: (ahead) => 1 - busy + ahead,
       async grade(request, options) {
         busy++;
         maxBusy = Math.max(maxBusy, busy);
@@ -111,6 +111,54 @@ describe.each(testProviders())("durable runner on %s", (provider) => {
     await runner.stop();
     expect(maxBusy).toBe(1);
     expect(runner.stats()).toMatchObject({ claimed: 3, completed: 3 });
+  });
+
+  it("with claimAhead, claims the next job while the worker is busy, so it starts the moment the worker frees up; never more than that many wait", async () => {
+    for (let i = 0; i < 4; i++) await submit(db, { userId, exerciseId: EX, source: `ahead ${i}` });
+    let running = false;
+    let maxWaiting = 0;
+    const waiting: (() => void)[] = [];
+    const events: string[] = [];
+    const grader: Grader = {
+      openSlots: (ahead) => (running ? 0 : 1) + ahead - waiting.length,
+      async grade(request, options) {
+        events.push("claimed");
+        if (running) {
+          await new Promise<void>((resolve) => {
+            waiting.push(resolve);
+            maxWaiting = Math.max(maxWaiting, waiting.length);
+          });
+        }
+        running = true;
+        events.push("started");
+        options?.onStart?.();
+        await new Promise((r) => setTimeout(r, 300));
+        events.push("finished");
+        running = false;
+        // The pool's worker takes the waiting job at once (as GraderPool.dispatch does).
+        waiting.shift()?.();
+        return syntheticResult({ exerciseId: request.exerciseId, exerciseVersion: "ln1", seed: request.seed ?? 0, verdict: "passed" });
+      },
+    };
+    const runner = new DurableRunner({ db, grader, workerId: "r", loops: 1, claimAhead: 1, pollMs: 20, log: () => {} });
+    runner.start();
+    await runner.drain();
+    await runner.stop();
+    expect(runner.stats()).toMatchObject({ claimed: 4, completed: 4 });
+    expect(maxWaiting).toBe(1);
+    // Every job after the first was claimed before the one ahead of it finished.
+    const starts = events.flatMap((e, i) => (e === "started" ? [i] : []));
+    expect(starts).toHaveLength(4);
+    for (let k = 1; k < 4; k++) {
+      const claims = events.slice(0, events.indexOf("finished", starts[k - 1])).filter((e) => e === "claimed").length;
+      expect(claims).toBeGreaterThanOrEqual(k + 1);
+    }
+    const rows = await db.run("t", (p) => p.submission.findMany({ where: { source: { startsWith: "ahead " } } }));
+    expect(rows.map((r) => [r.status, r.roundAttempts])).toEqual(rows.map(() => ["done", 1]));
+  });
+
+  it("refuses a negative claimAhead", () => {
+    expect(() => new DurableRunner({ db, grader: fakeGrader({}), workerId: "r", loops: 1, claimAhead: -1, log: () => {} })).toThrow(/claimAhead/);
   });
 
   it("on stop, gives in-flight jobs back without using up an attempt", async () => {

@@ -30,8 +30,11 @@ export interface GradeOptions {
 /** What the runner needs of a grader: the existing GraderPool fits. */
 export interface Grader {
   grade(request: GradeRequest, options?: GradeOptions): Promise<GradeResult>;
-  /** Workers that would start a grading at once; absent: as many as the runner has free slots. */
-  idleWorkers?(): number;
+  /**
+   * Gradings it would take now so that each starts at once or waits behind at most `ahead` others
+   * (its idle workers plus `ahead`, less what already waits); absent: as many as the runner has free slots.
+   */
+  openSlots?(ahead: number): number;
   /** Registers a listener for every finished grading (the runner claims again as soon as a worker frees up). */
   listen?(fn: () => void): void;
 }
@@ -52,9 +55,17 @@ export interface DurableRunnerOptions {
   workerId: string;
   /**
    * Jobs graded at once (one per pool worker). A job is claimed only when a slot and a pool worker are
-   * free, so that it starts at once: no job ever waits claimed behind another one.
+   * free, or (claimAhead) so that the next one already waits when a worker frees up.
    */
   loops: number;
+  /**
+   * Jobs claimed ahead: besides one per free worker, up to this many wait claimed in the pool (their
+   * leases renewed, no attempt counted until a worker starts them), so that a worker that finishes
+   * takes the next job at once instead of idling through a claim's round trip to the database. 0: a job
+   * is claimed only when a worker can start it. Default 0; the grader server and the durable process
+   * use TFM_CLAIM_AHEAD.
+   */
+  claimAhead?: number;
   /** A lease lasts this long; it is renewed every leaseRenewMs (default a third of it) while the job is graded. */
   leaseMs?: number;
   leaseRenewMs?: number;
@@ -136,6 +147,7 @@ export class DurableRunner {
     this.options = { ...DEFAULTS, ...options };
     this.logger = options.logger ?? createLogger(undefined);
     if (!Number.isInteger(options.loops) || options.loops < 1) throw new RangeError("loops must be a positive integer");
+    if (options.claimAhead !== undefined && (!Number.isInteger(options.claimAhead) || options.claimAhead < 0)) throw new RangeError("claimAhead must be a non-negative integer");
     const renew = this.renewMs();
     if (renew >= this.options.leaseMs) throw new RangeError(`leaseRenewMs (${renew}) must be shorter than leaseMs (${this.options.leaseMs})`);
     options.grader.listen?.(() => this.wake());
@@ -215,11 +227,12 @@ export class DurableRunner {
     else this.logger[level](fields, text);
   }
 
-  /** Free slots: the runner's own, and no more than the pool's idle workers (public runs share the pool). */
+  /** Free slots: the runner's own, and no more than the pool would start at once or hold ahead (public runs share the pool). */
   private freeSlots(): number {
-    const own = this.options.loops - this.grading;
-    const idle = this.options.grader.idleWorkers?.() ?? own;
-    return Math.max(0, Math.min(own, idle));
+    const ahead = this.options.claimAhead ?? 0;
+    const own = this.options.loops + ahead - this.grading;
+    const open = this.options.grader.openSlots?.(ahead) ?? own;
+    return Math.max(0, Math.min(own, open));
   }
 
   private async loop(): Promise<void> {
