@@ -5,6 +5,7 @@ import { Database } from "./client.ts";
 import { ConflictError, ConstraintError, LeaseLostError, NotFoundError } from "./errors.ts";
 import { getSubmission } from "./learner.ts";
 import {
+  listenForJobs,
   type ClaimedJob,
   SubmitInput,
   abandonGrading,
@@ -64,6 +65,28 @@ describe.each(testProviders())("durable queue on %s", (provider) => {
     expect((await getSubmission(db, s.id)).seed).toBe(0xffff_ffff);
     await expect(submit(db, { userId, exerciseId: "no-such-exercise", source: "x" })).rejects.toBeInstanceOf(NotFoundError);
     await expect(submit(db, { userId: "nobody", exerciseId: EX, source: "x" })).rejects.toThrow(/no user with id nobody/);
+  });
+
+  it("announces a stored submission to the runners listening (PostgreSQL), and not a replayed one", async () => {
+    let heard = 0;
+    const stop = await listenForJobs(db, () => heard++);
+    if (provider === "sqlite") {
+      // One process: the runner is woken in-process.
+      expect(stop).toBeNull();
+      return;
+    }
+    try {
+      await submit(db, { userId, exerciseId: EX, source: "announced", idempotencyKey: "announce-0001" });
+      for (let i = 0; i < 250 && heard === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(heard).toBe(1);
+      const again = await submit(db, { userId, exerciseId: EX, source: "announced", idempotencyKey: "announce-0001" });
+      expect(again.replayed).toBe(true);
+      await expect(submit(db, { userId, exerciseId: "no-such-exercise", source: "x" })).rejects.toBeInstanceOf(NotFoundError);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(heard).toBe(1);
+    } finally {
+      await stop?.();
+    }
   });
 
   it("claims the oldest due job with a lease, fresh submissions before regrades", async () => {

@@ -69,6 +69,7 @@ export const QUEUE_CHANNEL = "tfm_queue";
  */
 export async function submit(db: Database, input: SubmitInput, now = new Date()): Promise<Submitted> {
   const data = SubmitInput.parse(input);
+  if (db.provider === "postgresql") return submitPg(db, data, now);
   if (data.idempotencyKey !== undefined) {
     const earlier = await findByIdempotencyKey(db, data.userId, data.idempotencyKey, data);
     if (earlier !== null) return earlier;
@@ -99,10 +100,7 @@ export async function submit(db: Database, input: SubmitInput, now = new Date())
         select: { id: true, queuedAt: true },
       }),
     );
-    if (db.provider === "postgresql") {
-      // Wakes idle runners at once instead of at their next poll; a lost notification costs one poll interval.
-      await db.run("announcing a submission", (p) => p.$executeRaw`SELECT pg_notify(${QUEUE_CHANNEL}, '')`).catch(() => {});
-    }
+    // SQLite: the runner is woken in-process (PostgreSQL's submitPg announces the row with pg_notify).
     return { id: row.id, seed, status: "queued", exerciseVersion: version.hash, queuedAt: row.queuedAt, replayed: false };
   } catch (e) {
     if (e instanceof ConstraintError) throw new NotFoundError(`no user with id ${data.userId}`);
@@ -115,18 +113,72 @@ export async function submit(db: Database, input: SubmitInput, now = new Date())
   }
 }
 
+/**
+ * submit on PostgreSQL: one raw statement looks up the exercise's current version, stores the row and
+ * announces it (pg_notify, delivered at commit), where the Prisma path made four round trips, each
+ * compiled by Prisma's query compiler on the grader's event loop (a deadline burst is 500 of these
+ * beside the gradings). An idempotency key already used makes the insert do nothing
+ * (ON CONFLICT): then the earlier submission is returned, or a ConflictError for other code.
+ */
+async function submitPg(db: Database, data: z.output<typeof SubmitInput>, now: Date): Promise<Submitted> {
+  const seed = data.seed ?? randomInt(0, 0x1_0000_0000);
+  const id = randomUUID();
+  let rows: { hash: string; id: string | null; queued_at: Date | null }[];
+  try {
+    rows = (await db.run("storing a submission", (p) =>
+      p.$queryRaw(Prisma.sql`
+        WITH v AS (
+          SELECT ev.id, ev.hash FROM exercises e JOIN exercise_versions ev ON ev.id = e.current_version_id WHERE e.id = ${data.exerciseId}::text
+        ), ins AS (
+          INSERT INTO submissions (id, user_id, exercise_id, exercise_version_id, source, seed, lang, scope, status, idempotency_key, received_at, queued_at, available_at)
+          SELECT ${id}::text, ${data.userId}::text, ${data.exerciseId}::text, v.id, ${data.source}::text, ${seed}::bigint, ${data.lang}::text::"Lang",
+                 ${data.scope}::text::"GradeScope", 'queued'::"SubmissionStatus", ${data.idempotencyKey ?? null}::text,
+                 ${data.receivedAt ?? now}::timestamp(3), ${now}::timestamp(3), ${now}::timestamp(3)
+            FROM v
+          ON CONFLICT (user_id, idempotency_key) DO NOTHING
+          RETURNING id, queued_at
+        )
+        SELECT v.hash, ins.id, ins.queued_at, (SELECT count(*) FROM (SELECT pg_notify(${QUEUE_CHANNEL}::text, '') FROM ins) n)::int AS notified
+          FROM v LEFT JOIN ins ON true`),
+    )) as { hash: string; id: string | null; queued_at: Date | null }[];
+  } catch (e) {
+    if (e instanceof ConstraintError) throw new NotFoundError(`no user with id ${data.userId}`);
+    throw e;
+  }
+  const row = rows[0];
+  if (row === undefined) throw new NotFoundError(`unknown exercise '${data.exerciseId}' (not synced from the exercises tree)`);
+  if (row.id !== null && row.queued_at !== null) {
+    return { id: row.id, seed, status: "queued", exerciseVersion: row.hash, queuedAt: row.queued_at, replayed: false };
+  }
+  // Nothing stored: the key was used before (by this request's first try, or by other code).
+  const earlier = data.idempotencyKey === undefined ? null : await findByIdempotencyKey(db, data.userId, data.idempotencyKey, data);
+  if (earlier === null) throw new ConflictError("the submission was not stored and no earlier one holds its idempotency key", ["idempotency_key"]);
+  return earlier;
+}
+
 export async function findByIdempotencyKey(
   db: Database,
   userId: string,
   key: string,
   request: { exerciseId: string; source: string },
 ): Promise<Submitted | null> {
-  const row = await db.run("looking up an idempotency key", (p) =>
-    p.submission.findUnique({
-      where: { userId_idempotencyKey: { userId, idempotencyKey: key } },
-      select: { id: true, seed: true, status: true, exerciseId: true, source: true, queuedAt: true, exerciseVersion: { select: { hash: true } } },
-    }),
-  );
+  const row =
+    db.provider === "postgresql"
+      ? // Raw on PostgreSQL: every POST with a key asks this first (see submitPg).
+        ((
+          (await db.run("looking up an idempotency key", (p) =>
+            p.$queryRaw(Prisma.sql`
+              SELECT s.id, s.seed, s.status::text AS status, s.exercise_id AS "exerciseId", s.source, s.queued_at AS "queuedAt", ev.hash
+                FROM submissions s JOIN exercise_versions ev ON ev.id = s.exercise_version_id
+               WHERE s.user_id = ${userId}::text AND s.idempotency_key = ${key}::text`),
+          )) as { id: string; seed: bigint; status: SubmissionStatus; exerciseId: string; source: string; queuedAt: Date; hash: string }[]
+        ).map((r) => ({ ...r, exerciseVersion: { hash: r.hash } }))[0] ?? null)
+      : await db.run("looking up an idempotency key", (p) =>
+          p.submission.findUnique({
+            where: { userId_idempotencyKey: { userId, idempotencyKey: key } },
+            select: { id: true, seed: true, status: true, exerciseId: true, source: true, queuedAt: true, exerciseVersion: { select: { hash: true } } },
+          }),
+        );
   if (row === null) return null;
   if (row.exerciseId !== request.exerciseId || row.source !== request.source) {
     throw new ConflictError(`the idempotency key was already used for another submission (${row.id}); use a new key for new code`, ["idempotency_key"]);
