@@ -613,13 +613,32 @@ async function readForCompletionPg(tx: Tx, id: string) {
  * LeaseLostError and changes nothing. An internal_error is kept in the history but never counts as an
  * attempt; the job is retried with back-off until maxAttempts, then ends failed.
  */
+/**
+ * The row id of an exercise version, remembered per database: version rows are never deleted or
+ * renumbered (submissions and gradings reference them), so once found an id stays right, and every
+ * result of a burst names one of a few versions (a Prisma lookup per result saved). Bounded.
+ */
+const versionIds = new WeakMap<Database, Map<string, string>>();
+const VERSION_IDS_MAX = 4_096;
+async function knownVersionId(db: Database, exerciseId: string, hash: string): Promise<string> {
+  let known = versionIds.get(db);
+  if (known === undefined) versionIds.set(db, (known = new Map()));
+  const key = `${exerciseId}\0${hash}`;
+  const found = known.get(key);
+  if (found !== undefined) return found;
+  const id = await db.run("recording the exercise version of a result", (p) => resolveExerciseVersion(p, exerciseId, hash));
+  if (known.size >= VERSION_IDS_MAX) known.clear();
+  known.set(key, id);
+  return id;
+}
+
 export async function completeGrading(db: Database, ref: LeaseRef, resultInput: GradeResult, options: CompleteOptions = {}): Promise<CompleteOutcome> {
   const result = GradeResult.parse(resultInput);
   const now = options.now ?? new Date();
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   // Outside the transaction (idempotent): its first statement stays the lease check, so SQLite takes
   // its write lock there rather than upgrading halfway through.
-  const versionId = await db.run("recording the exercise version of a result", (p) => resolveExerciseVersion(p, result.exerciseId, result.exerciseVersion));
+  const versionId = await knownVersionId(db, result.exerciseId, result.exerciseVersion);
   return db.transaction("writing a grading result", async (tx) => {
     await takeBack(tx, ref, now, db.provider);
     const sub =
