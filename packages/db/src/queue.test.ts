@@ -67,6 +67,14 @@ describe.each(testProviders())("durable queue on %s", (provider) => {
     await expect(submit(db, { userId: "nobody", exerciseId: EX, source: "x" })).rejects.toThrow(/no user with id nobody/);
   });
 
+  it("gives submissions stored in one millisecond ids in the order they were stored (lists order by time, then id)", async () => {
+    const now = new Date();
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) ids.push((await submit(db, { userId, exerciseId: EX, source: `same ms ${i}`, receivedAt: now }, now)).id);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(6);
+  });
+
   it("announces a stored submission to the runners listening (PostgreSQL), and not a replayed one", async () => {
     let heard = 0;
     const stop = await listenForJobs(db, () => heard++);
