@@ -375,7 +375,7 @@ async function readClaimed(db: Database, id: string, workerId: string, leaseExpi
  */
 export async function markStarted(db: Database, ref: LeaseRef, now = new Date()): Promise<boolean> {
   if (db.provider === "postgresql") {
-    // Raw on PostgreSQL, as every statement of a grading's hot path there (see insertGradingPg).
+    // Raw on PostgreSQL, as every statement of a grading's hot path there (see writeResultPg).
     const n = await db.run("marking a grading as started", (p) =>
       p.$executeRaw(Prisma.sql`
         UPDATE submissions SET started_at = ${now}::timestamp(3), round_attempts = round_attempts + 1
@@ -428,7 +428,7 @@ export async function giveUpExhausted(db: Database, now: Date, maxAttempts: numb
   const where = { status: "grading", leaseExpiresAt: { lt: now }, roundAttempts: { gte: maxAttempts } } as const;
   const lastError = `grading was interrupted ${maxAttempts} times (the grader stopped while grading); not counted against the student`;
   await db.run("giving up interrupted jobs", async (p) => {
-    // Run before every claim: on PostgreSQL the check is a raw statement (see insertGradingPg).
+    // Run before every claim: on PostgreSQL the check is a raw statement (see writeResultPg).
     const stuck =
       db.provider === "postgresql"
         ? Number(
@@ -495,50 +495,17 @@ async function takeBack(tx: Tx, ref: LeaseRef, now: Date, provider: Database["pr
             data: { leaseOwner: null, leaseExpiresAt: null, finishedAt: now },
           })
         ).count;
-  if (count !== 1) {
-    throw new LeaseLostError(
-      `submission ${ref.submissionId}: worker ${ref.workerId} no longer holds the lease of claim ${ref.attempt}; its result is not written (another claim owns the job)`,
-    );
-  }
+  if (count !== 1) throw leaseLost(ref);
+}
+
+function leaseLost(ref: LeaseRef): LeaseLostError {
+  return new LeaseLostError(
+    `submission ${ref.submissionId}: worker ${ref.workerId} no longer holds the lease of claim ${ref.attempt}; its result is not written (another claim owns the job)`,
+  );
 }
 
 function retryDelay(options: CompleteOptions, roundAttempts: number): number {
   return (options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS) * 2 ** Math.max(0, roundAttempts - 1);
-}
-
-/**
- * The grading row and its tests in two statements (PostgreSQL). Prisma 6's query compiler (a Wasm
- * module on the event loop) took ~35 ms of CPU to compile the nested create of a grading with its
- * ~30 test rows, on every result: in a deadline burst that was most of the grader process's CPU,
- * taken from the workers on the same cores. A raw statement compiles in a fraction of that. SQLite
- * (the embedded default, one machine) keeps the Prisma form. test/db-durable.test.ts reads back what
- * both write.
- */
-async function insertGradingPg(
-  tx: Tx,
-  g: { ref: LeaseRef; versionId: string; trigger: GradingTrigger; result: GradeResult; counts: boolean; startedAt: Date; now: Date },
-): Promise<{ id: string }> {
-  const id = randomUUID();
-  const r = g.result;
-  await tx.$executeRaw(Prisma.sql`
-    INSERT INTO gradings (id, submission_id, exercise_version_id, trigger, attempt, worker_id, seed, verdict, score, passed_tests, total_tests,
-                          counts_as_attempt, summary_ja, summary_en, backend, grader_version, total_ms, result, started_at, finished_at)
-    VALUES (${id}::text, ${g.ref.submissionId}::text, ${g.versionId}::text, ${g.trigger}::text::"GradingTrigger", ${g.ref.attempt}::int, ${g.ref.workerId}::text,
-            ${BigInt(r.seed)}::bigint, ${r.verdict}::text::"Verdict", ${r.score}::double precision, ${r.passed}::int, ${r.total}::int, ${g.counts}::boolean,
-            ${r.summary.ja}::text, ${r.summary.en}::text, ${r.backend}::text, ${r.graderVersion}::text, ${r.timings.totalMs}::double precision,
-            ${JSON.stringify(r)}::jsonb, ${g.startedAt}::timestamp(3), ${g.now}::timestamp(3))`);
-  if (r.tests.length > 0) {
-    const rows = r.tests.map(
-      (t, position) => Prisma.sql`(${randomUUID()}::text, ${id}::text, ${position}::int, ${t.id}::text, ${t.kind}::text::"TestKind", ${t.status}::text::"TestStatus",
-        ${t.name.ja}::text, ${t.name.en}::text, ${t.message.ja}::text, ${t.message.en}::text, ${t.pitfall?.id ?? null}::text,
-        ${t.maxAbsError}::double precision, ${t.maxRelError}::double precision, ${t.mismatches?.count ?? null}::int, ${t.durationMs}::double precision)`,
-    );
-    await tx.$executeRaw(Prisma.sql`
-      INSERT INTO grading_tests (id, grading_id, position, test_id, kind, status, name_ja, name_en, message_ja, message_en, pitfall_id,
-                                 max_abs_error, max_rel_error, mismatch_count, duration_ms)
-      VALUES ${Prisma.join(rows)}`);
-  }
-  return { id };
 }
 
 /** How a grading result leaves its submission (completeGrading). */
@@ -562,8 +529,8 @@ function currentData(c: Current): Prisma.SubmissionUpdateInput {
   return c === null ? {} : { currentGrading: { connect: { id: c.gradingId } }, verdict: c.verdict, score: c.score, countsAsAttempt: c.countsAsAttempt };
 }
 
-/** The same update as endingData + currentData, in one raw statement (PostgreSQL; see insertGradingPg). */
-async function endSubmissionPg(tx: Tx, id: string, e: Ending, c: Current, now: Date): Promise<{ status: SubmissionStatus }> {
+/** The SET list of endingData + currentData, for PostgreSQL's raw update (see writeResultPg). */
+function endingSetPg(e: Ending, c: Current, now: Date): Prisma.Sql[] {
   const set: Prisma.Sql[] = [];
   switch (e.kind) {
     case "retry":
@@ -584,17 +551,18 @@ async function endSubmissionPg(tx: Tx, id: string, e: Ending, c: Current, now: D
   if (c !== null) {
     set.push(Prisma.sql`current_grading_id = ${c.gradingId}::text, verdict = ${c.verdict}::text::"Verdict", score = ${c.score}::double precision, counts_as_attempt = ${c.countsAsAttempt}::boolean`);
   }
-  const rows = (await tx.$queryRaw(Prisma.sql`UPDATE submissions SET ${Prisma.join(set)} WHERE id = ${id}::text RETURNING status::text AS status`)) as { status: SubmissionStatus }[];
-  const row = rows[0];
-  if (row === undefined) throw new Error(`submission ${id} vanished while its result was written`);
-  return row;
+  return set;
 }
 
-/** What completeGrading reads of the submission, in one raw statement (PostgreSQL; see insertGradingPg). */
-async function readForCompletionPg(tx: Tx, id: string) {
+/**
+ * completeGrading's first step on PostgreSQL, in one raw statement: the lease check (the lease given
+ * back) returning what the rest reads of the submission (none of which the check changes).
+ */
+async function takeBackAndReadPg(tx: Tx, ref: LeaseRef, now: Date) {
   const rows = (await tx.$queryRaw(Prisma.sql`
-    SELECT exercise_id, seed, round_attempts, round_internal_errors, regrade_pending, pending_trigger::text AS pending_trigger, current_grading_id, started_at
-      FROM submissions WHERE id = ${id}::text`)) as {
+    UPDATE submissions SET lease_owner = NULL, lease_expires_at = NULL, finished_at = ${now}::timestamp(3)
+     WHERE id = ${ref.submissionId}::text AND status = 'grading' AND lease_owner = ${ref.workerId}::text AND grading_attempts = ${ref.attempt}::int
+    RETURNING exercise_id, seed, round_attempts, round_internal_errors, regrade_pending, pending_trigger::text AS pending_trigger, current_grading_id, started_at`)) as {
     exercise_id: string;
     seed: bigint;
     round_attempts: number;
@@ -605,7 +573,7 @@ async function readForCompletionPg(tx: Tx, id: string) {
     started_at: Date | null;
   }[];
   const r = rows[0];
-  if (r === undefined) throw new Error(`submission ${id} vanished while its result was written`);
+  if (r === undefined) throw leaseLost(ref);
   return {
     exerciseId: r.exercise_id,
     seed: BigInt(r.seed),
@@ -619,11 +587,49 @@ async function readForCompletionPg(tx: Tx, id: string) {
 }
 
 /**
- * Writes a grading result, once: the grading row, its tests and the submission's new status in one
- * transaction that first checks the lease. A late duplicate (a worker whose lease expired) gets
- * LeaseLostError and changes nothing. An internal_error is kept in the history but never counts as an
- * attempt; the job is retried with back-off until maxAttempts, then ends failed.
+ * completeGrading's writes on PostgreSQL, in one raw statement: the grading row, its tests and the
+ * submission's new status (data-modifying CTEs; the foreign keys are checked at the statement's end).
+ * Prisma 6's query compiler (a Wasm module on the event loop) took ~35 ms of CPU to compile the nested
+ * create of a grading with its ~30 test rows, on every result: in a deadline burst that was most of the
+ * grader process's CPU, taken from the workers on the same cores; and each statement is a round trip
+ * (the burst's profile: socket writes to PostgreSQL were the grader process's largest cost after it).
+ * SQLite (the embedded default, one machine) keeps the Prisma form. test/db-durable.test.ts reads back
+ * what both write.
  */
+async function writeResultPg(
+  tx: Tx,
+  g: { ref: LeaseRef; gradingId: string; versionId: string; trigger: GradingTrigger; result: GradeResult; counts: boolean; startedAt: Date; now: Date; ending: Ending; current: Current },
+): Promise<SubmissionStatus> {
+  const r = g.result;
+  const id = g.gradingId;
+  const ctes: Prisma.Sql[] = [
+    Prisma.sql`g AS (
+      INSERT INTO gradings (id, submission_id, exercise_version_id, trigger, attempt, worker_id, seed, verdict, score, passed_tests, total_tests,
+                            counts_as_attempt, summary_ja, summary_en, backend, grader_version, total_ms, result, started_at, finished_at)
+      VALUES (${id}::text, ${g.ref.submissionId}::text, ${g.versionId}::text, ${g.trigger}::text::"GradingTrigger", ${g.ref.attempt}::int, ${g.ref.workerId}::text,
+              ${BigInt(r.seed)}::bigint, ${r.verdict}::text::"Verdict", ${r.score}::double precision, ${r.passed}::int, ${r.total}::int, ${g.counts}::boolean,
+              ${r.summary.ja}::text, ${r.summary.en}::text, ${r.backend}::text, ${r.graderVersion}::text, ${r.timings.totalMs}::double precision,
+              ${JSON.stringify(r)}::jsonb, ${g.startedAt}::timestamp(3), ${g.now}::timestamp(3)))`,
+  ];
+  if (r.tests.length > 0) {
+    const rows = r.tests.map(
+      (t, position) => Prisma.sql`(${randomUUID()}::text, ${id}::text, ${position}::int, ${t.id}::text, ${t.kind}::text::"TestKind", ${t.status}::text::"TestStatus",
+        ${t.name.ja}::text, ${t.name.en}::text, ${t.message.ja}::text, ${t.message.en}::text, ${t.pitfall?.id ?? null}::text,
+        ${t.maxAbsError}::double precision, ${t.maxRelError}::double precision, ${t.mismatches?.count ?? null}::int, ${t.durationMs}::double precision)`,
+    );
+    ctes.push(Prisma.sql`t AS (
+      INSERT INTO grading_tests (id, grading_id, position, test_id, kind, status, name_ja, name_en, message_ja, message_en, pitfall_id,
+                                 max_abs_error, max_rel_error, mismatch_count, duration_ms)
+      VALUES ${Prisma.join(rows)})`);
+  }
+  const updated = (await tx.$queryRaw(Prisma.sql`
+    WITH ${Prisma.join(ctes)}
+    UPDATE submissions SET ${Prisma.join(endingSetPg(g.ending, g.current, g.now))} WHERE id = ${g.ref.submissionId}::text RETURNING status::text AS status`)) as { status: SubmissionStatus }[];
+  const row = updated[0];
+  if (row === undefined) throw new Error(`submission ${g.ref.submissionId} vanished while its result was written`);
+  return row.status;
+}
+
 /**
  * The row id of an exercise version, remembered per database: version rows are never deleted or
  * renumbered (submissions and gradings reference them), so once found an id stays right, and every
@@ -643,6 +649,12 @@ async function knownVersionId(db: Database, exerciseId: string, hash: string): P
   return id;
 }
 
+/**
+ * Writes a grading result, once: the grading row, its tests and the submission's new status in one
+ * transaction that first checks the lease. A late duplicate (a worker whose lease expired) gets
+ * LeaseLostError and changes nothing. An internal_error is kept in the history but never counts as an
+ * attempt; the job is retried with back-off until maxAttempts, then ends failed.
+ */
 export async function completeGrading(db: Database, ref: LeaseRef, resultInput: GradeResult, options: CompleteOptions = {}): Promise<CompleteOutcome> {
   const result = GradeResult.parse(resultInput);
   const now = options.now ?? new Date();
@@ -651,14 +663,15 @@ export async function completeGrading(db: Database, ref: LeaseRef, resultInput: 
   // its write lock there rather than upgrading halfway through.
   const versionId = await knownVersionId(db, result.exerciseId, result.exerciseVersion);
   return db.transaction("writing a grading result", async (tx) => {
-    await takeBack(tx, ref, now, db.provider);
-    const sub =
-      db.provider === "postgresql"
-        ? await readForCompletionPg(tx, ref.submissionId)
-        : await tx.submission.findUniqueOrThrow({
+    const pg = db.provider === "postgresql";
+    const sub = pg
+      ? await takeBackAndReadPg(tx, ref, now)
+      : await takeBack(tx, ref, now, db.provider).then(() =>
+          tx.submission.findUniqueOrThrow({
             where: { id: ref.submissionId },
             select: { exerciseId: true, seed: true, roundAttempts: true, roundInternalErrors: true, regradePending: true, pendingTrigger: true, currentGradingId: true, startedAt: true },
-          });
+          }),
+        );
     if (sub.exerciseId !== result.exerciseId) {
       throw new ConstraintError(`submission ${ref.submissionId} is for '${sub.exerciseId}' but the result is for '${result.exerciseId}'`);
     }
@@ -666,10 +679,30 @@ export async function completeGrading(db: Database, ref: LeaseRef, resultInput: 
       throw new ConstraintError(`submission ${ref.submissionId} has seed ${sub.seed} but the result was graded with seed ${result.seed}`);
     }
     const counts = countsAsAttempt(result.verdict);
-    const grading =
-      db.provider === "postgresql"
-        ? await insertGradingPg(tx, { ref, versionId, trigger: sub.pendingTrigger, result, counts, startedAt: sub.startedAt ?? now, now })
-        : await tx.grading.create({
+    const internal = result.verdict === "internal_error";
+    let ending: Ending;
+    let requeued: CompleteOutcome["requeued"] = null;
+    if (internal && sub.roundAttempts < maxAttempts && sub.roundInternalErrors < MAX_INTERNAL_RETRIES) {
+      requeued = "retry";
+      ending = { kind: "retry", due: new Date(now.getTime() + retryDelay(options, sub.roundInternalErrors + 1)), lastError: result.summary.en };
+    } else if (internal) {
+      ending = { kind: "failed", lastError: result.summary.en };
+    } else if (sub.regradePending) {
+      requeued = "regrade";
+      ending = { kind: "regrade" };
+    } else {
+      ending = { kind: "done" };
+    }
+    // An internal error never replaces a real verdict as the one dashboards and progress see.
+    const becomesCurrent = !internal || sub.currentGradingId === null;
+    const currentOf = (gradingId: string): Current => (becomesCurrent ? { gradingId, verdict: result.verdict, score: result.score, countsAsAttempt: counts } : null);
+    const startedAt = sub.startedAt ?? now;
+    if (pg) {
+      const gradingId = randomUUID();
+      const status = await writeResultPg(tx, { ref, gradingId, versionId, trigger: sub.pendingTrigger, result, counts, startedAt, now, ending, current: currentOf(gradingId) });
+      return { gradingId, verdict: result.verdict, status, requeued };
+    }
+    const grading = await tx.grading.create({
       data: {
         submissionId: ref.submissionId,
         exerciseVersionId: versionId,
@@ -688,7 +721,7 @@ export async function completeGrading(db: Database, ref: LeaseRef, resultInput: 
         graderVersion: result.graderVersion,
         totalMs: result.timings.totalMs,
         result: toJson(result),
-        startedAt: sub.startedAt ?? now,
+        startedAt,
         finishedAt: now,
         tests: {
           createMany: {
@@ -712,28 +745,7 @@ export async function completeGrading(db: Database, ref: LeaseRef, resultInput: 
       },
       select: { id: true },
     });
-
-    const internal = result.verdict === "internal_error";
-    let ending: Ending;
-    let requeued: CompleteOutcome["requeued"] = null;
-    if (internal && sub.roundAttempts < maxAttempts && sub.roundInternalErrors < MAX_INTERNAL_RETRIES) {
-      requeued = "retry";
-      ending = { kind: "retry", due: new Date(now.getTime() + retryDelay(options, sub.roundInternalErrors + 1)), lastError: result.summary.en };
-    } else if (internal) {
-      ending = { kind: "failed", lastError: result.summary.en };
-    } else if (sub.regradePending) {
-      requeued = "regrade";
-      ending = { kind: "regrade" };
-    } else {
-      ending = { kind: "done" };
-    }
-    // An internal error never replaces a real verdict as the one dashboards and progress see.
-    const becomesCurrent = !internal || sub.currentGradingId === null;
-    const current = becomesCurrent ? { gradingId: grading.id, verdict: result.verdict, score: result.score, countsAsAttempt: counts } : null;
-    const updated =
-      db.provider === "postgresql"
-        ? await endSubmissionPg(tx, ref.submissionId, ending, current, now)
-        : await tx.submission.update({ where: { id: ref.submissionId }, data: { ...endingData(ending, now), ...currentData(current) }, select: { status: true } });
+    const updated = await tx.submission.update({ where: { id: ref.submissionId }, data: { ...endingData(ending, now), ...currentData(currentOf(grading.id)) }, select: { status: true } });
     return { gradingId: grading.id, verdict: result.verdict, status: updated.status, requeued };
   });
 }
