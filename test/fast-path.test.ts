@@ -96,13 +96,20 @@ describe("the fast path", () => {
     });
   });
 
-  it("ends a top level that never returns with time on the fast path (a quiet host)", async () => {
+  it("ends a top level that never returns with time on the fast path, its whole budget charged", async () => {
     const compiled = await transpile(`${WORK}\nfor (;;) {}\n`);
     if (!compiled.ok) throw new Error("compile");
-    const sb = await Sandbox.create({ memoryMb: 64, withheld: [], consoleBytes: 1_000, resultBytes: 1_000_000, seed: 1 });
-    open.push(sb);
-    expect(await sb.load(compiled.code, 100)).toMatchObject({ ok: false, kind: "time" });
-    expect(sb.lastCpuMs).toBe(100);
+    // The suites run in parallel: a moment of contention may preempt a try (the session would then
+    // load it watched); one of three fresh sandboxes meets a quiet moment.
+    let out: Awaited<ReturnType<Sandbox["load"]>> | null = null;
+    let sb: Sandbox | null = null;
+    for (let i = 0; i < 3 && (out === null || (!out.ok && out.kind === "preempted")); i++) {
+      sb = await Sandbox.create({ memoryMb: 64, withheld: [], consoleBytes: 1_000, resultBytes: 1_000_000, seed: 1 });
+      open.push(sb);
+      out = await sb.load(compiled.code, 100);
+    }
+    expect(out).toMatchObject({ ok: false, kind: "time" });
+    expect(sb?.lastCpuMs).toBe(100);
   });
 
   it("stops an endless loop at its CPU budget on the watched path however busy the host is", async () => {

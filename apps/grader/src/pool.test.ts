@@ -79,15 +79,13 @@ describe("grader pool watchdog", () => {
 });
 
 describe("grader pool dispatch", () => {
-  it("gives each job to the worker idle longest, so one after another the workers take turns (and each has had time to prepare its next isolates)", async () => {
+  it("gives each job to the worker idle longest, so one after another the workers take turns", async () => {
     const pool = new GraderPool({ size: 2, catalog });
     await pool.start();
     try {
       // start() returns once one worker is ready; the turns are between ready workers.
       await waitFor(() => (pool.stats().ready === 2 ? true : undefined), 60_000);
       const takenBy: number[] = [];
-      const spares: number[] = [];
-      pool.listen((_r, _job, stages) => spares.push(stages?.spares ?? -1));
       for (let i = 0; i < 6; i++) {
         const r = await pool.grade(
           { exerciseId: "scaled-dot-product-attention", source: SOLUTION, seed: 100 + i },
@@ -99,7 +97,6 @@ describe("grader pool dispatch", () => {
       expect(new Set(takenBy)).toEqual(new Set(pids));
       // Back to back: never the same worker twice in a row (the first in the list would take every job).
       for (let i = 1; i < takenBy.length; i++) expect(takenBy[i]).not.toBe(takenBy[i - 1]);
-      expect(spares).toHaveLength(6);
     } finally {
       await pool.close();
     }

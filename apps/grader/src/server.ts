@@ -2,7 +2,7 @@ import os from "node:os";
 import { Database, describeConfig, loadDbConfig, loadRateLimits, syncExercises } from "@tfm/db";
 import { loadCatalog } from "./catalog.ts";
 import { loadConfig } from "./config.ts";
-import { DurableRunner, catalogVersions, defaultLoops } from "./durable/runner.ts";
+import { DurableRunner, catalogVersions, defaultClaimAhead, defaultLoops } from "./durable/runner.ts";
 import { StartupError, assertMigrated } from "./durable/startup.ts";
 import { createApp } from "./http/app.ts";
 import { submissionRouter } from "./http/submission-routes.ts";
@@ -38,7 +38,7 @@ export async function startGrader(env: NodeJS.ProcessEnv = process.env) {
       grader: pool,
       workerId: config.TFM_WORKER_ID ?? `${os.hostname()}:${process.pid}`,
       loops: defaultLoops(config.TFM_GRADER_WORKERS),
-      claimAhead: config.TFM_CLAIM_AHEAD ?? config.TFM_GRADER_WORKERS,
+      claimAhead: config.TFM_CLAIM_AHEAD ?? defaultClaimAhead(config.TFM_GRADER_WORKERS),
       leaseMs: config.TFM_LEASE_MS,
       ...(config.TFM_LEASE_RENEW_MS === undefined ? {} : { leaseRenewMs: config.TFM_LEASE_RENEW_MS }),
       pollMs: config.TFM_POLL_MS,

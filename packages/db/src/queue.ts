@@ -149,6 +149,7 @@ async function submitPg(db: Database, data: z.output<typeof SubmitInput>, now: D
           ON CONFLICT (user_id, idempotency_key) DO NOTHING
           RETURNING id, queued_at
         )
+        -- "notified" only makes pg_notify run, once per inserted row (none for a replay).
         SELECT v.hash, ins.id, ins.queued_at, (SELECT count(*) FROM (SELECT pg_notify(${QUEUE_CHANNEL}::text, '') FROM ins) n)::int AS notified
           FROM v LEFT JOIN ins ON true`),
     )) as { hash: string; id: string | null; queued_at: Date | null }[];
@@ -173,28 +174,31 @@ export async function findByIdempotencyKey(
   key: string,
   request: { exerciseId: string; source: string },
 ): Promise<Submitted | null> {
-  const row =
+  type Row = { id: string; seed: bigint; status: SubmissionStatus; exerciseId: string; source: string; queuedAt: Date; hash: string };
+  const row: Row | null =
     db.provider === "postgresql"
       ? // Raw on PostgreSQL: every POST with a key asks this first (see submitPg).
-        ((
+        (
           (await db.run("looking up an idempotency key", (p) =>
             p.$queryRaw(Prisma.sql`
               SELECT s.id, s.seed, s.status::text AS status, s.exercise_id AS "exerciseId", s.source, s.queued_at AS "queuedAt", ev.hash
                 FROM submissions s JOIN exercise_versions ev ON ev.id = s.exercise_version_id
                WHERE s.user_id = ${userId}::text AND s.idempotency_key = ${key}::text`),
-          )) as { id: string; seed: bigint; status: SubmissionStatus; exerciseId: string; source: string; queuedAt: Date; hash: string }[]
-        ).map((r) => ({ ...r, exerciseVersion: { hash: r.hash } }))[0] ?? null)
-      : await db.run("looking up an idempotency key", (p) =>
-          p.submission.findUnique({
-            where: { userId_idempotencyKey: { userId, idempotencyKey: key } },
-            select: { id: true, seed: true, status: true, exerciseId: true, source: true, queuedAt: true, exerciseVersion: { select: { hash: true } } },
-          }),
-        );
+          )) as Row[]
+        )[0] ?? null
+      : await db
+          .run("looking up an idempotency key", (p) =>
+            p.submission.findUnique({
+              where: { userId_idempotencyKey: { userId, idempotencyKey: key } },
+              select: { id: true, seed: true, status: true, exerciseId: true, source: true, queuedAt: true, exerciseVersion: { select: { hash: true } } },
+            }),
+          )
+          .then((r) => (r === null ? null : { ...r, hash: r.exerciseVersion.hash }));
   if (row === null) return null;
   if (row.exerciseId !== request.exerciseId || row.source !== request.source) {
     throw new ConflictError(`the idempotency key was already used for another submission (${row.id}); use a new key for new code`, ["idempotency_key"]);
   }
-  return { id: row.id, seed: Number(row.seed), status: row.status, exerciseVersion: row.exerciseVersion.hash, queuedAt: row.queuedAt, replayed: true };
+  return { id: row.id, seed: Number(row.seed), status: row.status, exerciseVersion: row.hash, queuedAt: row.queuedAt, replayed: true };
 }
 
 /**
@@ -378,8 +382,7 @@ export async function markStarted(db: Database, ref: LeaseRef, now = new Date())
     // Raw on PostgreSQL, as every statement of a grading's hot path there (see writeResultPg).
     const n = await db.run("marking a grading as started", (p) =>
       p.$executeRaw(Prisma.sql`
-        UPDATE submissions SET started_at = ${now}::timestamp(3), round_attempts = round_attempts + 1
-         WHERE id = ${ref.submissionId}::text AND status = 'grading' AND lease_owner = ${ref.workerId}::text AND grading_attempts = ${ref.attempt}::int`),
+        UPDATE submissions SET started_at = ${now}::timestamp(3), round_attempts = round_attempts + 1 WHERE ${heldByPg(ref)}`),
     );
     return n === 1;
   }
@@ -482,20 +485,47 @@ export interface CompleteOutcome {
   requeued: "retry" | "regrade" | null;
 }
 
-/** Takes the lease back (clearing it) if `ref` still holds it; the first statement of every finishing transaction. */
-async function takeBack(tx: Tx, ref: LeaseRef, now: Date, provider: Database["provider"]): Promise<void> {
-  const count =
-    provider === "postgresql"
-      ? await tx.$executeRaw(Prisma.sql`
-          UPDATE submissions SET lease_owner = NULL, lease_expires_at = NULL, finished_at = ${now}::timestamp(3)
-           WHERE id = ${ref.submissionId}::text AND status = 'grading' AND lease_owner = ${ref.workerId}::text AND grading_attempts = ${ref.attempt}::int`)
-      : (
-          await tx.submission.updateMany({
-            where: { id: ref.submissionId, status: "grading", leaseOwner: ref.workerId, gradingAttempts: ref.attempt },
-            data: { leaseOwner: null, leaseExpiresAt: null, finishedAt: now },
-          })
-        ).count;
+/** The lease check of `ref` (PostgreSQL): its job is still being graded under this claim. */
+function heldByPg(ref: LeaseRef): Prisma.Sql {
+  return Prisma.sql`id = ${ref.submissionId}::text AND status = 'grading' AND lease_owner = ${ref.workerId}::text AND grading_attempts = ${ref.attempt}::int`;
+}
+
+/** What the finishing transactions read of their submission (none of which takeBack changes). */
+interface Finishing {
+  exerciseId: string;
+  seed: bigint;
+  roundAttempts: number;
+  roundInternalErrors: number;
+  regradePending: boolean;
+  pendingTrigger: GradingTrigger;
+  currentGradingId: string | null;
+  startedAt: Date | null;
+}
+
+/**
+ * Takes the lease back (clearing it) if `ref` still holds it, else LeaseLostError: the first statement
+ * of every finishing transaction, returning what the rest reads. On PostgreSQL one raw statement
+ * (`UPDATE ... RETURNING`, see writeResultPg); on SQLite the update, then the read.
+ */
+async function takeBack(tx: Tx, ref: LeaseRef, now: Date, provider: Database["provider"]): Promise<Finishing> {
+  if (provider === "postgresql") {
+    const rows = (await tx.$queryRaw(Prisma.sql`
+      UPDATE submissions SET lease_owner = NULL, lease_expires_at = NULL, finished_at = ${now}::timestamp(3) WHERE ${heldByPg(ref)}
+      RETURNING exercise_id AS "exerciseId", seed, round_attempts AS "roundAttempts", round_internal_errors AS "roundInternalErrors",
+                regrade_pending AS "regradePending", pending_trigger::text AS "pendingTrigger", current_grading_id AS "currentGradingId", started_at AS "startedAt"`)) as Finishing[];
+    const r = rows[0];
+    if (r === undefined) throw leaseLost(ref);
+    return { ...r, seed: BigInt(r.seed) };
+  }
+  const { count } = await tx.submission.updateMany({
+    where: { id: ref.submissionId, status: "grading", leaseOwner: ref.workerId, gradingAttempts: ref.attempt },
+    data: { leaseOwner: null, leaseExpiresAt: null, finishedAt: now },
+  });
   if (count !== 1) throw leaseLost(ref);
+  return tx.submission.findUniqueOrThrow({
+    where: { id: ref.submissionId },
+    select: { exerciseId: true, seed: true, roundAttempts: true, roundInternalErrors: true, regradePending: true, pendingTrigger: true, currentGradingId: true, startedAt: true },
+  });
 }
 
 function leaseLost(ref: LeaseRef): LeaseLostError {
@@ -552,38 +582,6 @@ function endingSetPg(e: Ending, c: Current, now: Date): Prisma.Sql[] {
     set.push(Prisma.sql`current_grading_id = ${c.gradingId}::text, verdict = ${c.verdict}::text::"Verdict", score = ${c.score}::double precision, counts_as_attempt = ${c.countsAsAttempt}::boolean`);
   }
   return set;
-}
-
-/**
- * completeGrading's first step on PostgreSQL, in one raw statement: the lease check (the lease given
- * back) returning what the rest reads of the submission (none of which the check changes).
- */
-async function takeBackAndReadPg(tx: Tx, ref: LeaseRef, now: Date) {
-  const rows = (await tx.$queryRaw(Prisma.sql`
-    UPDATE submissions SET lease_owner = NULL, lease_expires_at = NULL, finished_at = ${now}::timestamp(3)
-     WHERE id = ${ref.submissionId}::text AND status = 'grading' AND lease_owner = ${ref.workerId}::text AND grading_attempts = ${ref.attempt}::int
-    RETURNING exercise_id, seed, round_attempts, round_internal_errors, regrade_pending, pending_trigger::text AS pending_trigger, current_grading_id, started_at`)) as {
-    exercise_id: string;
-    seed: bigint;
-    round_attempts: number;
-    round_internal_errors: number;
-    regrade_pending: boolean;
-    pending_trigger: GradingTrigger;
-    current_grading_id: string | null;
-    started_at: Date | null;
-  }[];
-  const r = rows[0];
-  if (r === undefined) throw leaseLost(ref);
-  return {
-    exerciseId: r.exercise_id,
-    seed: BigInt(r.seed),
-    roundAttempts: r.round_attempts,
-    roundInternalErrors: r.round_internal_errors,
-    regradePending: r.regrade_pending,
-    pendingTrigger: r.pending_trigger,
-    currentGradingId: r.current_grading_id,
-    startedAt: r.started_at,
-  };
 }
 
 /**
@@ -663,15 +661,7 @@ export async function completeGrading(db: Database, ref: LeaseRef, resultInput: 
   // its write lock there rather than upgrading halfway through.
   const versionId = await knownVersionId(db, result.exerciseId, result.exerciseVersion);
   return db.transaction("writing a grading result", async (tx) => {
-    const pg = db.provider === "postgresql";
-    const sub = pg
-      ? await takeBackAndReadPg(tx, ref, now)
-      : await takeBack(tx, ref, now, db.provider).then(() =>
-          tx.submission.findUniqueOrThrow({
-            where: { id: ref.submissionId },
-            select: { exerciseId: true, seed: true, roundAttempts: true, roundInternalErrors: true, regradePending: true, pendingTrigger: true, currentGradingId: true, startedAt: true },
-          }),
-        );
+    const sub = await takeBack(tx, ref, now, db.provider);
     if (sub.exerciseId !== result.exerciseId) {
       throw new ConstraintError(`submission ${ref.submissionId} is for '${sub.exerciseId}' but the result is for '${result.exerciseId}'`);
     }
@@ -697,7 +687,7 @@ export async function completeGrading(db: Database, ref: LeaseRef, resultInput: 
     const becomesCurrent = !internal || sub.currentGradingId === null;
     const currentOf = (gradingId: string): Current => (becomesCurrent ? { gradingId, verdict: result.verdict, score: result.score, countsAsAttempt: counts } : null);
     const startedAt = sub.startedAt ?? now;
-    if (pg) {
+    if (db.provider === "postgresql") {
       const gradingId = randomUUID();
       const status = await writeResultPg(tx, { ref, gradingId, versionId, trigger: sub.pendingTrigger, result, counts, startedAt, now, ending, current: currentOf(gradingId) });
       return { gradingId, verdict: result.verdict, status, requeued };
@@ -764,8 +754,7 @@ export async function abandonGrading(
   const now = options.now ?? new Date();
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   return db.transaction("returning a grading job", async (tx) => {
-    await takeBack(tx, ref, now, db.provider);
-    const sub = await tx.submission.findUniqueOrThrow({ where: { id: ref.submissionId }, select: { roundAttempts: true, currentGradingId: true } });
+    const sub = await takeBack(tx, ref, now, db.provider);
     const counted = options.countAttempt ?? true;
     // markStarted counted the claim if its grading started; make the round's count what `counted` says.
     const started = options.started ?? true;

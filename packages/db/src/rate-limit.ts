@@ -119,8 +119,9 @@ export async function assertSubmissionAllowed(db: Database, userId: string, now 
   const edges = await windowEdges(db, userId, now, limits);
   for (const w of WINDOWS) {
     const limit = limits[w.key];
+    // Only windows with a limit have an edge, and only while they are full.
     const edge = edges.get(w.window);
-    if (limit === 0 || edge === undefined) continue;
+    if (edge === undefined) continue;
     const retryAfterSeconds = Math.max(1, Math.ceil((edge.getTime() + w.ms - now.getTime()) / 1000));
     // Both windows full: the later time is the one at which a submission is accepted again.
     if (worst !== null && worst.retryAfterSeconds >= retryAfterSeconds) continue;

@@ -5,7 +5,7 @@ import { loadCatalog } from "../catalog.ts";
 import { loadConfig } from "../config.ts";
 import { createLogger } from "../log.ts";
 import { GraderPool } from "../pool.ts";
-import { DurableRunner, catalogVersions, defaultLoops } from "./runner.ts";
+import { DurableRunner, catalogVersions, defaultClaimAhead, defaultLoops } from "./runner.ts";
 import { StartupError, assertMigrated } from "./startup.ts";
 
 /**
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     grader: pool,
     workerId,
     loops,
-    claimAhead: grader.TFM_CLAIM_AHEAD ?? grader.TFM_GRADER_WORKERS,
+    claimAhead: grader.TFM_CLAIM_AHEAD ?? defaultClaimAhead(grader.TFM_GRADER_WORKERS),
     leaseMs: grader.TFM_LEASE_MS,
     ...(grader.TFM_LEASE_RENEW_MS === undefined ? {} : { leaseRenewMs: grader.TFM_LEASE_RENEW_MS }),
     pollMs: grader.TFM_POLL_MS,

@@ -63,7 +63,7 @@ export interface DurableRunnerOptions {
    * leases renewed, no attempt counted until a worker starts them), so that a worker that finishes
    * takes the next job at once instead of idling through a claim's round trip to the database. 0: a job
    * is claimed only when a worker can start it. Default 0; the grader server and the durable process
-   * use TFM_CLAIM_AHEAD.
+   * use TFM_CLAIM_AHEAD, else defaultClaimAhead.
    */
   claimAhead?: number;
   /** A lease lasts this long; it is renewed every leaseRenewMs (default a third of it) while the job is graded. */
@@ -99,6 +99,11 @@ const DEFAULTS = { leaseMs: 10_000, pollMs: 500, stopTimeoutMs: 30_000 } as cons
 
 /** Jobs held at once for a pool of `workers`: one per worker (a job is claimed only when a worker can start it). */
 export function defaultLoops(workers: number): number {
+  return workers;
+}
+
+/** Jobs claimed ahead for a pool of `workers` (TFM_CLAIM_AHEAD unset): one waiting per worker. */
+export function defaultClaimAhead(workers: number): number {
   return workers;
 }
 

@@ -422,12 +422,11 @@ export class Sandbox implements SubmissionSandbox {
     if (watched) {
       return this.withCpuBudget(timeoutMs, async (wallMs) => {
         const factory = (await script.run(this.context, { reference: true, timeout: wallMs })) as ivm.Reference<unknown>;
-        const result = (await this.loadRef.apply(undefined, [factory.derefInto()], {
-          result: { copy: true },
-          timeout: wallMs,
-        })) as CallResult;
-        factory.release();
-        return result;
+        try {
+          return (await this.loadRef.apply(undefined, [factory.derefInto()], { result: { copy: true }, timeout: wallMs })) as CallResult;
+        } finally {
+          factory.release();
+        }
       });
     }
     return this.fastRun(timeoutMs, () => {
