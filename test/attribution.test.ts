@@ -114,3 +114,44 @@ describe("a pitfall variant that itself fails on an input", () => {
     }
   });
 });
+
+/** A cache that records every key asked of it. */
+class RecordingCache extends ReferenceCache {
+  readonly keys: string[] = [];
+  override get(key: string, compute: Parameters<ReferenceCache["get"]>[1]): ReturnType<ReferenceCache["get"]> {
+    this.keys.push(key);
+    return super.get(key, compute);
+  }
+}
+
+function variantKeys(exerciseId: string, keys: readonly string[]): string[] {
+  const pitfalls = catalog.exercises.get(exerciseId)?.meta.pitfalls ?? [];
+  return keys.filter((k) => pitfalls.some((p) => k.endsWith(`|${p}`)));
+}
+
+describe("evidence is gathered only when a test did not pass", () => {
+  // Evidence only decides which pitfall a failed test names; a passed test never names one. Computing
+  // every pitfall variant for every passing test cost a passing attention-heatmap grading ~20 ms.
+  it("a passing submission computes no pitfall variant, only each case's expected output", async () => {
+    for (const id of ["attention-heatmap", "scaled-dot-product-attention", "encoder-block"]) {
+      const cache = new RecordingCache();
+      const r = await gradeSubmission({ exerciseId: id, source: solution(id), seed: 11, lang: "en", scope: "all" }, { catalog, backend, references: cache });
+      expect(r.verdict, id).toBe("passed");
+      expect(cache.keys.length, id).toBeGreaterThan(0);
+      expect(variantKeys(id, cache.keys), id).toEqual([]);
+    }
+  });
+
+  it("a submission with a failed test still weighs the passing tests' evidence", async () => {
+    // An unstable softmax (no max subtracted): it fails on large scores and passes the others, whose
+    // evidence is what rules out pitfalls its failures could otherwise be taken for (see the first test).
+    const cache = new RecordingCache();
+    const src = edited("scaled-dot-product-attention", "const weights = F.softmax(scores, -1);", "const e = scores.exp();\n  const weights = e.div(e.sum(-1, true));");
+    const r = await gradeSubmission({ exerciseId: "scaled-dot-product-attention", source: src, seed: 11, lang: "en", scope: "all" }, { catalog, backend, references: cache });
+    expect(r.verdict).toBe("failed");
+    const passed = r.tests.filter((t) => t.status === "passed" && (t.kind === "public" || t.kind === "pitfall")).map((t) => t.id);
+    expect(passed.length).toBeGreaterThan(0);
+    const asked = variantKeys("scaled-dot-product-attention", cache.keys);
+    for (const id of passed) expect(asked.some((k) => k.includes(`|${id}|`)), id).toBe(true);
+  });
+});

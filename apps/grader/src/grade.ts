@@ -11,7 +11,7 @@ import {
   isWireTensor,
 } from "@tfm/contract";
 import { CallFailure, type CaseDef, type InvariantDef, Rng, deriveSeed, describeInputClass, thrownExpectation } from "@tfm/spec";
-import { type Observed, type TestAttribution, attribute, gatherEvidence, withAttribution } from "./attribution.ts";
+import { type CaseEvidence, type Observed, type TestAttribution, attribute, gatherEvidence, withAttribution } from "./attribution.ts";
 import { boundResult, clipText } from "./bounded.ts";
 import type { Catalog, CatalogEntry } from "./catalog.ts";
 import { type Comparison, compareValues } from "./compare.ts";
@@ -182,6 +182,12 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
     if (status === "output_limit" && ++outputLimits >= 2) stopped = afterOutputLimits();
   };
   let loadFailed = false;
+  /**
+   * A passed test's evidence (which pitfall variants its result rules out) matters only when some
+   * test did not pass: a passed test names no pitfall. Gathered then, in the tests' order, before
+   * attribution; a submission that passes everything computes no pitfall variant at all.
+   */
+  const evidenceLater = new Map<string, () => Promise<CaseEvidence>>();
   // The hidden session's isolate is made when the hidden session begins (or taken from a spare booted
   // while the worker was idle). It used to be booted on isolated-vm's thread during the visible calls;
   // the calls now run synchronously on the main thread (see Sandbox.call), which that boot's steps
@@ -208,6 +214,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
         const test = await runCase(c, runtime, session, deps, job, clock, timings);
         results.set(c.id, test.result);
         attributions.set(c.id, test.attribution);
+        if (test.evidenceLater !== undefined) evidenceLater.set(c.id, test.evidenceLater);
         runtimeError ??= test.runtimeError;
         note(c.id, test.result.status);
       }
@@ -251,6 +258,16 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
       hiddenSession.dispose();
       stages.hiddenMs = performance.now() - hiddenStart;
     }
+  }
+  if (evidenceLater.size > 0 && [...results.values()].some((t) => t.status !== "passed")) {
+    const te = performance.now();
+    for (const [id, gather] of evidenceLater) {
+      const a = attributions.get(id);
+      if (a !== undefined) attributions.set(id, { ...a, evidence: await gather() });
+    }
+    // Charged as when it was gathered with each test: comparing the student's result is their time.
+    timings.compareMs += performance.now() - te;
+    clock.cpuLeftMs -= performance.now() - te;
   }
   const tests: TestResult[] = [];
   const ordered = [...allCases, ...invariants].filter((c) => results.has(c.id));
@@ -589,7 +606,7 @@ async function runCase(
   job: GradeJob,
   clock: Clock,
   timings: { referenceMs: number; compareMs: number },
-): Promise<{ result: TestResult; runtimeError: GradeResult["runtimeError"]; attribution: TestAttribution }> {
+): Promise<{ result: TestResult; runtimeError: GradeResult["runtimeError"]; attribution: TestAttribution; evidenceLater?: () => Promise<CaseEvidence> }> {
   const { entry, spec, reference } = runtime;
   const meta = entry.meta;
   const hidden = c.kind === "hidden";
@@ -679,11 +696,13 @@ async function runCase(
   }
   let result: TestResult;
   let attribution: TestAttribution = { evidence: null, claimed: [] };
+  let evidenceLater: (() => Promise<CaseEvidence>) | undefined;
   if (verdict.ok) {
     result = { ...base, status: "passed", message: { ja: "合格", en: "passed" }, durationMs };
-    // A passing result is evidence too (against every variant that differs from it); the variants of
-    // public and pitfall cases are cached across gradings, a hidden case's would cost each grading.
-    if (!hidden) attribution = { evidence: await evidenceOf({ kind: "value", value: actual }), claimed: [] };
+    // A passing result is evidence too (against every variant that differs from it), gathered only if
+    // some test does not pass (see gradeSubmission); the variants of public and pitfall cases are
+    // cached across gradings, a hidden case's would cost each grading.
+    if (!hidden) evidenceLater = () => evidenceOf({ kind: "value", value: actual });
   } else {
     const claimed = "pitfall" in verdict && verdict.pitfall !== undefined ? [verdict.pitfall] : [];
     attribution = { evidence: await evidenceOf({ kind: "value", value: actual }), claimed };
@@ -706,7 +725,7 @@ async function runCase(
   // Comparing (and matching pitfalls on) the student's result is charged to the student's time too:
   // a huge result runs the submission out of time (time_limit), never the host past its watchdog.
   clock.cpuLeftMs -= performance.now() - tc;
-  return { result, runtimeError: null, attribution };
+  return evidenceLater === undefined ? { result, runtimeError: null, attribution } : { result, runtimeError: null, attribution, evidenceLater };
 }
 
 function inputChangedMessage(where: string): Localized {
