@@ -106,6 +106,58 @@ describe("transpile cache", () => {
   });
 });
 
+describe("the grading's last isolate is disposed after the result is sent", () => {
+  let backend: string;
+  beforeAll(async () => {
+    backend = await initBackend();
+  });
+  /** Sandbox.create, recording what it made. */
+  const recording = () => {
+    const made: Sandbox[] = [];
+    return { made, create: async (o: Parameters<typeof Sandbox.create>[0]) => made[made.push(await Sandbox.create(o)) - 1] as Sandbox };
+  };
+
+  it("hands only the last isolate to disposeLater; the visible one is gone before the hidden session", async () => {
+    const { made, create } = recording();
+    const later: (() => void)[] = [];
+    const r = await gradeSubmission(job(41, "dispose later"), { catalog, backend, references: new ReferenceCache(), sandboxes: create, disposeLater: (d) => later.push(d) });
+    expect(r.verdict).toBe("passed");
+    expect(made.map((s) => s.disposed)).toEqual([true, false]);
+    expect(later).toHaveLength(1);
+    for (const d of later) d();
+    expect(made.map((s) => s.disposed)).toEqual([true, true]);
+  });
+
+  it("defers the one isolate of a grading without hidden cases, and disposes everything at once without disposeLater", async () => {
+    const a = recording();
+    const later: (() => void)[] = [];
+    await gradeSubmission({ ...job(42, "public only"), scope: "public" }, { catalog, backend, references: new ReferenceCache(), sandboxes: a.create, disposeLater: (d) => later.push(d) });
+    expect(a.made.map((s) => s.disposed)).toEqual([false]);
+    for (const d of later) d();
+    expect(a.made[0]?.disposed).toBe(true);
+    const b = recording();
+    await gradeSubmission(job(43, "no later"), { catalog, backend, references: new ReferenceCache(), sandboxes: b.create });
+    expect(b.made.map((s) => s.disposed)).toEqual([true, true]);
+  });
+
+  it("disposes at once the isolate of a grading that stopped on an error of the host", async () => {
+    const later: (() => void)[] = [];
+    const made: Sandbox[] = [];
+    let calls = 0;
+    // The host's fault on the third call: gradeSubmission throws, and the isolate is not left to a caller.
+    const failing = async (o: Parameters<typeof Sandbox.create>[0]) => {
+      const sb = await Sandbox.create(o);
+      made.push(sb);
+      const call = sb.call.bind(sb);
+      sb.call = (...args: Parameters<Sandbox["call"]>) => (++calls === 3 ? Promise.reject(new Error("the host failed")) : call(...args));
+      return sb;
+    };
+    await expect(gradeSubmission(job(44, "host fault"), { catalog, backend, references: new ReferenceCache(), sandboxes: failing, disposeLater: (d) => later.push(d) })).rejects.toThrow("the host failed");
+    expect(later).toHaveLength(0);
+    expect(made.map((s) => s.disposed)).toEqual([true]);
+  });
+});
+
 describe("spare isolates", () => {
   const options = { memoryMb: 64, withheld: [], consoleBytes: 1_000, resultBytes: 100_000, seed: 1 };
   const code = async (src: string) => {

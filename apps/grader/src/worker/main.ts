@@ -75,13 +75,16 @@ async function main(): Promise<void> {
     if (spareTimer !== null) clearTimeout(spareTimer);
     spareTimer = null;
     let stages: StageTimes | null = null;
-    gradeSubmission(msg.job, { catalog, backend, references, onStages: (s) => (stages = s) })
+    // The grading's last isolate is disposed once its result is sent (see GradeDeps.disposeLater).
+    const disposals: (() => void)[] = [];
+    gradeSubmission(msg.job, { catalog, backend, references, onStages: (s) => (stages = s), disposeLater: (d) => disposals.push(d) })
       .then((result) => send({ type: "result", id: msg.id, result, cacheHits: references.hits, cacheMisses: references.misses, stages, transpiler: transpilerHealth() }))
       .catch((e: unknown) =>
         send({ type: "failed", id: msg.id, message: e instanceof Error ? (e.stack ?? e.message) : String(e), transpiler: transpilerHealth(), hostFault: e instanceof GraderStallError }),
       )
       // While idle, a fresh isolate for the next submission (of the same exercise, most likely).
       .finally(() => {
+        for (const dispose of disposals.splice(0)) dispose();
         const meta = catalog.exercises.get(msg.job.exerciseId)?.meta;
         if (meta !== undefined) prepareWhenIdle(bootKeyOf(meta));
       });
