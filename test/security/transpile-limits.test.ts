@@ -9,7 +9,9 @@ import { describe, expect, it } from "vitest";
 import { MAX_COMPILE_ERRORS, MAX_LINE_TEXT_CHARS } from "../../apps/grader/src/bounded.ts";
 import { mutantIdsIn, mutantSourceIn } from "../../apps/grader/src/mutants.ts";
 import {
+  KIT_MODULE,
   TRANSPILE_CACHE_MAX_CHARS,
+  allBut,
   precheckSource,
   transpile,
   transpileCache,
@@ -166,5 +168,39 @@ describe("imports", () => {
     const r = await transpile(source);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.errors).toHaveLength(1);
+  });
+});
+
+describe("a submission imports the kit and nothing else", () => {
+  it("bundles the kit's import as the sandbox's require and rejects every other module, naming it", async () => {
+    const ok = await transpile(`import { torch } from "${KIT_MODULE}";\nexport const a = torch;\n`);
+    expect(ok.ok && ok.code).toContain(`require("${KIT_MODULE}")`);
+    // Near misses of the kit's name too: the kit is matched as a whole name, never as a prefix.
+    for (const name of ["fs", "node:fs", `${KIT_MODULE}/x`, `${KIT_MODULE}x`, KIT_MODULE.slice(0, -1), `./${KIT_MODULE}`, ` ${KIT_MODULE}`]) {
+      const r = await transpile(`import x from ${JSON.stringify(name)};\nexport const a = x;\n`);
+      expect(r.ok, name).toBe(false);
+      if (!r.ok) expect(r.errors[0]?.message, name).toContain(`Cannot import '${name}'`);
+    }
+    // require() stays a call, which the sandbox answers: the kit, or a runtime error for anything else.
+    const req = await transpile(`const fs = require("fs");\nexport const a = fs;\n`);
+    expect(req.ok && req.code).toContain(`require("fs")`);
+  });
+
+  it("matches every path but the kit's own name in the filter that sends imports to the check", () => {
+    const re = allBut(KIT_MODULE);
+    expect(re.test(KIT_MODULE)).toBe(false);
+    // Strings near the name: every prefix, every one-character change, insertion and extension.
+    const alphabet = [...new Set([...KIT_MODULE, "x", "\n", "/", "."])];
+    const near = new Set<string>([""]);
+    for (let i = 0; i <= KIT_MODULE.length; i++) {
+      near.add(KIT_MODULE.slice(0, i));
+      for (const c of alphabet) {
+        near.add(KIT_MODULE.slice(0, i) + c + KIT_MODULE.slice(i));
+        if (i < KIT_MODULE.length) near.add(KIT_MODULE.slice(0, i) + c + KIT_MODULE.slice(i + 1));
+      }
+    }
+    for (const s of near) expect(re.test(s), JSON.stringify(s)).toBe(s !== KIT_MODULE);
+    const special = allBut("a.b*c");
+    expect([special.test("a.b*c"), special.test("axb*c"), special.test("a.bbc"), special.test("a.b*cd")]).toEqual([false, true, true, true]);
   });
 });

@@ -34,13 +34,31 @@ export const TRANSPILE_LIMITS = {
   maxOutputChars: 8_000_000,
 };
 
+/**
+ * A path that is anything but `literal` (for esbuild's filter, which is Go's regular-expression syntax
+ * and has no look-ahead): a proper prefix of it, a string that leaves it at some character, or one
+ * that goes on after it.
+ */
+export function allBut(literal: string): RegExp {
+  const esc = (t: string) => t.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
+  const parts: string[] = [];
+  for (let i = 0; i < literal.length; i++) {
+    const head = esc(literal.slice(0, i));
+    parts.push(head, `${head}[^${esc(literal.charAt(i))}][\\s\\S]*`);
+  }
+  parts.push(`${esc(literal)}[\\s\\S]+`);
+  return new RegExp(`^(?:${parts.join("|")})$`);
+}
+
+/** Every import but the kit's (external through the build's own option: no call back into this process). */
+const NOT_THE_KIT = allBut(KIT_MODULE);
+
 function onlyKit(driven: string | null): esbuild.Plugin {
   return {
     name: "only-kit",
     setup(build) {
-      build.onResolve({ filter: /.*/ }, (args) => {
+      build.onResolve({ filter: NOT_THE_KIT }, (args) => {
         if (args.kind === "entry-point") return undefined;
-        if (args.path === KIT_MODULE) return { path: KIT_MODULE, external: true };
         // Only the grader's own driver (the entry) reaches the submission module; the submission's own
         // imports are resolved in the "submission" namespace and never get here.
         if (driven !== null && args.path === SUBMISSION_MODULE && args.namespace !== "submission") return { path: "submission.ts", namespace: "submission" };
@@ -421,6 +439,7 @@ async function transpileNow(source: string, driver: string | null): Promise<Tran
       write: false,
       logLevel: "silent",
       logLimit: MAX_COMPILE_ERRORS,
+      external: [KIT_MODULE],
       plugins: [onlyKit(driver === null ? null : source)],
       supported: { "dynamic-import": false },
     });
