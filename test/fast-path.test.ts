@@ -14,7 +14,7 @@ import { ReferenceCache } from "../apps/grader/src/reference-cache.ts";
 import { Sandbox } from "../apps/grader/src/sandbox/sandbox.ts";
 import { fromValues } from "../apps/grader/src/sandbox/test-helpers.ts";
 import { transpile } from "../apps/grader/src/transpile.ts";
-import { withBusyCore } from "./busy-host.ts";
+import { withBusyCore, withHostStops } from "./busy-host.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const open: Sandbox[] = [];
@@ -110,6 +110,25 @@ describe("the fast path", () => {
     }
     expect(out).toMatchObject({ ok: false, kind: "time" });
     expect(sb?.lastCpuMs).toBe(100);
+  });
+
+  it("ends an endless loop with time on the fast path when the host takes a fifth of the time (no second run)", async () => {
+    // The fast path's wall-clock watchdog fires at FAST_WALL_FACTOR x the budget: by then a call that
+    // had four fifths of the wall clock has used its CPU budget, so it is time_limit at once, not
+    // "preempted" and run again in a fresh isolate (which cost a deadline burst ~2.4 budgets per loop).
+    const budget = 200;
+    const outcomes: string[] = [];
+    await withHostStops(4, 20, async () => {
+      // Other suites share the machine: one of three tries meets a moment with no more than the stops.
+      for (let i = 0; i < 3 && !outcomes.includes("time"); i++) {
+        const sb = await sandboxWith(`import type { Tensor } from "@tfm/kit";\nexport function f(x: Tensor): Tensor { for (;;) {} }`);
+        const out = await sb.call("f", [fromValues([1], [1])], budget);
+        outcomes.push(out.ok ? "ok" : out.kind);
+        if (!out.ok && out.kind === "time") expect(sb.lastCpuMs).toBe(budget);
+      }
+    });
+    expect(outcomes).toContain("time");
+    expect(outcomes.every((o) => o === "time" || o === "preempted"), outcomes.join()).toBe(true);
   });
 
   it("stops an endless loop at its CPU budget on the watched path however busy the host is", async () => {

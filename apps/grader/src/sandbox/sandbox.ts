@@ -26,6 +26,15 @@ export type RunOutcome =
  * not used its CPU budget, so the host was stalled: a grader fault ("stall"), retried, never counted.
  */
 export const CPU_POLL_MS = 5;
+/**
+ * The fast path's wall-clock watchdog fires at this many times the CPU budget (see Sandbox.call). By
+ * then a call that had at least 0.9 / FAST_WALL_FACTOR (72%) of the wall clock has used 90% of its CPU
+ * budget and is time_limit at once; only a host busier than that preempts it (a second run in a fresh
+ * isolate, under the CPU watch). At 1.0, every endless loop in a deadline burst (2 workers, 2 cores,
+ * the queue and the database beside them) was preempted and cost ~2.4 budgets; on a quiet host an
+ * endless loop now runs 1.25 budgets of CPU before it is stopped (charged its budget, as before).
+ */
+export const FAST_WALL_FACTOR = 1.25;
 export const WALL_FACTOR = 10;
 export const WALL_SLACK_MS = 5_000;
 /** A call stopped by the CPU watch after its process grew by this share of the isolate's memory limit exhausted memory, not time. */
@@ -406,7 +415,7 @@ export class Sandbox implements SubmissionSandbox {
 
   /**
    * Evaluates the transpiled submission (its top level runs here, under the time limit). On the fast
-   * path, as a call (see call): synchronously, stopped at its CPU budget in wall time, "preempted" when
+   * path, as a call (see call): synchronously, stopped by the fast path's wall-clock watchdog, "preempted" when
    * a busy host stopped it early (the session then loads it again, `watched`, in a fresh isolate).
    */
   async load(code: string, timeoutMs: number, watched = false): Promise<RunOutcome> {
@@ -431,9 +440,10 @@ export class Sandbox implements SubmissionSandbox {
     }
     return this.fastRun(timeoutMs, () => {
       // Evaluating the wrapper only makes the module's function; its body (the top level) runs in the harness.
-      const factory = script.runSync(this.context, { reference: true, timeout: timeoutMs }) as ivm.Reference<unknown>;
+      const wallMs = fastWallMs(timeoutMs);
+      const factory = script.runSync(this.context, { reference: true, timeout: wallMs }) as ivm.Reference<unknown>;
       try {
-        return this.loadRef.applySync(undefined, [factory.derefInto()], { result: { copy: true }, timeout: timeoutMs }) as CallResult;
+        return this.loadRef.applySync(undefined, [factory.derefInto()], { result: { copy: true }, timeout: wallMs }) as CallResult;
       } finally {
         factory.release();
       }
@@ -442,11 +452,11 @@ export class Sandbox implements SubmissionSandbox {
 
   /**
    * One call of the student's entry point. The fast path runs it synchronously with isolated-vm's
-   * wall-clock timeout set to the call's CPU budget: an asynchronous call costs a hop to isolated-vm's
+   * wall-clock timeout at FAST_WALL_FACTOR times the call's CPU budget: an asynchronous call costs a hop to isolated-vm's
    * thread and back and the CPU watch's timer (measured 0.47 ms per call against 0.14 ms for the same
    * call made synchronously), and a grading makes 20-40 calls. On a quiet host the wall clock and the
-   * isolate's CPU clock run together, so a call stopped at its budget in wall time has used its CPU
-   * budget: time_limit. One stopped before it had used 90% of its CPU budget was preempted by a busy
+   * isolate's CPU clock run together, so a call stopped by that watchdog has used its CPU budget:
+   * time_limit. One stopped before it had used 90% of its CPU budget was preempted by a busy
    * host: "preempted", and the session runs it again in a fresh isolate under the CPU watch (the
    * watched path, `watched`), where only CPU time counts. So the verdict never depends on the load.
    */
@@ -461,12 +471,12 @@ export class Sandbox implements SubmissionSandbox {
         })) as CallResult;
       });
     }
-    return this.fastRun(timeoutMs, () => this.callRef.applySync(undefined, [entry, copied], { result: { copy: true }, timeout: timeoutMs }) as CallResult);
+    return this.fastRun(timeoutMs, () => this.callRef.applySync(undefined, [entry, copied], { result: { copy: true }, timeout: fastWallMs(timeoutMs) }) as CallResult);
   }
 
   /**
-   * A load or call on the fast path: `run` synchronously, with isolated-vm's wall-clock timeout at the
-   * CPU budget (see call). Stopped after using >= 90% of its CPU budget: time (memory when its heap is
+   * A load or call on the fast path: `run` synchronously, with isolated-vm's wall-clock timeout at
+   * FAST_WALL_FACTOR times the CPU budget (see call). Stopped after using >= 90% of its CPU budget: time (memory when its heap is
    * nearly full); stopped earlier: "preempted" (the isolate is disposed, its console kept up to where
    * this run began).
    */
@@ -484,7 +494,7 @@ export class Sandbox implements SubmissionSandbox {
       const message = e instanceof Error ? e.message : "";
       // Only isolated-vm's own timeout fires after the whole budget in wall time (the harness catches
       // whatever the student's code throws; see hostFailure for what else can come out).
-      if (!this.isolate.isDisposed && elapsedMs >= timeoutMs * 0.9 && TIMEOUT_MESSAGE.test(message)) {
+      if (!this.isolate.isDisposed && elapsedMs >= fastWallMs(timeoutMs) * 0.9 && TIMEOUT_MESSAGE.test(message)) {
         if (cpuMs >= timeoutMs * 0.9) {
           this.lastCpuMs = timeoutMs;
           return { ok: false, kind: this.heapNearlyFull() ? "memory" : "time", error: { name: "SandboxLimit", message: `CPU time limit (${timeoutMs} ms) exceeded`, messageJa: null, stack: "" } };
@@ -577,6 +587,11 @@ export class Sandbox implements SubmissionSandbox {
       error: { name, message: `unhandled promise rejection: ${reason}`, messageJa: `処理されなかった Promise の reject: ${reasonJa}`, stack },
     };
   }
+}
+
+/** The fast path's wall-clock watchdog for a CPU budget (see FAST_WALL_FACTOR). */
+function fastWallMs(budgetMs: number): number {
+  return Math.ceil(budgetMs * FAST_WALL_FACTOR);
 }
 
 /** Text for any thrown value (a Symbol, a BigInt, an object whose toString throws), never throwing. */
