@@ -12,7 +12,7 @@ import type { Tensor } from "./tensor.ts";
 import { dataOf, describe, dtypeOf, makeTensor, shapeOf } from "./tensor.ts";
 import { requireTensor } from "./ops-elementwise.ts";
 import type { Generator } from "./random.ts";
-import { random, resolveGenerator } from "./random.ts";
+import { resolveGenerator, uniformsInto } from "./random.ts";
 
 function softmaxCore(t: Tensor, dim: number, log: boolean): Tensor {
   const fn = log ? "log_softmax" : "softmax";
@@ -192,11 +192,15 @@ export function dropout(t: Tensor, p = 0.5, training = true, generator?: Generat
   }
   const g = resolveGenerator(generator);
   if (p === 1) {
-    for (let i = 0; i < src.length; i++) random(g);
+    // Draws as many numbers as a mask would, so the generator ends where it would after any p.
+    uniformsInto(g, new Float64Array(src.length), src.length, 0, 1, true);
     return makeTensor(dt, shape.slice(), out);
   }
   const scale = 1 / (1 - p);
-  for (let i = 0; i < src.length; i++) out[i] = random(g) >= p ? src[i]! * scale : 0;
+  // The uniforms in one pass (the same numbers as random(g) in order: see uniformsInto), then the mask.
+  const u = new Float64Array(src.length);
+  uniformsInto(g, u, src.length, 0, 1, true);
+  for (let i = 0; i < src.length; i++) out[i] = u[i]! >= p ? src[i]! * scale : 0;
   return makeTensor(dt, shape.slice(), out);
 }
 

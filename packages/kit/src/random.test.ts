@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { torch } from "./torch.ts";
-import { Generator, nextU32 } from "./random.ts";
+import { F } from "./functional.ts";
+import { Generator, nextU32, normalsInto, uniformsInto } from "./random.ts";
 
 /**
  * An independent re-implementation of the documented generator with BigInt arithmetic:
@@ -174,5 +175,62 @@ describe("distributions", () => {
     expect(torch.rand([]).shape).toEqual([]);
     expect(() => torch.randn(2, -1)).toThrow(/negative dimension -1/);
     expect(() => torch.randn(2, { generator: {} as Generator })).toThrow(/generator must be a torch.Generator/);
+  });
+});
+
+describe("bulk fills draw the numbers the per-number path draws", () => {
+  // uniformsInto / normalsInto keep the generator's state in locals (fast in a fresh isolate): the same
+  // numbers, in the same order, leaving the generator where as many single draws would.
+  const seeds = [0, 5, 2024, 0xffffffff, -7];
+  const sizes = [0, 1, 2, 17, 4097];
+
+  it("uniforms: raw and scaled, then the next draw", () => {
+    for (const seed of seeds) {
+      for (const n of sizes) {
+        const ref = referenceGenerator(seed);
+        const g = new Generator(seed);
+        const raw = new Float64Array(n);
+        uniformsInto(g, raw, n, 0, 1, true);
+        expect(Array.from(raw), `seed ${seed} n ${n}`).toEqual(Array.from({ length: n }, () => ref.random()));
+        const scaled = new Float64Array(n);
+        uniformsInto(g, scaled, n, -0.25, 0.5);
+        expect(Array.from(scaled)).toEqual(Array.from({ length: n }, () => -0.25 + 0.5 * ref.random()));
+        expect(nextU32(g)).toBe(Number(ref.next()));
+      }
+    }
+  });
+
+  it("normals: raw and scaled, then the next draw", () => {
+    for (const seed of seeds) {
+      for (const n of sizes) {
+        const ref = referenceGenerator(seed);
+        const g = new Generator(seed);
+        const raw = new Float64Array(n);
+        normalsInto(g, raw, n, 0, 1, true);
+        expect(Array.from(raw), `seed ${seed} n ${n}`).toEqual(Array.from({ length: n }, () => ref.normal()));
+        const scaled = new Float64Array(n);
+        normalsInto(g, scaled, n, 3, 0.1);
+        expect(Array.from(scaled)).toEqual(Array.from({ length: n }, () => 3 + 0.1 * ref.normal()));
+        expect(nextU32(g)).toBe(Number(ref.next()));
+      }
+    }
+  });
+
+  it("rand, randn, xavier-sized fills and dropout give the reference's values", () => {
+    const ref = referenceGenerator(42);
+    const g = new Generator(42);
+    expect(torch.rand([64, 256], { generator: g }).data()).toEqual(Float32Array.from({ length: 64 * 256 }, () => ref.random()));
+    expect(torch.randn([72, 128], { generator: g }).data()).toEqual(Float32Array.from({ length: 72 * 128 }, () => ref.normal()));
+    const w = torch.empty(64, 256);
+    w.uniform_(-0.1, 0.2, g);
+    expect(w.data()).toEqual(Float32Array.from({ length: 64 * 256 }, () => -0.1 + (0.2 - -0.1) * ref.random()));
+    const x = torch.ones(8, 300);
+    const dropped = F.dropout(x, 0.3, true, g);
+    const scale = 1 / (1 - 0.3);
+    expect(dropped.data()).toEqual(Float32Array.from({ length: 8 * 300 }, () => (ref.random() >= 0.3 ? scale : 0)));
+    // p = 1 drops everything and still draws one number per element.
+    expect(Array.from(F.dropout(x, 1, true, g).data()).every((v) => v === 0)).toBe(true);
+    for (let i = 0; i < 8 * 300; i++) ref.random();
+    expect(nextU32(g)).toBe(Number(ref.next()));
   });
 });

@@ -12,7 +12,7 @@
  * per two uniforms, drawn in that order).
  * Tensors are filled in row-major order, one draw (uniform) or one pair (normal) per element.
  */
-import type { DType } from "./dtype.ts";
+import type { DType, Storage } from "./dtype.ts";
 import { alloc, castScalar, normalizeDType } from "./dtype.ts";
 import { KitError } from "./errors.ts";
 import { checkShape, shapeNumel, splitShapeArgs } from "./shape-utils.ts";
@@ -22,6 +22,8 @@ import { requireTensor } from "./ops-elementwise.ts";
 
 let nextU32Impl: (g: Generator) => number;
 let isGeneratorImpl: (x: unknown) => x is Generator;
+let uniformsImpl: (g: Generator, out: Storage | Float64Array, n: number, a: number, span: number, raw: boolean) => void;
+let normalsImpl: (g: Generator, out: Storage | Float64Array, n: number, mean: number, std: number, raw: boolean) => void;
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
@@ -85,6 +87,66 @@ export class Generator {
       return result;
     };
     isGeneratorImpl = (x: unknown): x is Generator => typeof x === "object" && x !== null && #s0 in x;
+    // The same steps as nextU32Impl with the state in locals: a fresh isolate runs a fill loop in the
+    // interpreter until it is compiled, and four private-field reads and writes per number cost it most.
+    uniformsImpl = (g, out, n, a, span, raw) => {
+      let s0 = g.#s0;
+      let s1 = g.#s1;
+      let s2 = g.#s2;
+      let s3 = g.#s3;
+      for (let i = 0; i < n; i++) {
+        const m = Math.imul(s1, 5);
+        const r = Math.imul((m << 7) | (m >>> 25), 9);
+        const t = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = (s3 << 11) | (s3 >>> 21);
+        const u = (r >>> 8) / 16777216;
+        out[i] = raw ? u : a + span * u;
+      }
+      g.#s0 = s0;
+      g.#s1 = s1;
+      g.#s2 = s2;
+      g.#s3 = s3;
+    };
+    normalsImpl = (g, out, n, mean, std, raw) => {
+      let s0 = g.#s0;
+      let s1 = g.#s1;
+      let s2 = g.#s2;
+      let s3 = g.#s3;
+      for (let i = 0; i < n; i++) {
+        // Two uniforms per normal (Box-Muller, as normal()): u1 = 1 - the first, u2 = the second.
+        let m = Math.imul(s1, 5);
+        let r = Math.imul((m << 7) | (m >>> 25), 9);
+        let t = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = (s3 << 11) | (s3 >>> 21);
+        const u1 = 1 - (r >>> 8) / 16777216;
+        m = Math.imul(s1, 5);
+        r = Math.imul((m << 7) | (m >>> 25), 9);
+        t = s1 << 9;
+        s2 ^= s0;
+        s3 ^= s1;
+        s1 ^= s2;
+        s0 ^= s3;
+        s2 ^= t;
+        s3 = (s3 << 11) | (s3 >>> 21);
+        const u2 = (r >>> 8) / 16777216;
+        const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+        out[i] = raw ? z : mean + std * z;
+      }
+      g.#s0 = s0;
+      g.#s1 = s1;
+      g.#s2 = s2;
+      g.#s3 = s3;
+    };
   }
 }
 
@@ -105,6 +167,19 @@ export function normal(g: Generator): number {
   const u1 = 1 - random(g);
   const u2 = random(g);
   return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+}
+
+/**
+ * out[i] = a + span * random(g) for i < n (raw: random(g) itself), the same numbers in the same order
+ * as n calls of random(g); out is a float32 or float64 array (the value is stored as it rounds there).
+ */
+export function uniformsInto(g: Generator, out: Storage | Float64Array, n: number, a = 0, span = 1, raw = false): void {
+  uniformsImpl(g, out, n, a, span, raw);
+}
+
+/** out[i] = mean + std * normal(g) for i < n (raw: normal(g) itself), as n calls of normal(g). */
+export function normalsInto(g: Generator, out: Storage | Float64Array, n: number, mean = 0, std = 1, raw = false): void {
+  normalsImpl(g, out, n, mean, std, raw);
 }
 
 /** Resolves an optional generator argument (undefined -> default generator). */
@@ -130,7 +205,7 @@ export function uniformFill(t: Tensor, a = 0, b = 1, generator?: Generator | nul
   const d = dtypeOf(x);
   const span = b - a;
   if (d === "float32") {
-    for (let i = 0; i < data.length; i++) data[i] = a + span * random(g);
+    uniformsInto(g, data, data.length, a, span);
   } else {
     for (let i = 0; i < data.length; i++) data[i] = castScalar(a + span * random(g), d);
   }
@@ -144,7 +219,9 @@ export function normalFill(t: Tensor, mean = 0, std = 1, generator?: Generator |
   const g = resolveGenerator(generator);
   const data = dataOf(x);
   const d = dtypeOf(x);
-  for (let i = 0; i < data.length; i++) data[i] = castScalar(mean + std * normal(g), d);
+  // float32: the store rounds as castScalar would.
+  if (d === "float32") normalsInto(g, data, data.length, mean, std);
+  else for (let i = 0; i < data.length; i++) data[i] = castScalar(mean + std * normal(g), d);
 }
 
 interface RandOptions {
@@ -160,7 +237,9 @@ function randomTensor(fn: string, args: readonly unknown[], fill: (g: Generator)
   const dtype = opts.dtype === undefined ? defaultType : normalizeDType(opts.dtype);
   const n = shapeNumel(shape);
   const out = alloc(dtype, n, shape);
-  for (let i = 0; i < n; i++) out[i] = castScalar(fill(g), dtype);
+  if (dtype === "float32" && fill === random) uniformsInto(g, out, n, 0, 1, true);
+  else if (dtype === "float32" && fill === normal) normalsInto(g, out, n, 0, 1, true);
+  else for (let i = 0; i < n; i++) out[i] = castScalar(fill(g), dtype);
   return makeTensor(dtype, shape, out);
 }
 
