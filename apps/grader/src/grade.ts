@@ -41,8 +41,9 @@ export interface GradeDeps {
   /**
    * Given, the grading's last isolate is handed here to be disposed once the result is on its way
    * (the worker calls it right after sending), not before gradeSubmission returns: disposing an
-   * isolate costs ~1.6 ms of this thread. Only the last one, and only when the grading completed: an
-   * isolate the hidden session follows is disposed at once, as is every isolate of a grading that threw.
+   * isolate costs ~1.6 ms of this thread. Only the last one, and only when its session ran to its end:
+   * an isolate the hidden session follows is disposed at once, as is one whose session threw. The caller
+   * runs what it was given whether gradeSubmission resolved or threw afterwards.
    */
   disposeLater?: (dispose: () => void) => void;
 }
