@@ -12,7 +12,7 @@ import type { Tensor } from "./tensor.ts";
 import { dataOf, describe, dtypeOf, makeTensor, shapeOf } from "./tensor.ts";
 import { requireTensor } from "./ops-elementwise.ts";
 import type { Generator } from "./random.ts";
-import { resolveGenerator, uniformsInto } from "./random.ts";
+import { resolveGenerator, uniformChunks } from "./random.ts";
 
 function softmaxCore(t: Tensor, dim: number, log: boolean): Tensor {
   const fn = log ? "log_softmax" : "softmax";
@@ -193,14 +193,14 @@ export function dropout(t: Tensor, p = 0.5, training = true, generator?: Generat
   const g = resolveGenerator(generator);
   if (p === 1) {
     // Draws as many numbers as a mask would, so the generator ends where it would after any p.
-    uniformsInto(g, new Float64Array(src.length), src.length, 0, 1, true);
+    uniformChunks(g, src.length, () => {});
     return makeTensor(dt, shape.slice(), out);
   }
   const scale = 1 / (1 - p);
-  // The uniforms in one pass (the same numbers as random(g) in order: see uniformsInto), then the mask.
-  const u = new Float64Array(src.length);
-  uniformsInto(g, u, src.length, 0, 1, true);
-  for (let i = 0; i < src.length; i++) out[i] = u[i]! >= p ? src[i]! * scale : 0;
+  // The uniforms a chunk at a time (the same numbers as random(g) in order: see uniformChunks).
+  uniformChunks(g, src.length, (u, start, m) => {
+    for (let i = 0; i < m; i++) out[start + i] = u[i]! >= p ? src[start + i]! * scale : 0;
+  });
   return makeTensor(dt, shape.slice(), out);
 }
 

@@ -224,13 +224,14 @@ describe("bulk fills draw the numbers the per-number path draws", () => {
     const w = torch.empty(64, 256);
     w.uniform_(-0.1, 0.2, g);
     expect(w.data()).toEqual(Float32Array.from({ length: 64 * 256 }, () => -0.1 + (0.2 - -0.1) * ref.random()));
-    const x = torch.ones(8, 300);
+    // 4,800 elements: more than one chunk of uniforms (see uniformChunks).
+    const x = torch.ones(8, 600);
     const dropped = F.dropout(x, 0.3, true, g);
     const scale = 1 / (1 - 0.3);
-    expect(dropped.data()).toEqual(Float32Array.from({ length: 8 * 300 }, () => (ref.random() >= 0.3 ? scale : 0)));
+    expect(dropped.data()).toEqual(Float32Array.from({ length: 8 * 600 }, () => (ref.random() >= 0.3 ? scale : 0)));
     // p = 1 drops everything and still draws one number per element.
     expect(Array.from(F.dropout(x, 1, true, g).data()).every((v) => v === 0)).toBe(true);
-    for (let i = 0; i < 8 * 300; i++) ref.random();
+    for (let i = 0; i < 8 * 600; i++) ref.random();
     expect(nextU32(g)).toBe(Number(ref.next()));
   });
 });

@@ -23,7 +23,6 @@ import { requireTensor } from "./ops-elementwise.ts";
 let nextU32Impl: (g: Generator) => number;
 let isGeneratorImpl: (x: unknown) => x is Generator;
 let uniformsImpl: (g: Generator, out: Storage | Float64Array, n: number, a: number, span: number, raw: boolean) => void;
-let normalsImpl: (g: Generator, out: Storage | Float64Array, n: number, mean: number, std: number, raw: boolean) => void;
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
@@ -112,41 +111,6 @@ export class Generator {
       g.#s2 = s2;
       g.#s3 = s3;
     };
-    normalsImpl = (g, out, n, mean, std, raw) => {
-      let s0 = g.#s0;
-      let s1 = g.#s1;
-      let s2 = g.#s2;
-      let s3 = g.#s3;
-      for (let i = 0; i < n; i++) {
-        // Two uniforms per normal (Box-Muller, as normal()): u1 = 1 - the first, u2 = the second.
-        let m = Math.imul(s1, 5);
-        let r = Math.imul((m << 7) | (m >>> 25), 9);
-        let t = s1 << 9;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = (s3 << 11) | (s3 >>> 21);
-        const u1 = 1 - (r >>> 8) / 16777216;
-        m = Math.imul(s1, 5);
-        r = Math.imul((m << 7) | (m >>> 25), 9);
-        t = s1 << 9;
-        s2 ^= s0;
-        s3 ^= s1;
-        s1 ^= s2;
-        s0 ^= s3;
-        s2 ^= t;
-        s3 = (s3 << 11) | (s3 >>> 21);
-        const u2 = (r >>> 8) / 16777216;
-        const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-        out[i] = raw ? z : mean + std * z;
-      }
-      g.#s0 = s0;
-      g.#s1 = s1;
-      g.#s2 = s2;
-      g.#s3 = s3;
-    };
   }
 }
 
@@ -177,9 +141,32 @@ export function uniformsInto(g: Generator, out: Storage | Float64Array, n: numbe
   uniformsImpl(g, out, n, a, span, raw);
 }
 
+/** How many uniforms uniformChunks draws at a time (a 32 KB scratch array, whatever the tensor's size). */
+const CHUNK = 4096;
+
+/**
+ * Draws n uniforms, as n calls of random(g) would, CHUNK at a time into one scratch array, calling
+ * visit(u, start, m) with u[0..m) the numbers start..start+m.
+ */
+export function uniformChunks(g: Generator, n: number, visit: (u: Float64Array, start: number, m: number) => void): void {
+  const u = new Float64Array(Math.min(n, CHUNK));
+  for (let start = 0; start < n; start += CHUNK) {
+    const m = Math.min(CHUNK, n - start);
+    uniformsImpl(g, u, m, 0, 1, true);
+    visit(u, start, m);
+  }
+}
+
 /** out[i] = mean + std * normal(g) for i < n (raw: normal(g) itself), as n calls of normal(g). */
 export function normalsInto(g: Generator, out: Storage | Float64Array, n: number, mean = 0, std = 1, raw = false): void {
-  normalsImpl(g, out, n, mean, std, raw);
+  // Two uniforms per normal (Box-Muller, as normal()): u1 = 1 - the first, u2 = the second.
+  uniformChunks(g, 2 * n, (u, start, m) => {
+    const base = start / 2;
+    for (let i = 0; 2 * i + 1 < m; i++) {
+      const z = Math.sqrt(-2 * Math.log(1 - (u[2 * i] as number))) * Math.cos(2 * Math.PI * (u[2 * i + 1] as number));
+      out[base + i] = raw ? z : mean + std * z;
+    }
+  });
 }
 
 /** Resolves an optional generator argument (undefined -> default generator). */
