@@ -99,17 +99,21 @@ describe("the fast path", () => {
   it("ends a top level that never returns with time on the fast path, its whole budget charged", async () => {
     const compiled = await transpile(`${WORK}\nfor (;;) {}\n`);
     if (!compiled.ok) throw new Error("compile");
-    // The suites run in parallel: a moment of contention may preempt a try (the session would then
-    // load it watched); one of three fresh sandboxes meets a quiet moment.
+    // The suites run in parallel (on CI's two cores too): a try that gets under 72% of a core is
+    // preempted (the session would then load it watched), which is right and not what this checks; a
+    // longer budget evens contention out, and one of six fresh sandboxes meets a quiet enough moment.
+    const budget = 300;
     let out: Awaited<ReturnType<Sandbox["load"]>> | null = null;
     let sb: Sandbox | null = null;
-    for (let i = 0; i < 3 && (out === null || (!out.ok && out.kind === "preempted")); i++) {
+    const seen: string[] = [];
+    for (let i = 0; i < 6 && (out === null || (!out.ok && out.kind === "preempted")); i++) {
       sb = await Sandbox.create({ memoryMb: 64, withheld: [], consoleBytes: 1_000, resultBytes: 1_000_000, seed: 1 });
       open.push(sb);
-      out = await sb.load(compiled.code, 100);
+      out = await sb.load(compiled.code, budget);
+      seen.push(out.ok ? "ok" : out.kind);
     }
-    expect(out).toMatchObject({ ok: false, kind: "time" });
-    expect(sb?.lastCpuMs).toBe(100);
+    expect(out, seen.join()).toMatchObject({ ok: false, kind: "time" });
+    expect(sb?.lastCpuMs).toBe(budget);
   });
 
   it("ends an endless loop with time on the fast path when the host takes a fifth of the time (no second run)", async () => {
@@ -119,8 +123,8 @@ describe("the fast path", () => {
     const budget = 200;
     const outcomes: string[] = [];
     await withHostStops(4, 20, async () => {
-      // Other suites share the machine: one of three tries meets a moment with no more than the stops.
-      for (let i = 0; i < 3 && !outcomes.includes("time"); i++) {
+      // Other suites share the machine: one of six tries meets a moment with no more than the stops.
+      for (let i = 0; i < 6 && !outcomes.includes("time"); i++) {
         const sb = await sandboxWith(`import type { Tensor } from "@tfm/kit";\nexport function f(x: Tensor): Tensor { for (;;) {} }`);
         const out = await sb.call("f", [fromValues([1], [1])], budget);
         outcomes.push(out.ok ? "ok" : out.kind);
