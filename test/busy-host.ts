@@ -24,31 +24,3 @@ export async function withBusyCore<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/**
- * A host that takes a share of the time: a child process stops this process (SIGSTOP, every thread)
- * for `stopMs` out of every `periodMs`, and lets it go on (SIGCONT) for the rest. This process then
- * gets about 1 - stopMs / periodMs of the wall clock, like a grader beside other workers in a burst.
- */
-export async function withHostStops<T>(stopMs: number, periodMs: number, fn: () => Promise<T>): Promise<T> {
-  const script = `
-    const pid = ${process.pid};
-    const wait = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-    process.on("SIGTERM", () => { try { process.kill(pid, "SIGCONT"); } catch {} process.exit(0); });
-    const tick = () => {
-      process.kill(pid, "SIGSTOP");
-      wait(${stopMs});
-      process.kill(pid, "SIGCONT");
-      setTimeout(tick, ${periodMs - stopMs});
-    };
-    tick();`;
-  const child = spawn(process.execPath, ["-e", script], { stdio: "ignore" });
-  try {
-    await new Promise((r) => setTimeout(r, 100));
-    return await fn();
-  } finally {
-    child.kill("SIGTERM");
-    await new Promise((r) => child.once("exit", r));
-    // Whatever happened to the child, this process runs on.
-    process.kill(process.pid, "SIGCONT");
-  }
-}
