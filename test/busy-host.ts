@@ -23,4 +23,3 @@ export async function withBusyCore<T>(fn: () => Promise<T>): Promise<T> {
     for (const s of spinners) s.kill("SIGKILL");
   }
 }
-

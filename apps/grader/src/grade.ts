@@ -193,6 +193,8 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   /** Whether the visible and the hidden sessions ran to their end (not thrown out of: see disposeLater). */
   let visibleDone = false;
   let hiddenDone = false;
+  /** A hidden session runs after the visible one (and the visible isolate is disposed before it). */
+  const hiddenSessionRuns = (): boolean => !loadFailed && hiddenCases.length > 0;
   /**
    * A passed test's evidence (which pitfall variants its result rules out) matters only when some
    * test did not pass: a passed test names no pitfall. Gathered then, in the tests' order, before
@@ -246,13 +248,13 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
     consoleTruncated = out.exceeded;
     visibleDone = true;
   } finally {
-    if (visibleDone && deps.disposeLater !== undefined && (loadFailed || hiddenCases.length === 0)) deps.disposeLater(() => session.dispose());
+    if (visibleDone && deps.disposeLater !== undefined && !hiddenSessionRuns()) deps.disposeLater(() => session.dispose());
     else session.dispose();
   }
 
   // What the result reports of time ends here: the hidden session's time is not shown.
   const visibleMs = performance.now() - started;
-  if (!loadFailed && hiddenCases.length > 0) {
+  if (hiddenSessionRuns()) {
     const hiddenStart = performance.now();
     const hiddenSession = new SubmissionSession(entry, compiled.code, compiled.sourceMap, job.seed, { sandboxMs: 0 }, stages, createSandbox, true);
     try {

@@ -184,33 +184,22 @@ describe("bulk fills draw the numbers the per-number path draws", () => {
   const seeds = [0, 5, 2024, 0xffffffff, -7];
   const sizes = [0, 1, 2, 17, 4097];
 
-  it("uniforms: raw and scaled, then the next draw", () => {
+  // Each fill with its defaults (the plain draw), then scaled, against the reference's single draws.
+  const fills = [
+    { name: "uniforms", fill: uniformsInto, one: (r: ReturnType<typeof referenceGenerator>) => r.random(), a: -0.25, b: 0.5 },
+    { name: "normals", fill: (g: Generator, out: Float64Array, n: number, a?: number, b?: number) => normalsInto(g, out, n, a, b, a === undefined), one: (r: ReturnType<typeof referenceGenerator>) => r.normal(), a: 3, b: 0.1 },
+  ];
+  it.each(fills)("$name: plain and scaled, then the next draw", ({ fill, one, a, b }) => {
     for (const seed of seeds) {
       for (const n of sizes) {
         const ref = referenceGenerator(seed);
         const g = new Generator(seed);
-        const raw = new Float64Array(n);
-        uniformsInto(g, raw, n, 0, 1, true);
-        expect(Array.from(raw), `seed ${seed} n ${n}`).toEqual(Array.from({ length: n }, () => ref.random()));
+        const plain = new Float64Array(n);
+        fill(g, plain, n);
+        expect(Array.from(plain), `seed ${seed} n ${n}`).toEqual(Array.from({ length: n }, () => one(ref)));
         const scaled = new Float64Array(n);
-        uniformsInto(g, scaled, n, -0.25, 0.5);
-        expect(Array.from(scaled)).toEqual(Array.from({ length: n }, () => -0.25 + 0.5 * ref.random()));
-        expect(nextU32(g)).toBe(Number(ref.next()));
-      }
-    }
-  });
-
-  it("normals: raw and scaled, then the next draw", () => {
-    for (const seed of seeds) {
-      for (const n of sizes) {
-        const ref = referenceGenerator(seed);
-        const g = new Generator(seed);
-        const raw = new Float64Array(n);
-        normalsInto(g, raw, n, 0, 1, true);
-        expect(Array.from(raw), `seed ${seed} n ${n}`).toEqual(Array.from({ length: n }, () => ref.normal()));
-        const scaled = new Float64Array(n);
-        normalsInto(g, scaled, n, 3, 0.1);
-        expect(Array.from(scaled)).toEqual(Array.from({ length: n }, () => 3 + 0.1 * ref.normal()));
+        fill(g, scaled, n, a, b);
+        expect(Array.from(scaled)).toEqual(Array.from({ length: n }, () => a + b * one(ref)));
         expect(nextU32(g)).toBe(Number(ref.next()));
       }
     }

@@ -22,7 +22,7 @@ import { requireTensor } from "./ops-elementwise.ts";
 
 let nextU32Impl: (g: Generator) => number;
 let isGeneratorImpl: (x: unknown) => x is Generator;
-let uniformsImpl: (g: Generator, out: Storage | Float64Array, n: number, a: number, span: number, raw: boolean) => void;
+let uniformsImpl: (g: Generator, out: Storage | Float64Array, n: number, a: number, span: number) => void;
 
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
@@ -88,7 +88,7 @@ export class Generator {
     isGeneratorImpl = (x: unknown): x is Generator => typeof x === "object" && x !== null && #s0 in x;
     // The same steps as nextU32Impl with the state in locals: a fresh isolate runs a fill loop in the
     // interpreter until it is compiled, and four private-field reads and writes per number cost it most.
-    uniformsImpl = (g, out, n, a, span, raw) => {
+    uniformsImpl = (g, out, n, a, span) => {
       let s0 = g.#s0;
       let s1 = g.#s1;
       let s2 = g.#s2;
@@ -103,8 +103,7 @@ export class Generator {
         s0 ^= s3;
         s2 ^= t;
         s3 = (s3 << 11) | (s3 >>> 21);
-        const u = (r >>> 8) / 16777216;
-        out[i] = raw ? u : a + span * u;
+        out[i] = a + span * ((r >>> 8) / 16777216);
       }
       g.#s0 = s0;
       g.#s1 = s1;
@@ -134,11 +133,11 @@ export function normal(g: Generator): number {
 }
 
 /**
- * out[i] = a + span * random(g) for i < n (raw: random(g) itself), the same numbers in the same order
- * as n calls of random(g); out is a float32 or float64 array (the value is stored as it rounds there).
+ * out[i] = a + span * random(g) for i < n: the same numbers in the same order as n calls of random(g)
+ * (a = 0, span = 1 gives random(g) itself: 0 + 1 * u is u exactly); out is a float32 or float64 array.
  */
-export function uniformsInto(g: Generator, out: Storage | Float64Array, n: number, a = 0, span = 1, raw = false): void {
-  uniformsImpl(g, out, n, a, span, raw);
+export function uniformsInto(g: Generator, out: Storage | Float64Array, n: number, a = 0, span = 1): void {
+  uniformsImpl(g, out, n, a, span);
 }
 
 /** How many uniforms uniformChunks draws at a time (a 32 KB scratch array, whatever the tensor's size). */
@@ -152,12 +151,15 @@ export function uniformChunks(g: Generator, n: number, visit: (u: Float64Array, 
   const u = new Float64Array(Math.min(n, CHUNK));
   for (let start = 0; start < n; start += CHUNK) {
     const m = Math.min(CHUNK, n - start);
-    uniformsImpl(g, u, m, 0, 1, true);
+    uniformsImpl(g, u, m, 0, 1);
     visit(u, start, m);
   }
 }
 
-/** out[i] = mean + std * normal(g) for i < n (raw: normal(g) itself), as n calls of normal(g). */
+/**
+ * out[i] = mean + std * normal(g) for i < n, as n calls of normal(g); raw: normal(g) itself (0 + 1 * z
+ * would turn a -0 into 0).
+ */
 export function normalsInto(g: Generator, out: Storage | Float64Array, n: number, mean = 0, std = 1, raw = false): void {
   // Two uniforms per normal (Box-Muller, as normal()): u1 = 1 - the first, u2 = the second.
   uniformChunks(g, 2 * n, (u, start, m) => {
@@ -224,7 +226,7 @@ function randomTensor(fn: string, args: readonly unknown[], fill: (g: Generator)
   const dtype = opts.dtype === undefined ? defaultType : normalizeDType(opts.dtype);
   const n = shapeNumel(shape);
   const out = alloc(dtype, n, shape);
-  if (dtype === "float32" && fill === random) uniformsInto(g, out, n, 0, 1, true);
+  if (dtype === "float32" && fill === random) uniformsInto(g, out, n);
   else if (dtype === "float32" && fill === normal) normalsInto(g, out, n, 0, 1, true);
   else for (let i = 0; i < n; i++) out[i] = castScalar(fill(g), dtype);
   return makeTensor(dtype, shape, out);
