@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCatalog } from "./catalog.ts";
+import type { StageTimes } from "./grade.ts";
 import { GraderPool, HostFaultError } from "./pool.ts";
 import { slowSolution } from "../../../test/slow-solution.ts";
 
@@ -79,6 +80,47 @@ describe("grader pool watchdog", () => {
 });
 
 describe("grader pool dispatch", () => {
+  /** A pool of one worker whose gradings' stage profiles are kept by seed. */
+  const onePool = async () => {
+    const pool = new GraderPool({ size: 1, catalog });
+    await pool.start();
+    const stagesBySeed = new Map<number, StageTimes>();
+    pool.listen((_r, job, s) => {
+      if (s !== null && job.seed !== undefined) stagesBySeed.set(job.seed, s);
+    });
+    return { pool, stagesBySeed };
+  };
+  const grade = (pool: GraderPool, seed: number) => pool.grade({ exerciseId: "scaled-dot-product-attention", source: SOLUTION, seed });
+
+  it("tells a worker whose job ended with nothing waiting, and it prepares the next submission's isolates at once", async () => {
+    const { pool, stagesBySeed } = await onePool();
+    try {
+      expect((await grade(pool, 200)).verdict).toBe("passed");
+      expect(pool.stats().idleHints).toBe(1);
+      // Submitted the moment the first result arrived: both of its isolates (visible and hidden
+      // cases) were prepared after the hint, not booted by the grading itself.
+      expect((await grade(pool, 201)).verdict).toBe("passed");
+      expect(stagesBySeed.get(201)?.spares).toBe(2);
+      expect(stagesBySeed.get(201)?.isolates).toBe(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("gives a waiting job to the worker at once, without an idle hint or isolates prepared in between", async () => {
+    const { pool, stagesBySeed } = await onePool();
+    try {
+      // The worker's start-up spares go to the first job; the second waits in the queue meanwhile.
+      const both = await Promise.all([grade(pool, 210), grade(pool, 211)]);
+      expect(both.map((r) => r.verdict)).toEqual(["passed", "passed"]);
+      // Only after the last job: while one waited, nothing was prepared for a submission not yet known.
+      expect(pool.stats().idleHints).toBe(1);
+      expect(stagesBySeed.get(211)?.spares).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("gives each job to the worker idle longest, so one after another the workers take turns", async () => {
     const pool = new GraderPool({ size: 2, catalog });
     await pool.start();

@@ -95,6 +95,8 @@ export interface PoolStats {
   cacheMisses: number;
   /** Time the workers spent on jobs (sent to answered, hidden cases included), summed over workers, in ms. */
   busyMs: number;
+  /** How often a worker whose job ended was told that nothing waits for it (it then prepares isolates). */
+  idleHints: number;
   workers: WorkerHealth[];
 }
 
@@ -163,6 +165,7 @@ export class GraderPool {
       cacheHits: this.exitedCacheHits + this.workers.reduce((n, w) => n + w.cacheHits, 0),
       cacheMisses: this.exitedCacheMisses + this.workers.reduce((n, w) => n + w.cacheMisses, 0),
       busyMs: this.busyMs + this.workers.reduce((n, w) => n + (w.current !== null ? performance.now() - w.busySince : 0), 0),
+      idleHints: this.idleHints,
       workers: this.workers.map((w) => ({ pid: w.child.pid ?? null, ready: w.ready, busy: w.current !== null, transpiler: w.transpiler })),
     };
   }
@@ -271,6 +274,12 @@ export class GraderPool {
           console.error(`grading job ${job.id} (${job.job.exerciseId}) failed in the worker:\n${msg.message}`);
         }
         this.dispatch();
+        // Nothing waits for it: it prepares the next submission's isolates now (worker/main.ts).
+        if (worker.current === null && worker.child.connected) {
+          const idle: ToWorker = { type: "idle" };
+          worker.child.send(idle);
+          this.idleHints++;
+        }
         return;
       }
     }
@@ -320,6 +329,7 @@ export class GraderPool {
 
   /** Busy time of finished jobs (see PoolStats.busyMs). */
   private busyMs = 0;
+  private idleHints = 0;
 
   private finishWorker(worker: Worker): void {
     if (worker.current !== null) this.busyMs += performance.now() - worker.busySince;
@@ -331,8 +341,8 @@ export class GraderPool {
 
   /**
    * Free workers take waiting jobs, the one idle longest first: a worker prepares the next submission's
-   * isolates once it has been idle a moment (worker/main.ts), so under light load the job goes to the one
-   * that had time to do so, not always to the first in the list (which would never be idle long enough).
+   * isolates when it is told nothing waits for it (worker/main.ts), so under light load the job goes to
+   * the one that has had the most time to do so, not always to the first in the list.
    */
   private dispatch(): void {
     const free = this.workers.filter((w) => w.ready && w.current === null && w.child.connected).sort((a, b) => a.idleSince - b.idleSince);

@@ -158,7 +158,7 @@ for (const e of selected) {
   }
   stageSink = null;
   // A student submitting on an idle service: a pause before each grading lets the worker prepare the
-  // next isolate (it does so after SPARE_AFTER_IDLE_MS of idleness), as between real submissions.
+  // next isolates (it does so when the pool tells it nothing waits), as between real submissions.
   const idle: number[] = [];
   for (let i = 0; i < (isHeavy(e) ? 0 : idleRuns); i++) {
     await new Promise((r) => setTimeout(r, IDLE_GAP_MS));

@@ -59,21 +59,20 @@ async function main(): Promise<void> {
   const common = mostCommon([...catalog.exercises.values()].map((e) => bootKeyOf(e.meta)));
   if (common !== undefined) prepareSpares(common);
 
-  // The next submission's isolates are prepared once the worker has been idle a moment: right after
-  // a result another job often arrives at once, and preparing then would only compete with grading it.
-  let spareTimer: NodeJS.Timeout | null = null;
-  const prepareWhenIdle = (key: BootKey) => {
-    spareTimer = setTimeout(() => {
-      spareTimer = null;
-      prepareSpares(key);
-    }, SPARE_AFTER_IDLE_MS);
-  };
+  // The next submission's isolates are prepared when the pool says no job waits for this worker (an
+  // "idle" message, sent right after its result if its queue is empty): while jobs wait, the next one
+  // arrives at once and preparing would only compete with grading it.
+  let lastKey: BootKey | null = null;
 
   process.on("message", (raw) => {
     const msg = raw as ToWorker;
+    if (msg.type === "idle") {
+      if (lastKey !== null) prepareSpares(lastKey);
+      return;
+    }
     if (msg.type !== "grade") return;
-    if (spareTimer !== null) clearTimeout(spareTimer);
-    spareTimer = null;
+    const meta = catalog.exercises.get(msg.job.exerciseId)?.meta;
+    if (meta !== undefined) lastKey = bootKeyOf(meta);
     let stages: StageTimes | null = null;
     // The grading's last isolate is disposed once its result is sent (see GradeDeps.disposeLater).
     const disposals: (() => void)[] = [];
@@ -82,11 +81,8 @@ async function main(): Promise<void> {
       .catch((e: unknown) =>
         send({ type: "failed", id: msg.id, message: e instanceof Error ? (e.stack ?? e.message) : String(e), transpiler: transpilerHealth(), hostFault: e instanceof GraderStallError }),
       )
-      // While idle, a fresh isolate for the next submission (of the same exercise, most likely).
       .finally(() => {
         for (const dispose of disposals.splice(0)) dispose();
-        const meta = catalog.exercises.get(msg.job.exerciseId)?.meta;
-        if (meta !== undefined) prepareWhenIdle(bootKeyOf(meta));
       });
   });
   process.on("disconnect", () => process.exit(0));
@@ -94,8 +90,6 @@ async function main(): Promise<void> {
   await transpile("export const ready = 1;\n").catch(() => undefined);
   send({ type: "ready", backend, pid: process.pid, transpiler: transpilerHealth() });
 }
-
-const SPARE_AFTER_IDLE_MS = 25;
 
 /** A seed of its own for the warm-up gradings (their results are dropped). */
 const WARM_GRADING_SEED = 0x5eed_0001;
