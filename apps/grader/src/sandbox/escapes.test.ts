@@ -75,6 +75,12 @@ describe("shared prototypes", () => {
     ["the constructor replaced on Float64Array.prototype", `Object.defineProperty(Float64Array.prototype, "constructor", { value: Array, configurable: true, writable: true });`, /'constructor' on Float64Array\.prototype/],
     ["the constructor replaced on ArrayBuffer.prototype, keeping the key count", `Object.defineProperty(ArrayBuffer.prototype, "constructor", { get: () => Array, configurable: true });`, /'constructor' on ArrayBuffer\.prototype/],
     ["a method deleted from Float32Array.prototype", `delete (Float32Array.prototype as unknown as Record<string, unknown>).constructor;`, /'constructor' on Float32Array\.prototype/],
+    // The loose keys' descriptors are read directly once Object.prototype is known unchanged: a part a
+    // descriptor lacks must not reach a getter the submission put on Object.prototype first.
+    ["a 'get' getter on Object.prototype beside a replaced constructor", `Object.defineProperty(Object.prototype, "get", { get() { throw new Error("the check ran a getter"); }, configurable: true }); Object.defineProperty(Float64Array.prototype, "constructor", { get: () => Float64Array, configurable: true });`, /'get' on Object\.prototype/],
+    ["a setter-only constructor on Int32Array.prototype", `Object.defineProperty(Int32Array.prototype, "constructor", { set(v: unknown) { void v; }, configurable: true });`, /'constructor' on Int32Array\.prototype/],
+    ["the constructor on Uint8Array.prototype, by assignment", `(Uint8Array.prototype as unknown as { constructor: unknown }).constructor = Array;`, /'constructor' on Uint8Array\.prototype/],
+    ["a getter returning the same constructor on %TypedArray%.prototype", `const T = Object.getPrototypeOf(Int8Array.prototype); const C = T.constructor; Object.defineProperty(T, "constructor", { get: () => C, configurable: true });`, /'constructor' on %TypedArray%\.prototype/],
     ["Array.prototype's own prototype replaced", `Object.setPrototypeOf(Array.prototype, Object.create(Object.prototype, { 0: { set(v: unknown) { void v; } } }));`, /the prototype of Array\.prototype/],
   ];
 

@@ -628,9 +628,13 @@ function intrinsicChange(watched: readonly WatchedPrototype[]): string | null {
     for (let i = 0; i < item.loose.length; i++) {
       const key = item.loose[i] as PropertyKey;
       const d = ObjectGetOwnPropertyDescriptor(item.proto, key);
-      if (d === undefined || descriptorPart(d, "value") !== parts[3 * i] || descriptorPart(d, "get") !== parts[3 * i + 1] || descriptorPart(d, "set") !== parts[3 * i + 2]) {
-        return `'${clip(StringCtor(key), 60)}' on ${item.label}`;
-      }
+      if (d === undefined) return `'${clip(StringCtor(key), 60)}' on ${item.label}`;
+      // Once Object.prototype is known unchanged (the first item), a part a descriptor lacks (`get` of
+      // a data property) reads as undefined without running anything: read directly, without hasOwn.
+      const changed = w === 0
+        ? descriptorPart(d, "value") !== parts[3 * i] || descriptorPart(d, "get") !== parts[3 * i + 1] || descriptorPart(d, "set") !== parts[3 * i + 2]
+        : d.value !== parts[3 * i] || d.get !== parts[3 * i + 1] || d.set !== parts[3 * i + 2];
+      if (changed) return `'${clip(StringCtor(key), 60)}' on ${item.label}`;
     }
     // Same count, no new key, every loose key as it was: a locked key cannot have gone.
   }
