@@ -12,7 +12,7 @@ import { GraderPool } from "./pool.ts";
 import type { WireValue } from "@tfm/contract";
 import { ReferenceCache } from "./reference-cache.ts";
 import { loadRuntime } from "./runtime.ts";
-import { MAX_SPARES, Sandbox, prepareSpares } from "./sandbox/sandbox.ts";
+import { MAX_SPARES, Sandbox, WARM_STEPS, prepareSpares } from "./sandbox/sandbox.ts";
 import { transpile, transpileCache } from "./transpile.ts";
 
 const EX = "scaled-dot-product-attention";
@@ -207,6 +207,82 @@ describe("spare isolates", () => {
       expect(await d.call("f", [], 2_000)).toMatchObject({ ok: false, kind: "memory" });
     } finally {
       d.dispose();
+    }
+  });
+
+  /** A spare of these options, booted and given time to warm (at most ~2 s). */
+  const idleSpare = async (o: Parameters<typeof Sandbox.create>[0]): Promise<Sandbox> => {
+    const { seed: _seed, ...key } = o;
+    prepareSpares(key, 1);
+    await new Promise((r) => setTimeout(r, 300));
+    return Sandbox.create(o);
+  };
+
+  it("warms an idle spare with the fixed workload; stops at an exercise's withheld entry; never warms an isolate made for a waiting job", async () => {
+    const spare = await idleSpare(options);
+    const fresh = await Sandbox.create(options);
+    const withheld = await idleSpare({ ...options, withheld: ["F.softmax"] });
+    for (const sb of [spare, fresh, withheld]) sb.dispose();
+    expect([spare.setup.spare, spare.setup.warmSteps]).toEqual([true, WARM_STEPS]);
+    expect([fresh.setup.spare, fresh.setup.warmSteps]).toEqual([false, 0]);
+    // The workload calls F.softmax: the stub throws in the first step, and warming stops there.
+    expect([withheld.setup.spare, withheld.setup.warmSteps]).toEqual([true, 0]);
+  });
+
+  it("runs no warm-up step once a spare is handed out (taken at once, it waits for the step in flight only)", async () => {
+    const { seed: _seed, ...key } = options;
+    prepareSpares(key, 1);
+    const sb = await Sandbox.create(options);
+    try {
+      // Taken before its boot had finished: not one step ran.
+      expect([sb.setup.spare, sb.setup.warmSteps]).toEqual([true, 0]);
+      // A step after the hand-out would run kit code beside the submission's: none may start. The
+      // harness refuses one after a load too (as it refuses a seed).
+      const code = await transpile(`export const f = (): number => 1;`);
+      if (!code.ok) throw new Error("does not compile");
+      expect((await sb.load(code.code, 1_000)).ok).toBe(true);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await sb.call("f", [], 1_000)).toEqual({ ok: true, value: 1 });
+    } finally {
+      sb.dispose();
+    }
+  });
+
+  it("leaves nothing a submission can see: a warmed spare and a fresh isolate answer alike, bit for bit", async () => {
+    // What a submission could read of the realm and the kit's state: the default generator's draws
+    // (torch.rand / randn without a generator), the seeded Math.random, the globals, the frozen kit and
+    // intrinsics, and the console.
+    const src = await code(`import { torch, F, nn } from "@tfm/kit";
+      console.log("loaded");
+      export function probe(): unknown {
+        const r = torch.randn([6]);
+        const u = torch.rand([3]);
+        const x = torch.arange(0, 6).float().view(2, 3);
+        return {
+          randn: r,
+          rand: u,
+          seed: torch.initialSeed(),
+          math: [Math.random(), Math.random(), Math.random()],
+          globals: Object.getOwnPropertyNames(globalThis).sort().join(","),
+          softmax: F.softmax(x, -1),
+          next: torch.randn([2]),
+          frozen: [torch, F, nn, Object.getPrototypeOf(x), Array.prototype.map, Math, JSON, Float32Array].map((o) => Object.isFrozen(o)),
+        };
+      }`);
+    const spare = await idleSpare({ ...options, seed: 77 });
+    const fresh = await Sandbox.create({ ...options, seed: 77 });
+    try {
+      expect([spare.setup.warmSteps, fresh.setup.warmSteps]).toEqual([WARM_STEPS, 0]);
+      const answers = [];
+      for (const sb of [spare, fresh]) {
+        expect((await sb.load(src, 1_000)).ok).toBe(true);
+        answers.push({ first: await sb.call("probe", [], 1_000), second: await sb.call("probe", [], 1_000), console: await sb.drainConsole() });
+      }
+      expect(answers[0]).toMatchObject({ first: { ok: true, value: { frozen: [true, true, true, true, true, true, true, true] } }, console: { text: "loaded\n", exceeded: false } });
+      expect(answers[0]).toEqual(answers[1]);
+    } finally {
+      spare.dispose();
+      fresh.dispose();
     }
   });
 });

@@ -96,6 +96,8 @@ export interface SandboxSetup {
   codeCache: "hit" | "rejected" | "produced";
   /** The isolate was prepared ahead of time (prepareSpare): isolateMs is then the wait for it, kitMs the boot. */
   spare: boolean;
+  /** Steps of the warm-up (warm-up.ts) that ran in it before it was handed out: a spare's, while the worker was idle. */
+  warmSteps: number;
 }
 
 const TIMEOUT_MESSAGE = /Script execution timed out/;
@@ -118,7 +120,7 @@ export function keyOf(o: BootKey): string {
 interface Prepared {
   isolate: ivm.Isolate;
   context: ivm.Context;
-  harness: { load: ivm.Reference<(f: unknown) => CallResult>; call: ivm.Reference<(e: string, a: unknown[]) => CallResult>; drain: ivm.Reference<() => { text: string; exceeded: boolean }>; drainBefore: ivm.Reference<() => { text: string; exceeded: boolean }>; reseed: ivm.Reference<(seed: number) => boolean> };
+  harness: { load: ivm.Reference<(f: unknown) => CallResult>; call: ivm.Reference<(e: string, a: unknown[]) => CallResult>; drain: ivm.Reference<() => { text: string; exceeded: boolean }>; drainBefore: ivm.Reference<() => { text: string; exceeded: boolean }>; reseed: ivm.Reference<(seed: number) => boolean>; warm: ivm.Reference<() => boolean> };
   /** Where the console sink forwards to: the Sandbox, once one owns this isolate. */
   sinkTarget: { sandbox: Sandbox | null };
   codeCache: SandboxSetup["codeCache"];
@@ -218,9 +220,9 @@ async function prepare(key: BootKey, lockdown?: BootOptions["lockdown"], backgro
     const boot: BootOptions = { withheld: key.withheld, consoleBytes: key.consoleBytes, resultBytes: key.resultBytes, seed: 0, ...(how === undefined ? {} : { lockdown: how }) };
     const bootOptions = { arguments: { copy: true }, result: { reference: true }, timeout: 5_000 } as const;
     const harness = (background ? await bootRef.apply(undefined, [boot, sink], bootOptions) : bootRef.applySync(undefined, [boot, sink], bootOptions)) as ivm.Reference<Record<string, unknown>>;
-    // The four references: on the main thread either way (a hop each would cost more than the get).
+    // The references: on the main thread either way (a hop each would cost more than the get).
     const get = <T>(name: string) => harness.getSync(name, { reference: true }) as ivm.Reference<T>;
-    const refs: Prepared["harness"] = { load: get("load"), call: get("call"), drain: get("drainConsole"), drainBefore: get("drainBeforeCall"), reseed: get("reseed") };
+    const refs: Prepared["harness"] = { load: get("load"), call: get("call"), drain: get("drainConsole"), drainBefore: get("drainBeforeCall"), reseed: get("reseed"), warm: get("warm") };
     // Only the recording and audit isolates are asked what lockdown reports (a plan is ~2,000 numbers).
     const report = lockdown === undefined ? null : (harness.getSync("lockdown", { copy: true }) as LockdownReport);
     bootRef.release();
@@ -234,7 +236,47 @@ async function prepare(key: BootKey, lockdown?: BootOptions["lockdown"], backgro
 
 /** At most MAX_SPARES prepared isolates per process, waiting for the next submission (a grading uses two). */
 export const MAX_SPARES = 2;
-let spares: { key: string; prepared: Promise<Prepared> }[] = [];
+
+/**
+ * A prepared isolate waiting for its submission. Once booted it is warmed a step at a time (warmSpare)
+ * until it is taken: `taken` stops the steps, and whoever takes it awaits `warming` (the step in
+ * flight, at most one), so no warm-up step runs once the isolate is handed out.
+ */
+interface Spare {
+  key: string;
+  prepared: Promise<Prepared>;
+  taken: boolean;
+  warming: Promise<void>;
+  /** Warm-up steps that ran to their end. */
+  warmSteps: number;
+}
+let spares: Spare[] = [];
+/** Steps of the warm-up per spare (a round of warm-up.ts's workload each, ~1-2 ms): enough for V8 to give the kit's functions their feedback. */
+export const WARM_STEPS = 3;
+
+/**
+ * Warms a booted spare while nobody has taken it: WARM_STEPS steps of the fixed workload (warm-up.ts),
+ * each its own call on isolated-vm's thread (~1-2 ms), so a job that takes the spare meanwhile waits
+ * for one step at most. Stops at the first step that does not run to its end (an exercise's withheld
+ * entry); a failure only leaves the spare colder.
+ */
+async function warmSpare(spare: Spare, p: Prepared): Promise<void> {
+  for (let step = 0; step < WARM_STEPS; step++) {
+    if (spare.taken || p.isolate.isDisposed) return;
+    const ok = await p.harness.warm.apply(undefined, [], { result: { copy: true }, timeout: 1_000 }).catch(() => false);
+    if (ok !== true) return;
+    spare.warmSteps++;
+  }
+}
+
+/** Takes a spare for good: no warm-up step starts after this, and the one in flight has ended when it resolves. */
+async function takeSpare(spare: Spare): Promise<Prepared | null> {
+  spare.taken = true;
+  await spare.warming;
+  const p = await spare.prepared.catch(() => null);
+  p?.harness.warm.release();
+  return p;
+}
 
 /**
  * Prepares isolates ahead of time, while the worker is idle: new isolates with the kit evaluated and
@@ -251,14 +293,16 @@ export function prepareSpares(options: BootKey, count = MAX_SPARES): void {
     const other = spares.find((s) => s.key !== key);
     if (other === undefined) break;
     spares = spares.filter((s) => s !== other);
-    void other.prepared.then((p) => p.isolate.isDisposed || p.isolate.dispose()).catch(() => {});
+    void takeSpare(other).then((p) => p === null || p.isolate.isDisposed || p.isolate.dispose());
   }
   for (let i = 0; i < need && spares.length < MAX_SPARES; i++) {
     const prepared = prepare(options, undefined, true);
     prepared.catch(() => {
       // Creating it failed: Sandbox.create makes its own.
     });
-    spares.push({ key, prepared });
+    const spare: Spare = { key, prepared, taken: false, warming: Promise.resolve(), warmSteps: 0 };
+    spare.warming = prepared.then((p) => warmSpare(spare, p)).catch(() => {});
+    spares.push(spare);
   }
 }
 
@@ -293,11 +337,15 @@ export class Sandbox implements SubmissionSandbox {
     const taken = spares.find((s) => s.key === key);
     if (taken !== undefined) {
       spares = spares.filter((s) => s !== taken);
-      prepared = await taken.prepared.catch(() => null);
+      prepared = await takeSpare(taken);
       fromSpare = prepared !== null && !prepared.isolate.isDisposed;
       if (!fromSpare) prepared = null;
     }
-    prepared ??= await prepare(options);
+    if (prepared === null) {
+      prepared = await prepare(options);
+      // Made for this submission: it is not warmed (the warm-up is for idle time only).
+      prepared.harness.warm.release();
+    }
     const { isolate, context, harness, sinkTarget, codeCache } = prepared;
     try {
       const t1 = performance.now();
@@ -308,8 +356,8 @@ export class Sandbox implements SubmissionSandbox {
       const seedMs = performance.now() - t1;
       // From a spare: the isolate stage is only the wait for it, the kit stage only the seed.
       const setup: SandboxSetup = fromSpare
-        ? { isolateMs: t1 - t0, kitMs: seedMs, codeCache, spare: true }
-        : { isolateMs: prepared.isolateMs, kitMs: prepared.kitMs + seedMs, codeCache, spare: false };
+        ? { isolateMs: t1 - t0, kitMs: seedMs, codeCache, spare: true, warmSteps: taken?.warmSteps ?? 0 }
+        : { isolateMs: prepared.isolateMs, kitMs: prepared.kitMs + seedMs, codeCache, spare: false, warmSteps: 0 };
       const sandbox = new Sandbox(isolate, context, harness.load, harness.call, harness.drain, harness.drainBefore, setup, options.memoryMb * 1024 * 1024);
       sinkTarget.sandbox = sandbox;
       return sandbox;
