@@ -12,7 +12,8 @@ import { GraderPool } from "./pool.ts";
 import type { WireValue } from "@tfm/contract";
 import { ReferenceCache } from "./reference-cache.ts";
 import { loadRuntime } from "./runtime.ts";
-import { MAX_SPARES, Sandbox, WARM_STEPS, prepareSpares } from "./sandbox/sandbox.ts";
+import ivm from "isolated-vm";
+import { MAX_SPARES, Sandbox, WARM_STEPS, bootstrapSource, prepareSpares } from "./sandbox/sandbox.ts";
 import { transpile, transpileCache } from "./transpile.ts";
 
 const EX = "scaled-dot-product-attention";
@@ -245,6 +246,25 @@ describe("spare isolates", () => {
       expect(await sb.call("f", [], 1_000)).toEqual({ ok: true, value: 1 });
     } finally {
       sb.dispose();
+    }
+  });
+
+  it("the harness runs a warm-up step only before a submission is loaded", async () => {
+    // The harness itself, booted in a bare isolate (as prepare() does), asked for a step before and after a load.
+    const isolate = new ivm.Isolate({ memoryLimit: 64 });
+    try {
+      const context = isolate.createContextSync();
+      const bootRef = isolate.compileScriptSync(bootstrapSource()).runSync(context, { reference: true }) as ivm.Reference<unknown>;
+      const harness = bootRef.applySync(undefined, [{ withheld: [], consoleBytes: 1_000, resultBytes: 100_000, seed: 0 }], { arguments: { copy: true }, result: { reference: true } }) as ivm.Reference<Record<string, unknown>>;
+      const warm = harness.getSync("warm", { reference: true }) as ivm.Reference<() => boolean>;
+      const load = harness.getSync("load", { reference: true }) as ivm.Reference<(f: unknown) => unknown>;
+      const step = () => warm.applySync(undefined, [], { result: { copy: true } });
+      expect([step(), step()]).toEqual([true, true]);
+      const factory = isolate.compileScriptSync(`(function (require, module, exports) { exports.f = () => 1; })`).runSync(context, { reference: true }) as ivm.Reference<unknown>;
+      expect(load.applySync(undefined, [factory.derefInto()], { result: { copy: true } })).toEqual({ ok: true, value: null });
+      expect(step()).toBe(false);
+    } finally {
+      isolate.dispose();
     }
   });
 
