@@ -218,7 +218,8 @@ interface RandOptions {
   dtype?: DType;
 }
 
-function randomTensor(fn: string, args: readonly unknown[], fill: (g: Generator) => number, defaultType: DType): Tensor {
+/** `fill` draws one number; `bulk` fills a float32 array with the same numbers in the same order, faster. */
+function randomTensor(fn: string, args: readonly unknown[], fill: (g: Generator) => number, bulk: (g: Generator, out: Storage, n: number) => void, defaultType: DType): Tensor {
   const { shape: raw, options } = splitShapeArgs(args, fn);
   const shape = checkShape(raw, fn);
   const opts: RandOptions = options ?? {};
@@ -226,20 +227,19 @@ function randomTensor(fn: string, args: readonly unknown[], fill: (g: Generator)
   const dtype = opts.dtype === undefined ? defaultType : normalizeDType(opts.dtype);
   const n = shapeNumel(shape);
   const out = alloc(dtype, n, shape);
-  if (dtype === "float32" && fill === random) uniformsInto(g, out, n);
-  else if (dtype === "float32" && fill === normal) normalsInto(g, out, n, 0, 1, true);
+  if (dtype === "float32") bulk(g, out, n);
   else for (let i = 0; i < n; i++) out[i] = castScalar(fill(g), dtype);
   return makeTensor(dtype, shape, out);
 }
 
 /** torch.rand(...shape, {generator?}): uniform [0, 1). */
 export function rand(...args: (number | readonly number[] | RandOptions)[]): Tensor {
-  return randomTensor("rand", args, random, "float32");
+  return randomTensor("rand", args, random, (g, out, n) => uniformsInto(g, out, n), "float32");
 }
 
 /** torch.randn(...shape, {generator?}): standard normal. */
 export function randn(...args: (number | readonly number[] | RandOptions)[]): Tensor {
-  return randomTensor("randn", args, normal, "float32");
+  return randomTensor("randn", args, normal, (g, out, n) => normalsInto(g, out, n, 0, 1, true), "float32");
 }
 
 /**

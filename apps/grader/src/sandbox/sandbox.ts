@@ -120,7 +120,7 @@ export function keyOf(o: BootKey): string {
 interface Prepared {
   isolate: ivm.Isolate;
   context: ivm.Context;
-  harness: { load: ivm.Reference<(f: unknown) => CallResult>; call: ivm.Reference<(e: string, a: unknown[]) => CallResult>; drain: ivm.Reference<() => { text: string; exceeded: boolean }>; drainBefore: ivm.Reference<() => { text: string; exceeded: boolean }>; reseed: ivm.Reference<(seed: number) => boolean>; warm: ivm.Reference<() => boolean> };
+  harness: { load: ivm.Reference<(f: unknown) => CallResult>; call: ivm.Reference<(e: string, a: unknown[]) => CallResult>; drain: ivm.Reference<() => { text: string; exceeded: boolean }>; drainBefore: ivm.Reference<() => { text: string; exceeded: boolean }>; reseed: ivm.Reference<(seed: number) => boolean>; warm: ivm.Reference<() => boolean> | null };
   /** Where the console sink forwards to: the Sandbox, once one owns this isolate. */
   sinkTarget: { sandbox: Sandbox | null };
   codeCache: SandboxSetup["codeCache"];
@@ -220,9 +220,10 @@ async function prepare(key: BootKey, lockdown?: BootOptions["lockdown"], backgro
     const boot: BootOptions = { withheld: key.withheld, consoleBytes: key.consoleBytes, resultBytes: key.resultBytes, seed: 0, ...(how === undefined ? {} : { lockdown: how }) };
     const bootOptions = { arguments: { copy: true }, result: { reference: true }, timeout: 5_000 } as const;
     const harness = (background ? await bootRef.apply(undefined, [boot, sink], bootOptions) : bootRef.applySync(undefined, [boot, sink], bootOptions)) as ivm.Reference<Record<string, unknown>>;
-    // The references: on the main thread either way (a hop each would cost more than the get).
+    // The references: on the main thread either way (a hop each would cost more than the get). Only a
+    // spare (`background`) is warmed: an isolate booted for a waiting job does not fetch the reference.
     const get = <T>(name: string) => harness.getSync(name, { reference: true }) as ivm.Reference<T>;
-    const refs: Prepared["harness"] = { load: get("load"), call: get("call"), drain: get("drainConsole"), drainBefore: get("drainBeforeCall"), reseed: get("reseed"), warm: get("warm") };
+    const refs: Prepared["harness"] = { load: get("load"), call: get("call"), drain: get("drainConsole"), drainBefore: get("drainBeforeCall"), reseed: get("reseed"), warm: background ? get("warm") : null };
     // Only the recording and audit isolates are asked what lockdown reports (a plan is ~2,000 numbers).
     const report = lockdown === undefined ? null : (harness.getSync("lockdown", { copy: true }) as LockdownReport);
     bootRef.release();
@@ -251,6 +252,11 @@ interface Spare {
   warmSteps: number;
 }
 let spares: Spare[] = [];
+
+/** Resolves once every waiting spare is booted and done warming (for tests: no timing guesses). */
+export async function sparesSettled(): Promise<void> {
+  await Promise.all(spares.map((s) => s.warming));
+}
 /** Steps of the warm-up per spare (a round of warm-up.ts's workload each, ~1-2 ms): enough for V8 to give the kit's functions their feedback. */
 export const WARM_STEPS = 3;
 
@@ -263,7 +269,7 @@ export const WARM_STEPS = 3;
 async function warmSpare(spare: Spare, p: Prepared): Promise<void> {
   for (let step = 0; step < WARM_STEPS; step++) {
     if (spare.taken || p.isolate.isDisposed) return;
-    const ok = await p.harness.warm.apply(undefined, [], { result: { copy: true }, timeout: 1_000 }).catch(() => false);
+    const ok = await p.harness.warm?.apply(undefined, [], { result: { copy: true }, timeout: 1_000 }).catch(() => false);
     if (ok !== true) return;
     spare.warmSteps++;
   }
@@ -274,7 +280,7 @@ async function takeSpare(spare: Spare): Promise<Prepared | null> {
   spare.taken = true;
   await spare.warming;
   const p = await spare.prepared.catch(() => null);
-  p?.harness.warm.release();
+  p?.harness.warm?.release();
   return p;
 }
 
@@ -341,11 +347,7 @@ export class Sandbox implements SubmissionSandbox {
       fromSpare = prepared !== null && !prepared.isolate.isDisposed;
       if (!fromSpare) prepared = null;
     }
-    if (prepared === null) {
-      prepared = await prepare(options);
-      // Made for this submission: it is not warmed (the warm-up is for idle time only).
-      prepared.harness.warm.release();
-    }
+    prepared ??= await prepare(options);
     const { isolate, context, harness, sinkTarget, codeCache } = prepared;
     try {
       const t1 = performance.now();
