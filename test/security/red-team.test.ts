@@ -152,6 +152,27 @@ const ATTACKS: Attack[] = [
     safe: ["passed", "runtime_error"],
   },
   {
+    name: "a FinalizationRegistry cleanup callback that never returns",
+    channel: "V8 runs cleanup callbacks as tasks of their own, on isolated-vm's thread under no call's time limit (the worker stalled ~90 s, not charged)",
+    exerciseId: SOFTMAX,
+    source: softmax(
+      "const reg = new FinalizationRegistry<number>(() => { for (;;) { /* spin */ } });\nfor (let i = 0; i < 50_000; i++) reg.register({ pad: [i, i, i, i] }, i);",
+      "for (let i = 0; i < 20_000; i++) reg.register({ pad: new Array(64).fill(i) }, i);\n  const shifted = x.sub(x.amax(dim, true));\n  const e = shifted.exp();\n  return e.div(e.sum(dim, true));",
+    ),
+    safe: ["runtime_error"],
+    message: /FinalizationRegistry is not defined/,
+  },
+  {
+    name: "a FinalizationRegistry reached through the global object by a computed name",
+    channel: "cleanup callbacks outside a call",
+    exerciseId: SOFTMAX,
+    source: softmax(
+      "const FR = (globalThis as Record<string, unknown>)[\"Finalization\" + \"Registry\"] as typeof FinalizationRegistry;\nconst reg = new FR<number>(() => { for (;;) { /* spin */ } });\nfor (let i = 0; i < 50_000; i++) reg.register({ pad: [i, i, i, i] }, i);",
+    ),
+    safe: ["runtime_error"],
+    message: /not a constructor/,
+  },
+  {
     name: "unhandled rejection of a plain Error (control)",
     channel: "unhandled rejection",
     exerciseId: SOFTMAX,

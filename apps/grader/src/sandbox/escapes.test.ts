@@ -134,3 +134,75 @@ describe("shared prototypes", () => {
     }
   });
 });
+
+describe("code that runs outside a call", () => {
+  // A FinalizationRegistry's cleanup callback is run by V8 as a task of its own after a garbage
+  // collection, on isolated-vm's thread and under no call's time limit: one that never returns held
+  // the isolate's lock, and the worker stalled until the pool's watchdog replaced it (about 90 s,
+  // "not counted against the student"). Nothing of the submission may run but its top level and its calls.
+  it("FinalizationRegistry is not there to register a callback with", async () => {
+    const { loaded } = await sandboxWith(`const reg = new FinalizationRegistry<number>(() => { for (;;) { /* spin */ } });\nfor (let i = 0; i < 50_000; i++) reg.register({ pad: [i, i, i, i] }, i);\n${ENTRY}`);
+    expect(loaded.ok).toBe(false);
+    if (!loaded.ok) {
+      expect(loaded.kind).toBe("runtime");
+      expect(loaded.error.message).toMatch(/FinalizationRegistry is not defined/);
+    }
+  });
+
+  it.each([
+    ["the global", `(globalThis as Record<string, unknown>)["Finalization" + "Registry"]`],
+    ["Reflect.get", `Reflect.get(globalThis, "FinalizationRegistry")`],
+    ["a property descriptor", `Object.getOwnPropertyDescriptor(globalThis, "FinalizationRegistry")?.value`],
+    ["Function's global object", `(Function("return this")() as Record<string, unknown>).FinalizationRegistry`],
+    ["indirect eval", `(0, eval)("typeof FinalizationRegistry === 'undefined' ? undefined : FinalizationRegistry")`],
+  ])("is not reachable through %s", async (_label, expr) => {
+    const { sb, loaded } = await sandboxWith(
+      `import type { Tensor } from "@tfm/kit";\nexport function f(x: Tensor): Tensor { const FR = ${expr}; return x.add(FR === undefined ? 1 : 0); }\n`,
+    );
+    expect(loaded.ok).toBe(true);
+    const out = await sb.call("f", [fromValues([2], [1, 2])], 1_000);
+    expect(out.ok).toBe(true);
+    if (out.ok) expect((out.value as { $tensor: { data: ArrayLike<number> } }).$tensor.data[0]).toBe(2);
+  });
+
+  it("a call that tries every way to leave work for later leaves the isolate idle once it returns", async () => {
+    // Written to run wherever each way exists: the isolate's CPU clock must not move after the call.
+    const { sb, loaded } = await sandboxWith(`import type { Tensor } from "@tfm/kit";
+const g = globalThis as Record<string, any>;
+let spun = false;
+const spin = () => { if (spun) return; spun = true; const end = Date.now() + 400; while (Date.now() < end) { /* spin */ } };
+export function f(x: Tensor): Tensor {
+  if (g.FinalizationRegistry !== undefined) {
+    const reg = new g.FinalizationRegistry(spin);
+    for (let i = 0; i < 200_000; i++) reg.register({ pad: [i, i, i, i] }, i);
+  }
+  if (g.Atomics?.waitAsync !== undefined) void g.Atomics.waitAsync(new Int32Array(new g.SharedArrayBuffer(4)), 0, 0, 10).value.then?.(spin);
+  if (g.WebAssembly !== undefined) void g.WebAssembly.compile(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0])).then(spin, spin);
+  void Promise.resolve().then(() => 0);
+  return x.add(1);
+}
+export function garbage(x: Tensor): Tensor {
+  let keep: unknown[] = [];
+  for (let i = 0; i < 300_000; i++) { keep.push({ i }); if (keep.length > 1_000) keep = []; }
+  return x;
+}
+`);
+    expect(loaded.ok).toBe(true);
+    const out = await sb.call("f", [fromValues([2], [1, 2])], 1_000);
+    expect(out.ok).toBe(true);
+    // The registered objects are garbage now: collections during the next call find them dead.
+    expect((await sb.call("garbage", [fromValues([2], [1, 2])], 1_000)).ok).toBe(true);
+    // Whatever was left for later would run now: isolated-vm runs an isolate's pending tasks when a
+    // call enters it on its own thread (an asynchronous call, as the console's drain is), under no
+    // call's time limit.
+    const before = sb.cpuMs();
+    await new Promise((r) => setTimeout(r, 50));
+    const t = performance.now();
+    await sb.drainConsole();
+    const next = await sb.call("f", [fromValues([2], [1, 2])], 1_000, true);
+    expect(next.ok).toBe(true);
+    await sb.drainConsole();
+    expect(performance.now() - t).toBeLessThan(300);
+    expect(sb.cpuMs() - before).toBeLessThan(300);
+  });
+});

@@ -189,8 +189,12 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
   };
   (globalThis as { console: unknown }).console = consoleObject;
 
-  // Not needed by any exercise, and each is a way to block or to share memory.
-  for (const name of ["WebAssembly", "SharedArrayBuffer", "Atomics"]) ReflectDeleteProperty(globalThis, name);
+  // Not needed by any exercise, and each is a way to block or to share memory, or (FinalizationRegistry)
+  // to run code outside every call: V8 runs its cleanup callbacks as tasks of their own after a garbage
+  // collection, which isolated-vm runs when the isolate is next entered on its thread, under no call's
+  // time limit (one that never returned stalled the worker). With it gone, nothing of a submission runs
+  // but its top level, its calls and their microtasks, all under the call's limit.
+  for (const name of ["WebAssembly", "SharedArrayBuffer", "Atomics", "FinalizationRegistry"]) ReflectDeleteProperty(globalThis, name);
 
   const studentKit = buildStudentKit(options.withheld);
   const lockdownReport = lockdown(studentKit, options.lockdown);
@@ -842,7 +846,7 @@ function buildStudentKit(withheld: string[]): Record<string, unknown> {
 
 const INTRINSICS = [
   "Object", "Function", "Array", "Number", "String", "Boolean", "Symbol", "BigInt", "Math", "JSON",
-  "Reflect", "Proxy", "Promise", "Map", "Set", "WeakMap", "WeakSet", "WeakRef", "FinalizationRegistry",
+  "Reflect", "Proxy", "Promise", "Map", "Set", "WeakMap", "WeakSet", "WeakRef",
   "Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError", "URIError",
   "AggregateError", "Date", "RegExp", "ArrayBuffer", "DataView", "Float32Array", "Float64Array",
   "Int8Array", "Int16Array", "Int32Array", "Uint8Array", "Uint8ClampedArray", "Uint16Array",
