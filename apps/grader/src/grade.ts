@@ -39,11 +39,11 @@ export interface GradeDeps {
   /** Where submissions run: a fresh isolate each (the default); the benchmark's baseline swaps in a fresh process each. */
   sandboxes?: SandboxFactory;
   /**
-   * Given, the grading's last isolate is handed here to be disposed once the result is on its way
-   * (the worker calls it right after sending), not before gradeSubmission returns: disposing an
-   * isolate costs ~1.6 ms of this thread. Only the last one, and only when its session ran to its end:
-   * an isolate the hidden session follows is disposed at once, as is one whose session threw. The caller
-   * runs what it was given whether gradeSubmission resolved or threw afterwards.
+   * Given, the grading's isolates (the visible session's and the hidden session's) are handed here to
+   * be disposed once the result is on its way (the worker calls them right after sending), not before
+   * gradeSubmission returns: disposing an isolate costs ~1.7 ms of this thread. Only an isolate whose
+   * session ran to its end: one whose session threw is disposed at once. The caller runs what it was
+   * given whether gradeSubmission resolved or threw afterwards.
    */
   disposeLater?: (dispose: () => void) => void;
 }
@@ -72,6 +72,8 @@ export interface StageTimes {
   calls: number;
   /** Calls stopped on the fast path by a busy host and run again under the CPU watch (see Sandbox.call). */
   preempted: number;
+  /** The cases' arguments and the hidden cases' references made while esbuild transpiled (see prepareWhile): overlaps transpileMs. */
+  prepareMs: number;
 }
 
 type Status = TestResult["status"];
@@ -117,7 +119,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   if (entry === undefined) throw new UnknownExerciseError(`unknown exercise '${job.exerciseId}'`);
   const meta = entry.meta;
   const timings = { transpileMs: 0, sandboxMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0 };
-  const stages: StageTimes = { transpileMs: 0, isolateMs: 0, kitMs: 0, hiddenMs: 0, loadMs: 0, runMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0, isolates: 0, codeCacheHits: 0, spares: 0, calls: 0, preempted: 0 };
+  const stages: StageTimes = { transpileMs: 0, isolateMs: 0, kitMs: 0, hiddenMs: 0, loadMs: 0, runMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0, isolates: 0, codeCacheHits: 0, spares: 0, calls: 0, preempted: 0, prepareMs: 0 };
   // The profile's total is the whole grading, hidden session included (the result's total is not).
   const report = (): void => {
     if (deps.onStages === undefined) return;
@@ -136,8 +138,19 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   };
 
   const t0 = performance.now();
-  const compiled = await transpile(job.source, entry.driver);
-  timings.transpileMs = performance.now() - t0;
+  let transpiledAt = 0;
+  const transpiling = transpile(job.source, entry.driver).finally(() => {
+    transpiledAt = performance.now();
+  });
+  // Handled here too: a transpile that fails while this thread prepares the cases must not count as unhandled.
+  transpiling.catch(() => undefined);
+  const tp = performance.now();
+  // A broken exercise module fails below, where it always did (after a compile error is reported).
+  const early = await loadRuntime(entry).catch(() => null);
+  const prepared = early === null ? new Map<string, WireValue[]>() : await prepareWhile(transpiling, early, job, deps.references);
+  stages.prepareMs = performance.now() - tp;
+  const compiled = await transpiling;
+  timings.transpileMs = transpiledAt - t0;
   if (!compiled.ok) {
     timings.totalMs = performance.now() - started;
     report();
@@ -193,7 +206,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   /** Whether the visible and the hidden sessions ran to their end (not thrown out of: see disposeLater). */
   let visibleDone = false;
   let hiddenDone = false;
-  /** A hidden session runs after the visible one (and the visible isolate is disposed before it). */
+  /** A hidden session runs after the visible one, in an isolate of its own. */
   const hiddenSessionRuns = (): boolean => !loadFailed && hiddenCases.length > 0;
   /**
    * A passed test's evidence (which pitfall variants its result rules out) matters only when some
@@ -224,7 +237,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
           results.set(c.id, skipped(c, c.kind, stopped));
           continue;
         }
-        const test = await runCase(c, runtime, session, deps, job, clock, timings);
+        const test = await runCase(c, runtime, session, deps, job, clock, timings, prepared);
         results.set(c.id, test.result);
         attributions.set(c.id, test.attribution);
         if (test.evidenceLater !== undefined) evidenceLater.set(c.id, test.evidenceLater);
@@ -248,7 +261,10 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
     consoleTruncated = out.exceeded;
     visibleDone = true;
   } finally {
-    if (visibleDone && deps.disposeLater !== undefined && !hiddenSessionRuns()) deps.disposeLater(() => session.dispose());
+    // Left alive beside the hidden session: nothing of the submission runs in an isolate but its top
+    // level and its calls (FinalizationRegistry, whose callbacks V8 ran outside them, is removed), so
+    // an isolate no one calls again is inert, and disposing it (~1.7 ms) waits until the result is sent.
+    if (visibleDone && deps.disposeLater !== undefined) deps.disposeLater(() => session.dispose());
     else session.dispose();
   }
 
@@ -263,7 +279,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
           results.set(c.id, skipped(c, c.kind, stopped));
           continue;
         }
-        const test = await runCase(c, runtime, hiddenSession, deps, job, clock, { referenceMs: 0, compareMs: 0 });
+        const test = await runCase(c, runtime, hiddenSession, deps, job, clock, { referenceMs: 0, compareMs: 0 }, prepared);
         results.set(c.id, { ...test.result, durationMs: 0 });
         attributions.set(c.id, test.attribution);
         hiddenRuntimeError ??= test.runtimeError;
@@ -615,6 +631,44 @@ export async function warmPublicReferences(runtime: ExerciseRuntime, references:
   return n;
 }
 
+/**
+ * While esbuild transpiles the submission (in its own process), this thread would only wait: it makes
+ * the cases' arguments (public, then hidden) and then the hidden cases' expected outputs into the
+ * reference cache (each hidden seed is new, so each grading misses them), one step at a time, and
+ * stops at the first step after the transpile has settled; whatever is left is made when its case
+ * runs, as before. Only the grader's own code runs here (the spec's generators and the reference),
+ * on inputs fixed by the job's seed, before any of the submission's code: a submission that does not
+ * compile wasted at most what one transpile's wait could hold. A reference that throws here is left
+ * to its case (which computes it again and reports it where it always did).
+ */
+async function prepareWhile(pending: Promise<unknown>, runtime: ExerciseRuntime, job: GradeJob, references: ReferenceCache): Promise<Map<string, WireValue[]>> {
+  let settled = false;
+  pending.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  const prepared = new Map<string, WireValue[]>();
+  const cases = runtime.spec.cases.filter((c) => c.kind !== "hidden" || job.scope === "all");
+  const ordered = [...cases.filter((c) => c.kind !== "hidden"), ...cases.filter((c) => c.kind === "hidden")];
+  // A step of work, then a turn of the event loop (setImmediate runs after I/O is polled), so the
+  // transpile's answer is seen as soon as it arrives.
+  const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
+  for (const c of ordered) {
+    await yieldToIo();
+    if (settled) return prepared;
+    prepared.set(c.id, c.make({ rng: new Rng(caseSeed(c, job.seed)) }));
+  }
+  for (const c of ordered) {
+    if (c.kind !== "hidden") continue;
+    await yieldToIo();
+    if (settled) return prepared;
+    const args = prepared.get(c.id) as WireValue[];
+    const key = referenceKey(runtime.entry.version, c, caseSeed(c, job.seed));
+    await references.get(key, () => runtime.reference.expected(args)).catch(() => undefined);
+  }
+  return prepared;
+}
+
 async function runCase(
   c: CaseDef,
   runtime: ExerciseRuntime,
@@ -623,6 +677,7 @@ async function runCase(
   job: GradeJob,
   clock: Clock,
   timings: { referenceMs: number; compareMs: number },
+  prepared: ReadonlyMap<string, WireValue[]>,
 ): Promise<{ result: TestResult; runtimeError: GradeResult["runtimeError"]; attribution: TestAttribution; evidenceLater?: () => Promise<CaseEvidence> }> {
   const { entry, spec, reference } = runtime;
   const meta = entry.meta;
@@ -631,7 +686,7 @@ async function runCase(
     return { result: { ...skipped(c, c.kind, wallMessage(meta)), status: "time_limit" }, runtimeError: null, attribution: { evidence: null, claimed: [] } };
   }
   const s = caseSeed(c, job.seed);
-  const args = c.make({ rng: new Rng(s) });
+  const args = prepared.get(c.id) ?? c.make({ rng: new Rng(s) });
   const key = referenceKey(entry.version, c, s);
   // The call first, then the expected output: calls run synchronously on this thread (the fast path,
   // see Sandbox.call), so nothing would overlap, and each stage's time stays its own (the call's

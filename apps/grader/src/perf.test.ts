@@ -118,13 +118,13 @@ describe("the grading's last isolate is disposed after the result is sent", () =
     return { made, create: async (o: Parameters<typeof Sandbox.create>[0]) => made[made.push(await Sandbox.create(o)) - 1] as Sandbox };
   };
 
-  it("hands only the last isolate to disposeLater; the visible one is gone before the hidden session", async () => {
+  it("hands the visible and the hidden isolate to disposeLater; neither is disposed on the grading's path", async () => {
     const { made, create } = recording();
     const later: (() => void)[] = [];
     const r = await gradeSubmission(job(41, "dispose later"), { catalog, backend, references: new ReferenceCache(), sandboxes: create, disposeLater: (d) => later.push(d) });
     expect(r.verdict).toBe("passed");
-    expect(made.map((s) => s.disposed)).toEqual([true, false]);
-    expect(later).toHaveLength(1);
+    expect(made.map((s) => s.disposed)).toEqual([false, false]);
+    expect(later).toHaveLength(2);
     for (const d of later) d();
     expect(made.map((s) => s.disposed)).toEqual([true, true]);
   });
@@ -156,6 +156,22 @@ describe("the grading's last isolate is disposed after the result is sent", () =
     await expect(gradeSubmission(job(44, "host fault"), { catalog, backend, references: new ReferenceCache(), sandboxes: failing, disposeLater: (d) => later.push(d) })).rejects.toThrow("the host failed");
     expect(later).toHaveLength(0);
     expect(made.map((s) => s.disposed)).toEqual([true]);
+  });
+
+  it("hands over the visible isolate but disposes at once the hidden one whose session stopped on an error of the host", async () => {
+    const later: (() => void)[] = [];
+    const made: Sandbox[] = [];
+    // The host's fault on the hidden session's first call (its sandbox is the second one made).
+    const failing = async (o: Parameters<typeof Sandbox.create>[0]) => {
+      const sb = await Sandbox.create(o);
+      if (made.push(sb) === 2) sb.call = () => Promise.reject(new Error("the host failed"));
+      return sb;
+    };
+    await expect(gradeSubmission(job(45, "hidden host fault"), { catalog, backend, references: new ReferenceCache(), sandboxes: failing, disposeLater: (d) => later.push(d) })).rejects.toThrow("the host failed");
+    expect(made.map((s) => s.disposed)).toEqual([false, true]);
+    expect(later).toHaveLength(1);
+    for (const d of later) d();
+    expect(made.map((s) => s.disposed)).toEqual([true, true]);
   });
 });
 
