@@ -641,7 +641,7 @@ export async function warmPublicReferences(runtime: ExerciseRuntime, references:
  * compile wasted at most what one transpile's wait could hold. A reference that throws here is left
  * to its case (which computes it again and reports it where it always did).
  */
-async function prepareWhile(pending: Promise<unknown>, runtime: ExerciseRuntime, job: GradeJob, references: ReferenceCache): Promise<Map<string, WireValue[]>> {
+export async function prepareWhile(pending: Promise<unknown>, runtime: ExerciseRuntime, job: GradeJob, references: ReferenceCache): Promise<Map<string, WireValue[]>> {
   let settled = false;
   pending.then(
     () => (settled = true),

@@ -4,10 +4,11 @@
  * and still a fresh isolate for every submission (also when it was prepared ahead of time).
  */
 import { readFileSync } from "node:fs";
+import { Rng, deriveSeed } from "@tfm/spec";
 import { initBackend } from "@tfm/reference";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCatalog } from "./catalog.ts";
-import { type GradeJob, type StageTimes, gradeSubmission, warmPublicReferences } from "./grade.ts";
+import { type GradeJob, type StageTimes, gradeSubmission, prepareWhile, warmPublicReferences } from "./grade.ts";
 import { GraderPool } from "./pool.ts";
 import type { WireValue } from "@tfm/contract";
 import { ReferenceCache } from "./reference-cache.ts";
@@ -30,11 +31,16 @@ const job = (seed: number, tag = ""): GradeJob => ({ exerciseId: EX, source: `${
 class ExpectedCounter extends ReferenceCache {
   computed = 0;
   served = 0;
+  /** The expected outputs computed, by key. */
+  readonly computedKeys = new Set<string>();
   override get(key: string, compute: () => WireValue | Promise<WireValue>): Promise<WireValue> {
     const before = this.misses;
     const p = super.get(key, compute);
     if (key.split("|").length === 3) {
-      if (this.misses > before) this.computed++;
+      if (this.misses > before) {
+        this.computed++;
+        this.computedKeys.add(key);
+      }
       else this.served++;
     }
     return p;
@@ -61,7 +67,9 @@ describe("reference cache", () => {
     // Same seed, another source: every expected output comes from the cache.
     expect((await gradeSubmission(job(5, "b"), deps)).verdict).toBe("passed");
     expect(references.computed).toBe(open + hidden);
-    expect(references.served).toBe(open + hidden);
+    // Served at least once each; a hidden one made ahead while its grading transpiled (prepareWhile)
+    // is also served to that grading's own case.
+    expect(references.served).toBeGreaterThanOrEqual(open + hidden);
     // A new seed: only the hidden cases (whose inputs depend on it) are computed again.
     expect((await gradeSubmission(job(6, "c"), deps)).verdict).toBe("passed");
     expect(references.computed).toBe(open + 2 * hidden);
@@ -81,7 +89,8 @@ describe("reference cache", () => {
     expect(references.computed).toBe(warmed);
     expect((await gradeSubmission(job(9), { catalog, backend, references })).verdict).toBe("passed");
     expect(references.computed).toBe(warmed + hidden);
-    expect(references.served).toBe(warmed);
+    expect(references.served).toBeGreaterThanOrEqual(warmed);
+    expect(references.served).toBeLessThanOrEqual(warmed + hidden);
   });
 
   it("imports an exercise's spec and reference once per process and version", async () => {
@@ -89,6 +98,57 @@ describe("reference cache", () => {
     const b = loadRuntime(entry);
     expect(b).toBe(a);
     expect((await b).spec).toBe((await a).spec);
+  });
+});
+
+describe("cases prepared while the submission is transpiled", () => {
+  beforeAll(async () => {
+    await initBackend();
+  });
+  const hiddenKeys = (runtime: Awaited<ReturnType<typeof loadRuntime>>, seed: number, references: ExpectedCounter) =>
+    runtime.spec.cases.filter((c) => c.kind === "hidden").map((c) => references.computedKeys.has(`${runtime.entry.version}|${c.id}|${deriveSeed(seed, c.id)}`));
+
+  it("makes every case's arguments, then every hidden reference, while the transpile is pending", async () => {
+    const runtime = await loadRuntime(entry);
+    const references = new ExpectedCounter();
+    const prepared = await prepareWhile(new Promise(() => undefined), runtime, job(61), references);
+    expect([...prepared.keys()].sort()).toEqual(runtime.spec.cases.map((c) => c.id).sort());
+    // The same arguments the case makes for itself from its seed.
+    for (const c of runtime.spec.cases) expect(prepared.get(c.id)).toEqual(c.make({ rng: new Rng(c.kind === "hidden" ? deriveSeed(61, c.id) : deriveSeed(0, c.id)) }));
+    expect(hiddenKeys(runtime, 61, references).every(Boolean)).toBe(true);
+    expect(references.computed).toBe(runtime.spec.cases.filter((c) => c.kind === "hidden").length);
+  });
+
+  it("does nothing once the transpile has settled, and no hidden case for a public-only grading", async () => {
+    const runtime = await loadRuntime(entry);
+    const references = new ExpectedCounter();
+    expect((await prepareWhile(Promise.resolve(), runtime, job(62), references)).size).toBe(0);
+    expect((await prepareWhile(Promise.reject(new Error("esbuild died")), runtime, job(62), references)).size).toBe(0);
+    const open = await prepareWhile(new Promise(() => undefined), runtime, { ...job(63), scope: "public" }, references);
+    expect([...open.keys()].sort()).toEqual(runtime.spec.cases.filter((c) => c.kind !== "hidden").map((c) => c.id).sort());
+    expect(references.computed).toBe(0);
+  });
+
+  it("stops at the first step after the transpile settles", async () => {
+    const runtime = await loadRuntime(entry);
+    let settle = (): void => undefined;
+    const pending = new Promise<void>((resolve) => (settle = resolve));
+    // Settled after the first step: one case made, nothing else.
+    setImmediate(() => setImmediate(settle));
+    const prepared = await prepareWhile(pending, runtime, job(64), new ExpectedCounter());
+    expect(prepared.size).toBeGreaterThan(0);
+    expect(prepared.size).toBeLessThan(runtime.spec.cases.length);
+  });
+
+  it("a grading whose hidden references were made ahead gives the same result as one that made them itself", async () => {
+    const backend = await initBackend();
+    const runtime = await loadRuntime(entry);
+    const ahead = new ReferenceCache();
+    await prepareWhile(new Promise(() => undefined), runtime, job(65), ahead);
+    const a = await gradeSubmission(job(65, "same"), { catalog, backend, references: ahead });
+    const b = await gradeSubmission(job(65, "same"), { catalog, backend, references: new ReferenceCache() });
+    expect(a.verdict).toBe("passed");
+    expect(a.tests.map((t) => [t.id, t.status, t.message])).toEqual(b.tests.map((t) => [t.id, t.status, t.message]));
   });
 });
 
