@@ -24,6 +24,14 @@ export const DEFAULT_RETRY_DELAY_MS = 5_000;
  * one retry on another claim is enough; a source that provokes one every time gets no free re-runs.
  */
 export const MAX_INTERNAL_RETRIES = 1;
+/**
+ * A grading that stalled the host (the pool's watchdog replaced its worker, ~90 s later) is the host's
+ * fault: queued again at once and not counted against the student. A submission that stalls every
+ * worker it reaches would otherwise be queued again for ever, each time taking a worker from everyone
+ * else's gradings: after this many stalls in a round it is given up (failed, internal_error, not
+ * counted), and an instructor's regrade starts a new round.
+ */
+export const MAX_HOST_STALLS = 4;
 
 export const IdempotencyKey = z
   .string()
@@ -496,6 +504,7 @@ interface Finishing {
   seed: bigint;
   roundAttempts: number;
   roundInternalErrors: number;
+  roundHostStalls: number;
   regradePending: boolean;
   pendingTrigger: GradingTrigger;
   currentGradingId: string | null;
@@ -511,7 +520,7 @@ async function takeBack(tx: Tx, ref: LeaseRef, now: Date, provider: Database["pr
   if (provider === "postgresql") {
     const rows = (await tx.$queryRaw(Prisma.sql`
       UPDATE submissions SET lease_owner = NULL, lease_expires_at = NULL, finished_at = ${now}::timestamp(3) WHERE ${heldByPg(ref)}
-      RETURNING exercise_id AS "exerciseId", seed, round_attempts AS "roundAttempts", round_internal_errors AS "roundInternalErrors",
+      RETURNING exercise_id AS "exerciseId", seed, round_attempts AS "roundAttempts", round_internal_errors AS "roundInternalErrors", round_host_stalls AS "roundHostStalls",
                 regrade_pending AS "regradePending", pending_trigger::text AS "pendingTrigger", current_grading_id AS "currentGradingId", started_at AS "startedAt"`)) as Finishing[];
     const r = rows[0];
     if (r === undefined) throw leaseLost(ref);
@@ -524,7 +533,7 @@ async function takeBack(tx: Tx, ref: LeaseRef, now: Date, provider: Database["pr
   if (count !== 1) throw leaseLost(ref);
   return tx.submission.findUniqueOrThrow({
     where: { id: ref.submissionId },
-    select: { exerciseId: true, seed: true, roundAttempts: true, roundInternalErrors: true, regradePending: true, pendingTrigger: true, currentGradingId: true, startedAt: true },
+    select: { exerciseId: true, seed: true, roundAttempts: true, roundInternalErrors: true, roundHostStalls: true, regradePending: true, pendingTrigger: true, currentGradingId: true, startedAt: true },
   });
 }
 
@@ -549,7 +558,7 @@ function endingData(e: Ending, now: Date): Prisma.SubmissionUpdateInput {
     case "failed":
       return { status: "failed", roundInternalErrors: { increment: 1 }, lastError: e.lastError };
     case "regrade":
-      return { status: "queued", pendingTrigger: "regrade", regradePending: false, priority: 1, roundAttempts: 0, roundInternalErrors: 0, queuedAt: now, availableAt: now, startedAt: null, finishedAt: null, lastError: null };
+      return { status: "queued", pendingTrigger: "regrade", regradePending: false, priority: 1, roundAttempts: 0, roundInternalErrors: 0, roundHostStalls: 0, queuedAt: now, availableAt: now, startedAt: null, finishedAt: null, lastError: null };
     case "done":
       return { status: "done", lastError: null };
   }
@@ -571,7 +580,7 @@ function endingSetPg(e: Ending, c: Current, now: Date): Prisma.Sql[] {
       set.push(Prisma.sql`status = 'failed', round_internal_errors = round_internal_errors + 1, last_error = ${e.lastError}::text`);
       break;
     case "regrade":
-      set.push(Prisma.sql`status = 'queued', pending_trigger = 'regrade', regrade_pending = false, priority = 1, round_attempts = 0, round_internal_errors = 0,
+      set.push(Prisma.sql`status = 'queued', pending_trigger = 'regrade', regrade_pending = false, priority = 1, round_attempts = 0, round_internal_errors = 0, round_host_stalls = 0,
         queued_at = ${now}::timestamp(3), available_at = ${now}::timestamp(3), started_at = NULL, finished_at = NULL, last_error = NULL`);
       break;
     case "done":
@@ -749,12 +758,35 @@ export async function abandonGrading(
   db: Database,
   ref: LeaseRef,
   reason: string,
-  options: CompleteOptions & { countAttempt?: boolean; started?: boolean } = {},
+  options: CompleteOptions & { countAttempt?: boolean; started?: boolean; hostStall?: boolean } = {},
 ): Promise<"requeued" | "failed"> {
   const now = options.now ?? new Date();
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   return db.transaction("returning a grading job", async (tx) => {
     const sub = await takeBack(tx, ref, now, db.provider);
+    if (options.hostStall === true) {
+      // Not counted against the student (the attempt markStarted counted is given back), but bounded.
+      const stalls = sub.roundHostStalls + 1;
+      const attempts = Math.max(0, sub.roundAttempts - (options.started ?? true ? 1 : 0));
+      if (stalls < MAX_HOST_STALLS) {
+        await tx.submission.update({
+          where: { id: ref.submissionId },
+          data: { status: "queued", roundAttempts: attempts, roundHostStalls: stalls, queuedAt: now, availableAt: now, startedAt: null, finishedAt: null, lastError: `${reason}; queued again` },
+        });
+        return "requeued";
+      }
+      await tx.submission.update({
+        where: { id: ref.submissionId },
+        data: {
+          status: "failed",
+          roundAttempts: attempts,
+          roundHostStalls: stalls,
+          lastError: `given up: this submission stalled the grader ${stalls} times (${reason}); not counted against the student, and an instructor's regrade grades it again / 採点器を ${stalls} 回停止させたため採点を打ち切りました (受験回数には数えません。講師が再採点できます)`,
+          ...(sub.currentGradingId === null ? { verdict: "internal_error" as const, countsAsAttempt: false } : {}),
+        },
+      });
+      return "failed";
+    }
     const counted = options.countAttempt ?? true;
     // markStarted counted the claim if its grading started; make the round's count what `counted` says.
     const started = options.started ?? true;
@@ -792,6 +824,7 @@ const REGRADE_QUEUE = {
   priority: 1,
   roundAttempts: 0,
   roundInternalErrors: 0,
+  roundHostStalls: 0,
   startedAt: null,
   finishedAt: null,
   lastError: null,

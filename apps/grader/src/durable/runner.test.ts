@@ -1,5 +1,5 @@
 import type { GradeRequest, GradeResult } from "@tfm/contract";
-import { type Database, claimNext, createUser, getSubmission, submit, syncExercises } from "@tfm/db";
+import { type Database, MAX_HOST_STALLS, claimNext, createUser, getSubmission, regradeSubmission, submit, syncExercises } from "@tfm/db";
 import { openScratchDatabase, syntheticResult, testProviders } from "@tfm/db/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DurableRunner, type Grader } from "./runner.ts";
@@ -87,6 +87,58 @@ describe.each(testProviders())("durable runner on %s", (provider) => {
     await runner.drain();
     await runner.stop();
     expect(await getSubmission(db, s.id)).toMatchObject({ status: "done", verdict: "passed", countsAsAttempt: true, gradings: 1 });
+  });
+
+  it("a submission that stalls the host every time is given up after MAX_HOST_STALLS stalls, not counted, and never loops", async () => {
+    // A stall is the host's fault and costs the student nothing, but a submission that stalls every
+    // worker it reaches (the pool's watchdog replaces the worker after ~90 s each time) must not be
+    // requeued for ever: that is every other student's grading time.
+    const s = await submit(db, { userId, exerciseId: EX, source: "stalls every time" });
+    const other = await submit(db, { userId, exerciseId: EX, source: "an honest one" });
+    const stalled: string[] = [];
+    const grader: Grader = {
+      async grade(request, options) {
+        options?.onStart?.();
+        if (request.source === "stalls every time") {
+          stalled.push(request.source);
+          throw Object.assign(new Error("the grading worker stalled (no answer within the watchdog's time)"), { hostFault: true });
+        }
+        return syntheticResult({ exerciseId: request.exerciseId, exerciseVersion: "ln1", seed: request.seed ?? 0, verdict: "passed" });
+      },
+    };
+    const runner = new DurableRunner({ db, grader, workerId: "r", loops: 1, pollMs: 20, maxAttempts: 3, retryDelayMs: 10, log: () => {} });
+    runner.start();
+    await runner.drain({ pollMs: 20, timeoutMs: 20_000 });
+    await runner.stop();
+    expect(stalled).toHaveLength(MAX_HOST_STALLS);
+    const row = await getSubmission(db, s.id);
+    expect(row).toMatchObject({ status: "failed", verdict: "internal_error", countsAsAttempt: false, gradings: 0 });
+    expect(row.lastError).toMatch(new RegExp(`stalled the grader ${MAX_HOST_STALLS} times`));
+    expect(await getSubmission(db, other.id)).toMatchObject({ status: "done", verdict: "passed" });
+  });
+
+  it("a regrade gives a submission given up for stalls its full count of stalls again", async () => {
+    const s = await submit(db, { userId, exerciseId: EX, source: "stalls, then is fixed" });
+    let stalls = MAX_HOST_STALLS;
+    const grader: Grader = {
+      async grade(request, options) {
+        options?.onStart?.();
+        if (stalls-- > 0) throw Object.assign(new Error("the grading host stalled"), { hostFault: true });
+        return syntheticResult({ exerciseId: request.exerciseId, exerciseVersion: "ln1", seed: request.seed ?? 0, verdict: "passed" });
+      },
+    };
+    const first = new DurableRunner({ db, grader, workerId: "r", loops: 1, pollMs: 20, log: () => {} });
+    first.start();
+    await first.drain({ pollMs: 20, timeoutMs: 20_000 });
+    await first.stop();
+    expect(await getSubmission(db, s.id)).toMatchObject({ status: "failed", verdict: "internal_error" });
+    await regradeSubmission(db, s.id);
+    stalls = MAX_HOST_STALLS - 1;
+    const second = new DurableRunner({ db, grader, workerId: "r2", loops: 1, pollMs: 20, log: () => {} });
+    second.start();
+    await second.drain({ pollMs: 20, timeoutMs: 20_000 });
+    await second.stop();
+    expect(await getSubmission(db, s.id)).toMatchObject({ status: "done", verdict: "passed", countsAsAttempt: true });
   });
 
   it("claims no more jobs than the grader has idle workers (nothing waits claimed behind a slow job)", async () => {

@@ -369,7 +369,7 @@ export class DurableRunner {
     this.counters.abandoned++;
     const hostFault = isHostFault(error);
     const reason = hostFault
-      ? `the grader host stalled while grading (${(error as Error).message}); queued again, not counted against the student`
+      ? `the grader host stalled while grading (${(error as Error).message}); not counted against the student`
       : `the grader could not grade it: ${(error as Error).message}`;
     this.line(
       hostFault ? "warn" : "error",
@@ -377,7 +377,7 @@ export class DurableRunner {
       `[durable ${job.workerId}] ${job.submissionId} (${job.exerciseId}): ${reason}`,
     );
     await this.write(job, () =>
-      abandonGrading(this.options.db, ref, reason, hostFault ? { ...this.retryOptions(), countAttempt: false, started: entry.started } : { ...this.retryOptions(), started: entry.started }),
+      abandonGrading(this.options.db, ref, reason, hostFault ? { ...this.retryOptions(), hostStall: true, started: entry.started } : { ...this.retryOptions(), started: entry.started }),
     );
   }
 

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "submissions" ADD COLUMN     "round_host_stalls" INTEGER NOT NULL DEFAULT 0;
+
