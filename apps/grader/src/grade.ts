@@ -15,7 +15,7 @@ import { type CaseEvidence, type Observed, type TestAttribution, attribute, gath
 import { boundResult, clipText } from "./bounded.ts";
 import type { Catalog, CatalogEntry } from "./catalog.ts";
 import { type Comparison, compareValues } from "./compare.ts";
-import { DEFAULT_SUBMISSION_TIMEOUT_MS } from "./limits.ts";
+import { DEFAULT_SUBMISSION_TIMEOUT_MS, hasOwnLimits } from "./limits.ts";
 import { type ExerciseRuntime, loadRuntime } from "./runtime.ts";
 import type { ReferenceCache } from "./reference-cache.ts";
 import { type RunOutcome, Sandbox, type SandboxFactory, type SubmissionSandbox, bootKeyOf } from "./sandbox/sandbox.ts";
@@ -74,6 +74,8 @@ export interface StageTimes {
   preempted: number;
   /** The cases' arguments and the hidden cases' references made while esbuild transpiled (see prepareWhile): overlaps transpileMs. */
   prepareMs: number;
+  /** How many cases' arguments were made then. */
+  preparedCases: number;
 }
 
 type Status = TestResult["status"];
@@ -119,7 +121,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   if (entry === undefined) throw new UnknownExerciseError(`unknown exercise '${job.exerciseId}'`);
   const meta = entry.meta;
   const timings = { transpileMs: 0, sandboxMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0 };
-  const stages: StageTimes = { transpileMs: 0, isolateMs: 0, kitMs: 0, hiddenMs: 0, loadMs: 0, runMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0, isolates: 0, codeCacheHits: 0, spares: 0, calls: 0, preempted: 0, prepareMs: 0 };
+  const stages: StageTimes = { transpileMs: 0, isolateMs: 0, kitMs: 0, hiddenMs: 0, loadMs: 0, runMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0, isolates: 0, codeCacheHits: 0, spares: 0, calls: 0, preempted: 0, prepareMs: 0, preparedCases: 0 };
   // The profile's total is the whole grading, hidden session included (the result's total is not).
   const report = (): void => {
     if (deps.onStages === undefined) return;
@@ -146,9 +148,12 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   transpiling.catch(() => undefined);
   const tp = performance.now();
   // A broken exercise module fails below, where it always did (after a compile error is reported).
-  const early = await loadRuntime(entry).catch(() => null);
+  // An exercise with its own limits (chunked-attention's T = 2304 cases) makes arguments and references
+  // that take up to a second each: not worth holding, and a step that long would show in the transpile's time.
+  const early = hasOwnLimits(meta.limits) ? null : await loadRuntime(entry).catch(() => null);
   const prepared = early === null ? new Map<string, WireValue[]>() : await prepareWhile(transpiling, early, job, deps.references);
   stages.prepareMs = performance.now() - tp;
+  stages.preparedCases = prepared.size;
   const compiled = await transpiling;
   timings.transpileMs = transpiledAt - t0;
   if (!compiled.ok) {

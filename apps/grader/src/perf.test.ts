@@ -140,6 +140,26 @@ describe("cases prepared while the submission is transpiled", () => {
     expect(prepared.size).toBeLessThan(runtime.spec.cases.length);
   });
 
+  it("prepares nothing for an exercise with its own limits (chunked-attention: a step would take up to a second)", async () => {
+    const backend = await initBackend();
+    const heavy = catalog.exercises.get("chunked-attention");
+    if (heavy === undefined) throw new Error("chunked-attention is missing");
+    const light: StageTimes[] = [];
+    const own: StageTimes[] = [];
+    const grade = async (e: typeof heavy, tag: string, into: StageTimes[]) =>
+      gradeSubmission(
+        { exerciseId: e.meta.id, source: `${readFileSync(e.solutionPath, "utf8")}\n// ${tag} ${Date.now()}\n`, seed: 66, lang: "en", scope: "public" },
+        { catalog, backend, references: new ReferenceCache(), onStages: (st) => into.push(st) },
+      );
+    // Both modules imported first, as the worker does at start (an import would outlast the transpile).
+    await Promise.all([loadRuntime(heavy), loadRuntime(entry)]);
+    expect((await grade(heavy, "heavy", own)).verdict).toBe("passed");
+    expect(own[0]?.preparedCases).toBe(0);
+    // The same grading of a light exercise prepares (a new source: esbuild is asked, and answers after a step or more).
+    expect((await grade(entry, "light", light)).verdict).toBe("passed");
+    expect(light[0]?.preparedCases).toBeGreaterThan(0);
+  });
+
   it("a grading whose hidden references were made ahead gives the same result as one that made them itself", async () => {
     const backend = await initBackend();
     const runtime = await loadRuntime(entry);
