@@ -752,7 +752,9 @@ export async function completeGrading(db: Database, ref: LeaseRef, resultInput: 
 /**
  * The worker could not produce a result (the grader pool refused the job, the exercise is not in its
  * catalog): the lease is given back and the job retried with back-off, or failed after maxAttempts.
- * `countAttempt: false` (a graceful shutdown) returns the job without using up one of its attempts.
+ * `countAttempt: false` (a graceful shutdown) returns the job without using up one of its attempts;
+ * `hostStall` (the grading stalled the host) returns it at once, uncounted, until its round's
+ * MAX_HOST_STALLS-th stall, which gives it up.
  */
 export async function abandonGrading(
   db: Database,
@@ -764,38 +766,19 @@ export async function abandonGrading(
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   return db.transaction("returning a grading job", async (tx) => {
     const sub = await takeBack(tx, ref, now, db.provider);
-    if (options.hostStall === true) {
-      // Not counted against the student (the attempt markStarted counted is given back), but bounded.
-      const stalls = sub.roundHostStalls + 1;
-      const attempts = Math.max(0, sub.roundAttempts - (options.started ?? true ? 1 : 0));
-      if (stalls < MAX_HOST_STALLS) {
-        await tx.submission.update({
-          where: { id: ref.submissionId },
-          data: { status: "queued", roundAttempts: attempts, roundHostStalls: stalls, queuedAt: now, availableAt: now, startedAt: null, finishedAt: null, lastError: `${reason}; queued again` },
-        });
-        return "requeued";
-      }
-      await tx.submission.update({
-        where: { id: ref.submissionId },
-        data: {
-          status: "failed",
-          roundAttempts: attempts,
-          roundHostStalls: stalls,
-          lastError: `given up: this submission stalled the grader ${stalls} times (${reason}); not counted against the student, and an instructor's regrade grades it again / 採点器を ${stalls} 回停止させたため採点を打ち切りました (受験回数には数えません。講師が再採点できます)`,
-          ...(sub.currentGradingId === null ? { verdict: "internal_error" as const, countsAsAttempt: false } : {}),
-        },
-      });
-      return "failed";
-    }
-    const counted = options.countAttempt ?? true;
+    // A host stall, like a graceful shutdown, is not counted against the student; a stall is queued
+    // again at once whatever the attempts, and bounded by MAX_HOST_STALLS instead.
+    const stall = options.hostStall === true;
+    const counted = !stall && (options.countAttempt ?? true);
     // markStarted counted the claim if its grading started; make the round's count what `counted` says.
     const started = options.started ?? true;
     const attempts = counted ? sub.roundAttempts + (started ? 0 : 1) : Math.max(0, sub.roundAttempts - (started ? 1 : 0));
-    if (attempts < maxAttempts) {
+    const stalls = sub.roundHostStalls + (stall ? 1 : 0);
+    if (stall ? stalls < MAX_HOST_STALLS : attempts < maxAttempts) {
       const due = counted ? new Date(now.getTime() + retryDelay(options, attempts)) : now;
       await tx.submission.update({
         where: { id: ref.submissionId },
-        data: { status: "queued", roundAttempts: attempts, queuedAt: now, availableAt: due, startedAt: null, finishedAt: null, lastError: reason },
+        data: { status: "queued", roundAttempts: attempts, roundHostStalls: stalls, queuedAt: now, availableAt: due, startedAt: null, finishedAt: null, lastError: stall ? `${reason}; queued again` : reason },
       });
       return "requeued";
     }
@@ -803,7 +786,10 @@ export async function abandonGrading(
       where: { id: ref.submissionId },
       data: {
         status: "failed",
-        lastError: reason,
+        lastError: stall
+          ? `given up: this submission stalled the grader ${stalls} times (${reason}); not counted against the student, and an instructor's regrade grades it again / 採点器を ${stalls} 回停止させたため採点を打ち切りました (受験回数には数えません。講師が再採点できます)`
+          : reason,
+        ...(stall ? { roundAttempts: attempts, roundHostStalls: stalls } : {}),
         ...(sub.currentGradingId === null ? { verdict: "internal_error" as const, countsAsAttempt: false } : {}),
       },
     });
