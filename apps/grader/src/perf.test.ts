@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCatalog } from "./catalog.ts";
 import { type GradeJob, type StageTimes, gradeSubmission, prepareWhile, warmPublicReferences } from "./grade.ts";
 import { GraderPool } from "./pool.ts";
-import type { WireValue } from "@tfm/contract";
+import { type WireValue, isWireTensor } from "@tfm/contract";
 import { ReferenceCache } from "./reference-cache.ts";
 import { loadRuntime } from "./runtime.ts";
 import ivm from "isolated-vm";
@@ -138,6 +138,28 @@ describe("cases prepared while the submission is transpiled", () => {
     const prepared = await prepareWhile(pending, runtime, job(64), new ExpectedCounter());
     expect(prepared.size).toBeGreaterThan(0);
     expect(prepared.size).toBeLessThan(runtime.spec.cases.length);
+  });
+
+  it("keeps the case's arguments as made whatever the reference does with its input, and survives a case that cannot be made", async () => {
+    const runtime = await loadRuntime(entry);
+    const zeroing = {
+      ...runtime,
+      reference: {
+        ...runtime.reference,
+        expected: (args: WireValue[]) => {
+          // A reference that writes into its input (none should; this one does).
+          for (const a of args) if (isWireTensor(a)) a.$tensor.data.fill(0);
+          return runtime.reference.expected(args);
+        },
+      },
+    };
+    const references = new ExpectedCounter();
+    const prepared = await prepareWhile(new Promise(() => undefined), zeroing, job(67), references);
+    expect(references.computed).toBeGreaterThan(0);
+    for (const c of runtime.spec.cases) expect(prepared.get(c.id)).toEqual(c.make({ rng: new Rng(c.kind === "hidden" ? deriveSeed(67, c.id) : deriveSeed(0, c.id)) }));
+    const broken = { ...runtime, spec: { ...runtime.spec, cases: runtime.spec.cases.map((c, i) => (i === 1 ? { ...c, make: () => { throw new Error("a spec bug"); } } : c)) } };
+    const partial = await prepareWhile(new Promise(() => undefined), broken, job(68), new ExpectedCounter());
+    expect([...partial.keys()]).toEqual([runtime.spec.cases.filter((c) => c.kind !== "hidden")[0]?.id]);
   });
 
   it("prepares nothing for an exercise with its own limits (chunked-attention: a step would take up to a second)", async () => {
