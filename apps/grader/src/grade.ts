@@ -110,6 +110,13 @@ export class GraderStallError extends Error {
 
 const HEATMAP_MAX = 16;
 
+/**
+ * A visible isolate whose heap holds more than this is disposed before the hidden session begins,
+ * not after the result (GradeDeps.disposeLater): a grading keeps at most one large isolate alive.
+ * An isolate with the kit booted and a light exercise's calls done holds a few megabytes.
+ */
+export const DEFER_DISPOSAL_MAX_BYTES = 16 * 1024 * 1024;
+
 export class UnknownExerciseError extends Error {
   override name = "UnknownExerciseError";
 }
@@ -269,7 +276,8 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
     // Left alive beside the hidden session: nothing of the submission runs in an isolate but its top
     // level and its calls (FinalizationRegistry, whose callbacks V8 ran outside them, is removed), so
     // an isolate no one calls again is inert, and disposing it (~1.7 ms) waits until the result is sent.
-    if (visibleDone && deps.disposeLater !== undefined) deps.disposeLater(() => session.dispose());
+    // Unless it holds a large heap: a worker then never holds two full isolates of one grading at once.
+    if (visibleDone && deps.disposeLater !== undefined && (!hiddenSessionRuns() || session.heapBytes() <= DEFER_DISPOSAL_MAX_BYTES)) deps.disposeLater(() => session.dispose());
     else session.dispose();
   }
 
@@ -476,6 +484,10 @@ class SubmissionSession {
 
   dispose(): void {
     this.sandbox?.dispose();
+  }
+
+  heapBytes(): number {
+    return this.sandbox?.heapBytes?.() ?? 0;
   }
 }
 

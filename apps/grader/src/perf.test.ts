@@ -231,6 +231,18 @@ describe("the grading's last isolate is disposed after the result is sent", () =
     expect(made.map((s) => s.disposed)).toEqual([true, true]);
   });
 
+  it("disposes at once a visible isolate that holds a large heap (at most one such isolate per worker beside the hidden session)", async () => {
+    const { made, create } = recording();
+    const later: (() => void)[] = [];
+    // The model solution, with 24 MB kept alive by its module.
+    const hoarding = `${SOLUTION}\nexport const kept = [new Float64Array(3 * 1024 * 1024)];\n`;
+    const r = await gradeSubmission({ ...job(46, "hoarding"), source: hoarding }, { catalog, backend, references: new ReferenceCache(), sandboxes: create, disposeLater: (d) => later.push(d) });
+    expect(r.verdict).toBe("passed");
+    expect(made.map((s) => s.disposed)).toEqual([true, false]);
+    expect(later).toHaveLength(1);
+    for (const d of later) d();
+  });
+
   it("defers the one isolate of a grading without hidden cases, and disposes everything at once without disposeLater", async () => {
     const a = recording();
     const later: (() => void)[] = [];

@@ -83,6 +83,8 @@ export interface SubmissionSandbox {
   call(entry: string, args: WireValue[], timeoutMs: number, watched?: boolean): Promise<RunOutcome>;
   drainConsole(): Promise<{ text: string; exceeded: boolean }>;
   dispose(): void;
+  /** Bytes the isolate's heap holds (its ArrayBuffers included), when the sandbox can tell; asked only between calls. */
+  heapBytes?(): number;
 }
 
 export type SandboxFactory = (options: SandboxOptions) => Promise<SubmissionSandbox>;
@@ -580,6 +582,15 @@ export class Sandbox implements SubmissionSandbox {
 
   dispose(): void {
     if (!this.isolate.isDisposed) this.isolate.dispose();
+  }
+
+  heapBytes(): number {
+    try {
+      const h = this.isolate.getHeapStatisticsSync();
+      return h.used_heap_size + h.externally_allocated_size;
+    } catch {
+      return 0;
+    }
   }
 
   /**
