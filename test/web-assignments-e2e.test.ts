@@ -49,7 +49,15 @@ async function shots(page: Page, name: string): Promise<void> {
 }
 
 /** The wall-clock value of <input type="datetime-local" step=1> for an instant in the class's zone. */
-const localInput = (ms: number) => DateTime.fromMillis(ms, { zone: ZONE }).toFormat("yyyy-MM-dd'T'HH:mm:ss");
+/**
+ * The value a datetime-local input holds, in HTML's normalized form: seconds only when they are not
+ * zero (Chromium turns "...T06:31:00" into "...T06:31", and Playwright's fill then reports the value
+ * as malformed: the test failed whenever a computed moment fell on a whole minute).
+ */
+const localInput = (ms: number) => {
+  const t = DateTime.fromMillis(ms, { zone: ZONE });
+  return t.toFormat(t.second === 0 ? "yyyy-MM-dd'T'HH:mm" : "yyyy-MM-dd'T'HH:mm:ss");
+};
 
 // ---- The independent computation: Asia/Tokyo has no DST, so a late day is a started 24 hours. ----
 interface Work {
