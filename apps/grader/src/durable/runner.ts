@@ -42,7 +42,8 @@ export interface Grader {
 /**
  * The grader could not judge the submission for a reason outside its isolate (the host was frozen,
  * SIGSTOP, a VM pause, a worker starved of CPU): nothing is held against the student, the job is queued
- * again. The pool rejects with an error whose `hostFault` is true.
+ * again at once, up to MAX_HOST_STALLS times a round (see abandonGrading). The pool rejects with an
+ * error whose `hostFault` is true.
  */
 export function isHostFault(e: unknown): boolean {
   return typeof e === "object" && e !== null && (e as { hostFault?: unknown }).hostFault === true;
