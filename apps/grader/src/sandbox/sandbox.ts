@@ -584,6 +584,7 @@ export class Sandbox implements SubmissionSandbox {
     if (!this.isolate.isDisposed) this.isolate.dispose();
   }
 
+  /** What the isolate's heap holds, ArrayBuffers included (0 when it cannot be asked). Takes the isolate's lock: never during a call. */
   heapBytes(): number {
     try {
       const h = this.isolate.getHeapStatisticsSync();
@@ -601,12 +602,7 @@ export class Sandbox implements SubmissionSandbox {
    * ask a running isolate). Asked only of a stopped isolate: the statistics take the isolate's lock.
    */
   private heapNearlyFull(): boolean {
-    try {
-      const h = this.isolate.getHeapStatisticsSync();
-      return h.used_heap_size + h.externally_allocated_size > HEAP_FULL_SHARE * this.memoryBytes;
-    } catch {
-      return false;
-    }
+    return this.heapBytes() > HEAP_FULL_SHARE * this.memoryBytes;
   }
 
   /**
