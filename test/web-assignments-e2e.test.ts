@@ -48,10 +48,9 @@ async function shots(page: Page, name: string): Promise<void> {
   await page.setViewportSize(SIZES.laptop);
 }
 
-/** The wall-clock value of <input type="datetime-local" step=1> for an instant in the class's zone. */
 /**
- * The value a datetime-local input holds, in HTML's normalized form: seconds only when they are not
- * zero (Chromium turns "...T06:31:00" into "...T06:31", and Playwright's fill then reports the value
+ * The wall-clock value of <input type="datetime-local" step=1> for an instant in the class's zone, in
+ * HTML's normalized form: seconds only when they are not zero (Chromium turns "...T06:31:00" into "...T06:31", and Playwright's fill then reports the value
  * as malformed: the test failed whenever a computed moment fell on a whole minute).
  */
 const localInput = (ms: number) => {

@@ -789,7 +789,8 @@ export async function abandonGrading(
         lastError: stall
           ? `given up: this submission stalled the grader ${stalls} times (${reason}); not counted against the student, and an instructor's regrade grades it again / 採点器を ${stalls} 回停止させたため採点を打ち切りました (受験回数には数えません。講師が再採点できます)`
           : reason,
-        ...(stall ? { roundAttempts: attempts, roundHostStalls: stalls } : {}),
+        roundAttempts: attempts,
+        roundHostStalls: stalls,
         ...(sub.currentGradingId === null ? { verdict: "internal_error" as const, countsAsAttempt: false } : {}),
       },
     });

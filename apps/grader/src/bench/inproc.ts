@@ -75,6 +75,8 @@ for (const e of chosen) {
       break;
     }
   }
+  // An exercise that stopped early has no figures worth printing.
+  if (wall.length < counted) continue;
   const used = process.cpuUsage(cpu0 ?? undefined);
   const cpuPer = (used.user + used.system) / 1000 / counted;
   const p50 = (k: keyof StageTimes) => summary(stages.slice(-counted).map((st) => st[k])).p50;
