@@ -282,9 +282,8 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
     // argument): the decoded tensors share the argument arrays, so copies taken now tell.
     const inputs: InputSnapshot[] = [];
     try {
-      for (let i = 0; i < args.length; i++) snapshotInputs(args[i], `argument ${i + 1}`, inputs, 0);
       const decoded: unknown[] = [];
-      for (let i = 0; i < args.length; i++) defineOwn(decoded, i, decode(args[i]));
+      for (let i = 0; i < args.length; i++) defineOwn(decoded, i, decode(args[i], `argument ${i + 1}`, inputs));
       result = ReflectApply(fn, undefined, decoded);
     } catch (e) {
       return checkIntrinsics() ?? classify(e);
@@ -340,29 +339,31 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
     return { text, exceeded: exceededAtCall };
   }
 
+  /** Adds n bytes to the result's budget (one function, not a closure per encoded value). */
+  function charge(budget: { bytes: number }, n: number): void {
+    // Every size comes from a captured getter or a checked length; one that is not a finite
+    // integer would make the budget NaN and let anything through.
+    if (!NumberIsFinite(n) || !NumberIsInteger(n) || n < 0) throw new TypeError("the result has a part whose size cannot be measured");
+    budget.bytes += n;
+    if (budget.bytes > options.resultBytes) {
+      state.resultTooLarge = true;
+      throw new OutputLimitError(`the result is larger than ${options.resultBytes} bytes`);
+    }
+  }
+
   function encode(v: unknown, depth: number, budget: { bytes: number }, seen: Set<object>): unknown {
     if (depth > 32) throw new TypeError("the result is nested more than 32 levels deep");
-    const charge = (n: number): void => {
-      // Every size comes from a captured getter or a checked length; one that is not a finite
-      // integer would make the budget NaN and let anything through.
-      if (!NumberIsFinite(n) || !NumberIsInteger(n) || n < 0) throw new TypeError("the result has a part whose size cannot be measured");
-      budget.bytes += n;
-      if (budget.bytes > options.resultBytes) {
-        state.resultTooLarge = true;
-        throw new OutputLimitError(`the result is larger than ${options.resultBytes} bytes`);
-      }
-    };
     if (v === null || v === undefined) {
-      charge(8);
+      charge(budget, 8);
       return null;
     }
     switch (typeof v) {
       case "number":
       case "boolean":
-        charge(8);
+        charge(budget, 8);
         return v;
       case "string":
-        charge(16 + v.length * 2);
+        charge(budget, 16 + v.length * 2);
         return v;
       case "bigint":
         throw new TypeError("the result contains a bigint; use numbers");
@@ -387,7 +388,7 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
       const length = ReflectApply(TypedArrayLength, parts.data, []) as number;
       const bytes = ReflectApply(TypedArrayByteLength, parts.data, []) as number;
       if (!NumberIsInteger(length) || !NumberIsInteger(bytes) || length !== numel) throw new TypeError("the result contains a tensor whose data does not match its shape");
-      charge(64 + bytes);
+      charge(budget, 64 + bytes);
       const Ctor = parts.dtype === "float32" ? Float32ArrayCtor : parts.dtype === "int32" ? Int32ArrayCtor : Uint8ArrayCtor;
       // A copy of exactly these elements: a view would carry its whole underlying buffer across.
       const data = new Ctor(length);
@@ -407,7 +408,7 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
       } catch {
         throw new TypeError("the result contains a DataView; return tensors, arrays or numbers");
       }
-      charge(16 + n * 8);
+      charge(budget, 16 + n * 8);
       const arr: unknown[] = [];
       for (let i = 0; i < n; i++) defineOwn(arr, i, +(view[i] ?? 0));
       out = arr;
@@ -415,7 +416,7 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
       const src = obj as unknown[];
       const n = src.length;
       if (!NumberIsInteger(n) || n < 0) throw new TypeError("the result contains an array with an invalid length");
-      charge(16 + n * 8);
+      charge(budget, 16 + n * 8);
       const arr: unknown[] = [];
       for (let i = 0; i < n; i++) defineOwn(arr, i, encode(src[i], depth + 1, budget, seen));
       out = arr;
@@ -424,7 +425,7 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
       const rec: Record<string, unknown> = {};
       for (let i = 0; i < keys.length; i++) {
         const key = keys[i] as string;
-        charge(16 + key.length * 2);
+        charge(budget, 16 + key.length * 2);
         if (key === "$tensor") throw new TypeError("the result uses the reserved key '$tensor'");
         defineOwn(rec, key, encode((obj as Record<string, unknown>)[key], depth + 1, budget, seen));
       }
@@ -440,31 +441,6 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
     copy: ArrayLike<number>;
   }
 
-  /** Copies of the data of every tensor in an argument (the host sent plain wire values). */
-  function snapshotInputs(v: unknown, where: string, out: InputSnapshot[], depth: number): void {
-    if (v === null || typeof v !== "object" || depth > 32) return;
-    if (ArrayIsArray(v)) {
-      for (let i = 0; i < v.length; i++) snapshotInputs(v[i], `${where}[${i}]`, out, depth + 1);
-      return;
-    }
-    const t = ownValue(v, "$tensor") as { dtype: "float32" | "int32" | "bool"; data: Float32Array | Int32Array | Uint8Array } | undefined;
-    if (t !== undefined) {
-      const data = ownValue(t, "data") as Float32Array | Int32Array | Uint8Array;
-      const dtype = ownValue(t, "dtype");
-      const n = ReflectApply(TypedArrayLength, data, []) as number;
-      const Ctor = dtype === "float32" ? Float32ArrayCtor : dtype === "int32" ? Int32ArrayCtor : Uint8ArrayCtor;
-      const copy = new Ctor(n);
-      for (let i = 0; i < n; i++) copy[i] = data[i] as number;
-      defineOwn(out, out.length, { where, live: data, copy });
-      return;
-    }
-    const keys = ObjectKeys(v);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string;
-      snapshotInputs((v as Record<string, unknown>)[key], `${where}.${key}`, out, depth + 1);
-    }
-  }
-
   function changedInput(inputs: readonly InputSnapshot[]): string | null {
     for (let k = 0; k < inputs.length; k++) {
       const s = inputs[k] as InputSnapshot;
@@ -478,22 +454,35 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
     return null;
   }
 
-  function decode(v: unknown): unknown {
+  /**
+   * A wire value as the submission gets it (tensors become the kit's, sharing the wire arrays), and a
+   * copy of every tensor's data in `inputs`, taken before any student code runs: the caller's tensors
+   * must come back unchanged (in-place ops such as fill_ or copy_ on an argument), and the copies tell.
+   */
+  function decode(v: unknown, where: string, inputs: InputSnapshot[]): unknown {
     if (v === null || typeof v !== "object") return v;
     if (ArrayIsArray(v)) {
       const arr: unknown[] = [];
-      for (let i = 0; i < v.length; i++) defineOwn(arr, i, decode(v[i]));
+      for (let i = 0; i < v.length; i++) defineOwn(arr, i, decode(v[i], `${where}[${i}]`, inputs));
       return arr;
     }
     const t = ownValue(v, "$tensor") as { dtype: "float32" | "int32" | "bool"; shape: number[]; data: Float32Array | Int32Array | Uint8Array } | undefined;
     if (t !== undefined) {
-      return fromParts(ownValue(t, "dtype") as "float32" | "int32" | "bool", ownValue(t, "shape") as number[], ownValue(t, "data") as Float32Array | Int32Array | Uint8Array);
+      const dtype = ownValue(t, "dtype") as "float32" | "int32" | "bool";
+      const data = ownValue(t, "data") as Float32Array | Int32Array | Uint8Array;
+      const tensor = fromParts(dtype, ownValue(t, "shape") as number[], data);
+      // fromParts checked that data is a typed array of the dtype's kind: copied natively.
+      const Ctor = dtype === "float32" ? Float32ArrayCtor : dtype === "int32" ? Int32ArrayCtor : Uint8ArrayCtor;
+      const copy = new Ctor(ReflectApply(TypedArrayLength, data, []) as number);
+      ReflectApply(TypedArraySet, copy, [data]);
+      defineOwn(inputs, inputs.length, { where, live: data, copy });
+      return tensor;
     }
     const rec: Record<string, unknown> = {};
     const keys = ObjectKeys(v);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
-      defineOwn(rec, key, decode((v as Record<string, unknown>)[key]));
+      defineOwn(rec, key, decode((v as Record<string, unknown>)[key], `${where}.${key}`, inputs));
     }
     return rec;
   }
@@ -532,9 +521,8 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
     try {
       const wire = warmInput();
       const inputs: InputSnapshot[] = [];
-      snapshotInputs(wire, "argument 1", inputs, 0);
       if (checkIntrinsics() !== null) return false;
-      const result = kitWorkload(decode(wire) as kit.Tensor);
+      const result = kitWorkload(decode(wire, "argument 1", inputs) as kit.Tensor);
       if (checkIntrinsics() !== null) return false;
       changedInput(inputs);
       encode(result, 0, { bytes: 0 }, new SetCtor<object>());

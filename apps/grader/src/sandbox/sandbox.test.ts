@@ -1,4 +1,4 @@
-import type { WireValue } from "@tfm/contract";
+import { type WireValue, wireTensor } from "@tfm/contract";
 import { fromValues, isWireTensorLike } from "./test-helpers.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { transpile } from "../transpile.ts";
@@ -148,6 +148,34 @@ describe("sandbox boundary", () => {
       expect(v.n).toBe(2);
       expect(isWireTensorLike(v.t)).toBe(true);
     }
+  });
+
+  it("tells which input tensor a call changed in place, wherever it sits in the arguments and whatever its dtype", async () => {
+    const { sb } = await sandboxWith(`
+      import type { Tensor } from "@tfm/kit";
+      export function f(xs: Tensor[], w: { ids: Tensor; mask: Tensor }, which: string): number {
+        if (which === "second") xs[1]!.fill_(0);
+        if (which === "ids") w.ids.fill_(9);
+        if (which === "mask") w.mask.fill_(false);
+        if (which === "read") { let s = 0; for (const t of xs) s += t.sum().item(); return s; }
+        return 0;
+      }`);
+    const args = (which: string): WireValue[] => [
+      [fromValues([2], [1, 2]), fromValues([2], [Number.NaN, 4])],
+      { ids: wireTensor("int32", [3], Int32Array.from([1, 2, 3])), mask: wireTensor("bool", [2], Uint8Array.from([1, 0])) },
+      which,
+    ];
+    const changed = async (which: string) => {
+      const out = await sb.call("f", args(which), 1_000);
+      if (!out.ok) throw new Error(out.error.message);
+      return out.inputChanged ?? null;
+    };
+    expect(await changed("second")).toBe("argument 1[1]");
+    expect(await changed("ids")).toBe("argument 2.ids");
+    expect(await changed("mask")).toBe("argument 2.mask");
+    // A NaN that is only read is not a change (NaN !== NaN).
+    expect(await changed("read")).toBeNull();
+    expect(await changed("none")).toBeNull();
   });
 });
 
