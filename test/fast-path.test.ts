@@ -14,7 +14,7 @@ import { ReferenceCache } from "../apps/grader/src/reference-cache.ts";
 import { FAST_WALL_FACTOR, Sandbox } from "../apps/grader/src/sandbox/sandbox.ts";
 import { fromValues } from "../apps/grader/src/sandbox/test-helpers.ts";
 import { transpile } from "../apps/grader/src/transpile.ts";
-import { withBusyCore } from "./busy-host.ts";
+import { withBusyCore, withBusyThreads } from "./busy-host.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const open: Sandbox[] = [];
@@ -142,6 +142,40 @@ describe("the fast path", () => {
       // CPU time, not wall time: on a third of a core 100 ms of CPU take about 300 ms.
       expect(performance.now() - t0).toBeGreaterThan(150);
     });
+  });
+});
+
+describe("CPU time used by the grader's other threads is not the call's", () => {
+  // libuv's four threads hash on the same core as the whole process: the process's CPU clock runs
+  // about as fast as the wall clock, the isolate's thread gets a fifth of the core.
+  it("on the fast path: a call the busy threads stopped early is preempted, never time", async () => {
+    const budget = 200;
+    const turns = await turnsFor(budget * 0.5);
+    const sb = await sandboxWith(WORK);
+    const out = await withBusyThreads(() => sb.call("f", [fromValues([1], [1]), turns], budget));
+    expect(out.ok ? "ok" : out.kind).toMatch(/^(ok|preempted)$/);
+  });
+
+  it("on the watched path: a call that needs half its budget passes, charged about its own work", async () => {
+    const budget = 200;
+    const turns = await turnsFor(budget * 0.5);
+    const sb = await sandboxWith(WORK);
+    const out = await withBusyThreads(() => sb.call("f", [fromValues([1], [1]), turns], budget, true));
+    expect(out).toMatchObject({ ok: true });
+    expect(sb.lastCpuMs).toBeGreaterThan(budget * 0.3);
+    expect(sb.lastCpuMs).toBeLessThan(budget * 0.8);
+  });
+
+  it("still stops an endless loop at its budget on the watched path", async () => {
+    const sb = await sandboxWith(`import type { Tensor } from "@tfm/kit";\nexport function f(x: Tensor): Tensor { for (;;) {} }`);
+    const t0 = performance.now();
+    const out = await withBusyThreads(() => sb.call("f", [fromValues([1], [1])], 100, true));
+    expect(out).toMatchObject({ ok: false, kind: "time" });
+    // Stopped by the CPU watch once its own thread had used the budget (polled every 5 ms), not by the
+    // wall watchdog (100 x 10 + 5,000 ms): the meter is not blind to the isolate's thread.
+    expect(sb.lastCpuMs).toBeGreaterThanOrEqual(100);
+    expect(sb.lastCpuMs).toBeLessThan(150);
+    expect(performance.now() - t0).toBeLessThan(3_000);
   });
 });
 

@@ -3,6 +3,7 @@ import type { ExerciseMeta, WireValue } from "@tfm/contract";
 import * as esbuild from "esbuild";
 import ivm from "isolated-vm";
 import type { BootOptions, CallResult, ErrorInfo, LockdownReport, PackedLockdownPlan } from "./in-isolate.ts";
+import { busiestThreadMs, threadCpuTimes } from "./thread-cpu.ts";
 
 /** Outcome of running something in the isolate, as the host sees it. */
 export type RunOutcome =
@@ -414,31 +415,43 @@ export class Sandbox implements SubmissionSandbox {
 
   /**
    * CPU time used from now, in milliseconds: the smaller of the isolate's clock and the process's (see
-   * withCpuBudget for why both).
+   * withCpuBudget for why both). `watched`: the process's clock is read thread by thread, and only
+   * the busiest thread counts (thread-cpu.ts): the call runs on one of isolated-vm's threads, and
+   * what the process's other threads do meanwhile is not the call's.
    */
-  private cpuMeter(): () => number {
+  private cpuMeter(watched = false): () => number {
     const c0 = this.isolate.cpuTime;
     const p0 = process.cpuUsage();
+    const t0 = watched ? threadCpuTimes() : null;
     return () => {
-      const p = process.cpuUsage(p0);
-      const processMs = (p.user + p.system) / 1e3;
+      let hostMs: number;
+      const t = t0 === null ? null : threadCpuTimes();
+      if (t0 !== null && t !== null) hostMs = busiestThreadMs(t0, t);
+      else {
+        const p = process.cpuUsage(p0);
+        hostMs = (p.user + p.system) / 1e3;
+      }
       try {
-        return Math.min(Number(this.isolate.cpuTime - c0) / 1e6, processMs);
+        return Math.min(Number(this.isolate.cpuTime - c0) / 1e6, hostMs);
       } catch {
         // Disposed meanwhile (a memory limit, on isolated-vm's own thread): only the process's clock is left.
-        return processMs;
+        return hostMs;
       }
     };
   }
 
   /** Runs `step` with a CPU budget of `budgetMs` and the outer wall watchdog (see CPU_POLL_MS). */
   private async withCpuBudget<T>(budgetMs: number, step: (wallMs: number) => Promise<T>): Promise<T | (RunOutcome & { ok: false })> {
-    // isolated-vm's cpuTime is the time the isolate was running, and a frozen process (SIGSTOP) still
-    // counts as running (measured: 4.3 s "CPU" for 1.3 s of work and a 4 s stop). The process's own
-    // CPU time does not advance while it is stopped or starved, but includes the host's work beside
-    // the isolate (a reference computed meanwhile). The smaller of the two is charged: never a stall,
-    // and never more than the isolate's work plus that host work.
-    const used = this.cpuMeter();
+    // isolated-vm's cpuTime is the isolate's thread CPU time once a call has ended, but while one runs
+    // it counts the wall time since the call began (on Linux: CLOCK_THREAD_CPUTIME_ID when a timer
+    // stops, steady_clock for the running part), so a starved or frozen process (SIGSTOP) still counts
+    // as running (measured: 4.3 s "CPU" for 1.3 s of work and a 4 s stop). The CPU time of the busiest
+    // thread of the process does not advance while it waits for a core or is stopped, and leaves out
+    // what the process's other threads do beside the call (V8's background work, libuv's threads:
+    // test/fast-path.test.ts "CPU time used by the grader's other threads"; where there is no /proc,
+    // the process's CPU time, which includes them). The smaller of the two is charged: never a stall,
+    // never another thread's work.
+    const used = this.cpuMeter(true);
     const w0 = performance.now();
     const rss0 = process.memoryUsage.rss();
     const wallMs = budgetMs * WALL_FACTOR + WALL_SLACK_MS;

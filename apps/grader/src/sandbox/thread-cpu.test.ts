@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { busiestThreadMs, threadCpuTimes } from "./thread-cpu.ts";
+
+describe("thread CPU times (/proc/self/task/*/schedstat)", () => {
+  it("sees this thread's own work, and only the busiest thread's delta counts", () => {
+    const before = threadCpuTimes();
+    expect(before).not.toBeNull();
+    if (before === null) return;
+    const p0 = process.cpuUsage();
+    const t0 = performance.now();
+    let s = 0;
+    while (performance.now() - t0 < 40) s += Math.sqrt(s + 1);
+    expect(s).toBeGreaterThan(0);
+    const after = threadCpuTimes();
+    expect(after).not.toBeNull();
+    if (after === null) return;
+    const p = process.cpuUsage(p0);
+    const busiest = busiestThreadMs(before, after);
+    // At most the process's CPU time (every thread), and at least most of the spin (on a quiet core
+    // it is all of it; allow a busy machine's scheduler a share).
+    expect(busiest).toBeLessThanOrEqual((p.user + p.system) / 1e3 + 1);
+    expect(busiest).toBeGreaterThan(10);
+  });
+
+  it("counts a thread that appeared between the samples from zero, and ignores one that went (or a reused id)", () => {
+    const before = new Map([["1", 5e6], ["2", 9e6]]);
+    const after = new Map([["1", 7e6], ["3", 4e6], ["2", 1e6]]);
+    expect(busiestThreadMs(before, after)).toBe(4);
+    expect(busiestThreadMs(after, after)).toBe(0);
+  });
+});
