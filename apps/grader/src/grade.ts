@@ -18,7 +18,7 @@ import { type Comparison, compareValues } from "./compare.ts";
 import { DEFAULT_SUBMISSION_TIMEOUT_MS, hasOwnLimits } from "./limits.ts";
 import { type ExerciseRuntime, loadRuntime } from "./runtime.ts";
 import type { ReferenceCache } from "./reference-cache.ts";
-import { type RunOutcome, Sandbox, type SandboxFactory, type SubmissionSandbox, bootKeyOf } from "./sandbox/sandbox.ts";
+import { type BootKey, type RunOutcome, Sandbox, type SandboxFactory, type SubmissionSandbox, bootKeyOf } from "./sandbox/sandbox.ts";
 import { studentPosition } from "./sourcemap.ts";
 import { transpile } from "./transpile.ts";
 import { scoreOf, summarize, verdictOf } from "./verdict.ts";
@@ -51,9 +51,9 @@ export interface GradeDeps {
 /** Where one grading's time went, finer than GradeResult.timings (whose shape the contract fixes). */
 export interface StageTimes {
   transpileMs: number;
-  /** New isolates and their contexts (one for the visible calls and one for the hidden calls; another after a memory limit). */
+  /** New isolates (one for the visible calls, whose hidden calls run in a sibling context of it; another after a memory limit). */
   isolateMs: number;
-  /** Compiling the kit + harness from the code cache, running it and booting it (lockdown). */
+  /** Compiling the kit + harness from the code cache, a context, running the bundle in it and booting it (lockdown); for a sibling, its context and boot. */
   kitMs: number;
   /** The hidden session, whole: its isolate, kit, load and calls (also counted above) and its references and comparisons (only here). */
   hiddenMs: number;
@@ -64,11 +64,13 @@ export interface StageTimes {
   referenceMs: number;
   compareMs: number;
   totalMs: number;
-  /** Sandboxes created, and how many compiled the kit from the shared V8 code cache. */
+  /** Sandboxes created (isolates or sibling contexts), and how many compiled the kit from the shared V8 code cache. */
   isolates: number;
   codeCacheHits: number;
   /** Isolates prepared ahead of time while the worker was idle (their creation is then off the critical path). */
   spares: number;
+  /** Hidden sessions run in a sibling context of the visible session's isolate (see SubmissionSession.sibling). */
+  siblings: number;
   calls: number;
   /** Calls stopped on the fast path by a busy host and run again under the CPU watch (see Sandbox.call). */
   preempted: number;
@@ -128,7 +130,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   if (entry === undefined) throw new UnknownExerciseError(`unknown exercise '${job.exerciseId}'`);
   const meta = entry.meta;
   const timings = { transpileMs: 0, sandboxMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0 };
-  const stages: StageTimes = { transpileMs: 0, isolateMs: 0, kitMs: 0, hiddenMs: 0, loadMs: 0, runMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0, isolates: 0, codeCacheHits: 0, spares: 0, calls: 0, preempted: 0, prepareMs: 0, preparedCases: 0 };
+  const stages: StageTimes = { transpileMs: 0, isolateMs: 0, kitMs: 0, hiddenMs: 0, loadMs: 0, runMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0, isolates: 0, codeCacheHits: 0, spares: 0, siblings: 0, calls: 0, preempted: 0, prepareMs: 0, preparedCases: 0 };
   // The profile's total is the whole grading, hidden session included (the result's total is not).
   const report = (): void => {
     if (deps.onStages === undefined) return;
@@ -216,6 +218,8 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
     if (status === "output_limit" && ++outputLimits >= 2) stopped = afterOutputLimits();
   };
   let loadFailed = false;
+  /** The hidden session's first sandbox when it is a sibling of the visible session's (see SubmissionSession.sibling). */
+  let hiddenSandbox: SubmissionSandbox | null = null;
   /** Whether the visible and the hidden sessions ran to their end (not thrown out of: see disposeLater). */
   let visibleDone = false;
   let hiddenDone = false;
@@ -273,12 +277,18 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
     consoleText = out.text;
     consoleTruncated = out.exceeded;
     visibleDone = true;
+    // The hidden session's sandbox: a new context in this session's isolate, asked for only now that
+    // everything the visible session shows has been read (its console drained, its results kept).
+    if (hiddenSessionRuns() && stopped === null) hiddenSandbox = await session.sibling(bootKeyOf(meta), job.seed);
   } finally {
-    // Left alive beside the hidden session: nothing of the submission runs in an isolate but its top
-    // level and its calls (FinalizationRegistry, whose callbacks V8 ran outside them, is removed), so
-    // an isolate no one calls again is inert, and disposing it (~1.7 ms) waits until the result is sent.
-    // Unless it holds a large heap: a worker then never holds two full isolates of one grading at once.
-    if (visibleDone && deps.disposeLater !== undefined && (!hiddenSessionRuns() || session.heapBytes() <= DEFER_DISPOSAL_MAX_BYTES)) deps.disposeLater(() => session.dispose());
+    // With a sibling, this releases only the visible session's context: the isolate goes with the
+    // hidden session. Else the isolate is left alive beside the hidden session: nothing of the
+    // submission runs in an isolate but its top level and its calls (FinalizationRegistry, whose
+    // callbacks V8 ran outside them, is removed), so an isolate no one calls again is inert, and
+    // disposing it (~1.7 ms) waits until the result is sent. Unless it holds a large heap: a worker
+    // then never holds two full isolates of one grading at once.
+    if (hiddenSandbox !== null) session.dispose();
+    else if (visibleDone && deps.disposeLater !== undefined && (!hiddenSessionRuns() || session.heapBytes() <= DEFER_DISPOSAL_MAX_BYTES)) deps.disposeLater(() => session.dispose());
     else session.dispose();
   }
 
@@ -286,7 +296,14 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   const visibleMs = performance.now() - started;
   if (hiddenSessionRuns()) {
     const hiddenStart = performance.now();
-    const hiddenSession = new SubmissionSession(entry, compiled.code, compiled.sourceMap, job.seed, { sandboxMs: 0 }, stages, createSandbox, true);
+    // The sibling first; a sandbox the session needs again (after a memory limit or a busy host) is a fresh isolate.
+    let first = hiddenSandbox;
+    const hiddenFactory: SandboxFactory = (options) => {
+      const s = first;
+      first = null;
+      return s !== null ? Promise.resolve(s) : createSandbox(options);
+    };
+    const hiddenSession = new SubmissionSession(entry, compiled.code, compiled.sourceMap, job.seed, { sandboxMs: 0 }, stages, hiddenFactory, true);
     try {
       for (const c of hiddenCases) {
         if (stopped !== null) {
@@ -301,6 +318,10 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
       }
       hiddenDone = true;
     } finally {
+      // A sibling the session never loaded (its cases were skipped) is disposed with it.
+      const unused = first;
+      first = null;
+      unused?.dispose();
       if (hiddenDone && deps.disposeLater !== undefined) deps.disposeLater(() => hiddenSession.dispose());
       else hiddenSession.dispose();
       stages.hiddenMs = performance.now() - hiddenStart;
@@ -369,6 +390,8 @@ class SubmissionSession {
    * end, not around every call: the console cap counts every byte written, drained or not.
    */
   private printingHidden = false;
+  /** The submission changed a shared prototype here (IntrinsicChanged): its hidden session gets an isolate of its own. */
+  private tampered = false;
 
   constructor(
     readonly entry: CatalogEntry,
@@ -394,6 +417,7 @@ class SubmissionSession {
     const tl = performance.now();
     const outcome = await this.sandbox.load(this.code, timeLeft(clock, limits.callTimeoutMs), watched);
     spend(clock, this.sandbox.lastCpuMs ?? performance.now() - tl, outcome);
+    this.noteTampering(outcome);
     this.timings.sandboxMs += performance.now() - t;
     const { setup } = this.sandbox;
     this.stages.isolates++;
@@ -401,6 +425,7 @@ class SubmissionSession {
     this.stages.kitMs += setup.kitMs;
     if (setup.codeCache === "hit") this.stages.codeCacheHits++;
     if (setup.spare) this.stages.spares++;
+    if (setup.sibling === true) this.stages.siblings++;
     this.stages.loadMs += performance.now() - tl;
     if (!outcome.ok && outcome.kind === "preempted") {
       // A busy host stopped the top level on the fast path: loaded again in a fresh isolate, watched.
@@ -433,6 +458,7 @@ class SubmissionSession {
       outcome = await again.call(this.entry.meta.entry, args, timeLeft(clock, this.entry.meta.limits.callTimeoutMs), true);
       spend(clock, again.lastCpuMs ?? performance.now() - tw, outcome);
     }
+    this.noteTampering(outcome);
     this.timings.sandboxMs += performance.now() - t;
     this.stages.calls++;
     if (outcome.ok) {
@@ -464,6 +490,10 @@ class SubmissionSession {
     return outcome;
   }
 
+  private noteTampering(outcome: RunOutcome): void {
+    if (!outcome.ok && outcome.error.name === INTRINSIC_CHANGED) this.tampered = true;
+  }
+
   /** Drains the isolate's console: kept, or dropped with a one-time note when it was printed during hidden calls. */
   private async flushConsole(): Promise<void> {
     if (this.sandbox === null) return;
@@ -490,7 +520,34 @@ class SubmissionSession {
   heapBytes(): number {
     return this.sandbox?.heapBytes?.() ?? 0;
   }
+
+  /**
+   * A sandbox for the same submission's hidden session in a new context of this session's isolate
+   * (Sandbox.sibling), or null, when the hidden session is to get an isolate of its own as before:
+   * this isolate is gone (a limit, a busy host), the submission changed a shared prototype here (V8
+   * keeps some of what that changes per isolate, not per context), or this session left more in the
+   * heap than SIBLING_MAX_INHERITED_BYTES (its share of the limit would otherwise be the hidden
+   * session's to lose).
+   */
+  async sibling(key: BootKey, seed: number): Promise<SubmissionSandbox | null> {
+    const sandbox = this.sandbox;
+    if (sandbox === null || sandbox.disposed || sandbox.sibling === undefined || this.tampered) return null;
+    if (this.heapBytes() > siblingMaxInheritedBytes(this.entry.meta.limits.memoryMb)) return null;
+    return sandbox.sibling({ ...key, seed });
+  }
 }
+
+/**
+ * The most a visible session may leave in its isolate's heap for the hidden session to run in a
+ * sibling context of it: 8 MB, and never over a sixteenth of the limit (chunked-attention's 16 MB
+ * gets a fresh isolate).
+ */
+export function siblingMaxInheritedBytes(memoryMb: number): number {
+  return Math.min(SIBLING_MAX_INHERITED_BYTES, (memoryMb * 1024 * 1024) / 16);
+}
+export const SIBLING_MAX_INHERITED_BYTES = 8 * 1024 * 1024;
+/** The error name the harness gives a change to a shared prototype (in-isolate.ts checkIntrinsics); a student may throw one too, which only costs the sibling. */
+const INTRINSIC_CHANGED = "IntrinsicChanged";
 
 function afterTimeLimit(testId: string): Localized {
   return { ja: `テスト ${testId} が時間制限を超えたため`, en: `test ${testId} hit the time limit` };

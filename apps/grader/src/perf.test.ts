@@ -8,7 +8,7 @@ import { Rng, deriveSeed } from "@tfm/spec";
 import { initBackend } from "@tfm/reference";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCatalog } from "./catalog.ts";
-import { type GradeJob, type StageTimes, gradeSubmission, prepareWhile, warmPublicReferences } from "./grade.ts";
+import { type GradeJob, SIBLING_MAX_INHERITED_BYTES, type StageTimes, gradeSubmission, prepareWhile, siblingMaxInheritedBytes, warmPublicReferences } from "./grade.ts";
 import { GraderPool } from "./pool.ts";
 import { type WireValue, isWireTensor } from "@tfm/contract";
 import { ReferenceCache } from "./reference-cache.ts";
@@ -18,6 +18,8 @@ import { MAX_SPARES, Sandbox, WARM_STEPS, bootstrapSource, prepareSpares, spares
 import { transpile, transpileCache } from "./transpile.ts";
 
 const EX = "scaled-dot-product-attention";
+/** Whether the isolate under a sandbox is gone (a sandbox's own `disposed` is also true once only its context was released). */
+const isolateDisposed = (sb: Sandbox): boolean => (sb as unknown as { isolate: ivm.Isolate }).isolate.isDisposed;
 const catalog = loadCatalog();
 const entry = catalog.exercises.get(EX);
 if (entry === undefined) throw new Error(`${EX} is missing`);
@@ -216,21 +218,34 @@ describe("the grading's last isolate is disposed after the result is sent", () =
   beforeAll(async () => {
     backend = await initBackend();
   });
-  /** Sandbox.create, recording what it made. */
+  /** Sandbox.create, recording what it made, siblings included (in the order made). */
   const recording = () => {
     const made: Sandbox[] = [];
-    return { made, create: async (o: Parameters<typeof Sandbox.create>[0]) => made[made.push(await Sandbox.create(o)) - 1] as Sandbox };
+    const track = (sb: Sandbox): Sandbox => {
+      made.push(sb);
+      const sibling = sb.sibling.bind(sb);
+      sb.sibling = async (o) => {
+        const s = await sibling(o);
+        return s === null ? null : track(s);
+      };
+      return sb;
+    };
+    return { made, create: async (o: Parameters<typeof Sandbox.create>[0]) => track(await Sandbox.create(o)) };
   };
 
-  it("hands the visible and the hidden isolate to disposeLater; neither is disposed on the grading's path", async () => {
+  it("runs the hidden session in a sibling context of the visible isolate, releases the visible context at once and hands the isolate to disposeLater", async () => {
     const { made, create } = recording();
     const later: (() => void)[] = [];
     const r = await gradeSubmission(job(41, "dispose later"), { catalog, backend, references: new ReferenceCache(), sandboxes: create, disposeLater: (d) => later.push(d) });
     expect(r.verdict).toBe("passed");
-    expect(made.map((s) => s.disposed)).toEqual([false, false]);
-    expect(later).toHaveLength(2);
+    expect(made.map((s) => s.setup.sibling)).toEqual([false, true]);
+    // The visible context is gone; the isolate lives on with the hidden session's context until disposeLater runs.
+    expect(made.map((s) => s.disposed)).toEqual([true, false]);
+    expect(made.map(isolateDisposed)).toEqual([false, false]);
+    expect(later).toHaveLength(1);
     for (const d of later) d();
     expect(made.map((s) => s.disposed)).toEqual([true, true]);
+    expect(made.map(isolateDisposed)).toEqual([true, true]);
   });
 
   it("disposes at once a visible isolate that holds a large heap (at most one such isolate per worker beside the hidden session)", async () => {
@@ -240,9 +255,29 @@ describe("the grading's last isolate is disposed after the result is sent", () =
     const hoarding = `${SOLUTION}\nexport const kept = [new Float64Array(3 * 1024 * 1024)];\n`;
     const r = await gradeSubmission({ ...job(46, "hoarding"), source: hoarding }, { catalog, backend, references: new ReferenceCache(), sandboxes: create, disposeLater: (d) => later.push(d) });
     expect(r.verdict).toBe("passed");
+    // Over SIBLING_MAX_INHERITED_BYTES: the hidden session gets a fresh isolate, as before.
+    expect(made.map((s) => s.setup.sibling)).toEqual([false, false]);
     expect(made.map((s) => s.disposed)).toEqual([true, false]);
     expect(later).toHaveLength(1);
     for (const d of later) d();
+  });
+
+  it("gives the hidden session an isolate of its own after the submission changed a shared prototype, and a sibling when its visible heap is small", async () => {
+    // V8 keeps some of what such a change touches per isolate (its protectors), not per context.
+    const tampering = `let calls = 0;\n${SOLUTION.replace("{\n  const dK", "{\n  if (++calls === 2) (Float32Array.prototype as unknown as Record<string, unknown>).mark = 1;\n  const dK")}`;
+    expect(tampering).toContain("mark = 1");
+    const a = recording();
+    const r = await gradeSubmission({ ...job(48, "tampering"), source: tampering }, { catalog, backend, references: new ReferenceCache(), sandboxes: a.create });
+    expect(r.tests.some((t) => t.message.en.includes("Float32Array.prototype"))).toBe(true);
+    expect(a.made.map((s) => s.setup.sibling)).toEqual([false, false]);
+    // 4 MB kept by the module: under SIBLING_MAX_INHERITED_BYTES.
+    const b = recording();
+    const keeping = `${SOLUTION}\nexport const kept = [new Float64Array(512 * 1024)];\n`;
+    const k = await gradeSubmission({ ...job(49, "keeping"), source: keeping }, { catalog, backend, references: new ReferenceCache(), sandboxes: b.create });
+    expect(k.verdict).toBe("passed");
+    expect(b.made.map((s) => s.setup.sibling)).toEqual([false, true]);
+    expect(siblingMaxInheritedBytes(128)).toBe(SIBLING_MAX_INHERITED_BYTES);
+    expect(siblingMaxInheritedBytes(16)).toBe(1024 * 1024);
   });
 
   it("defers the one isolate of a grading without hidden cases, and disposes everything at once without disposeLater", async () => {
@@ -274,16 +309,37 @@ describe("the grading's last isolate is disposed after the result is sent", () =
     expect(made.map((s) => s.disposed)).toEqual([true]);
   });
 
-  it("hands over the visible isolate but disposes at once the hidden one whose session stopped on an error of the host", async () => {
+  it("disposes at once the isolate of a hidden session (a sibling) that stopped on an error of the host", async () => {
     const later: (() => void)[] = [];
-    const made: Sandbox[] = [];
-    // The host's fault on the hidden session's first call (its sandbox is the second one made).
+    const { made, create } = recording();
+    // The host's fault on the hidden session's first call (its sandbox is the sibling, the second one made).
     const failing = async (o: Parameters<typeof Sandbox.create>[0]) => {
-      const sb = await Sandbox.create(o);
-      if (made.push(sb) === 2) sb.call = () => Promise.reject(new Error("the host failed"));
+      const sb = await create(o);
+      const sibling = sb.sibling.bind(sb);
+      sb.sibling = async (opts) => {
+        const s = await sibling(opts);
+        if (s !== null) s.call = () => Promise.reject(new Error("the host failed"));
+        return s;
+      };
       return sb;
     };
     await expect(gradeSubmission(job(45, "hidden host fault"), { catalog, backend, references: new ReferenceCache(), sandboxes: failing, disposeLater: (d) => later.push(d) })).rejects.toThrow("the host failed");
+    expect(made.map((s) => s.setup.sibling)).toEqual([false, true]);
+    expect(made.map((s) => s.disposed)).toEqual([true, true]);
+    expect(later).toHaveLength(0);
+  });
+
+  it("hands over the visible isolate but disposes at once a hidden one of its own whose session stopped on an error of the host", async () => {
+    const later: (() => void)[] = [];
+    const made: Sandbox[] = [];
+    // No sibling (as for a submission that changed a shared prototype): the hidden session's isolate is the second one made.
+    const failing = async (o: Parameters<typeof Sandbox.create>[0]) => {
+      const sb = await Sandbox.create(o);
+      sb.sibling = async () => null;
+      if (made.push(sb) === 2) sb.call = () => Promise.reject(new Error("the host failed"));
+      return sb;
+    };
+    await expect(gradeSubmission(job(47, "hidden host fault, own isolate"), { catalog, backend, references: new ReferenceCache(), sandboxes: failing, disposeLater: (d) => later.push(d) })).rejects.toThrow("the host failed");
     expect(made.map((s) => s.disposed)).toEqual([false, true]);
     expect(later).toHaveLength(1);
     for (const d of later) d();
@@ -351,15 +407,22 @@ describe("spare isolates", () => {
     return Sandbox.create(o);
   };
 
-  it("warms an idle spare with the fixed workload; stops at an exercise's withheld entry; never warms an isolate made for a waiting job", async () => {
+  it("warms an idle spare and its sibling context with the fixed workload; stops at an exercise's withheld entry; never warms an isolate made for a waiting job", async () => {
     const spare = await idleSpare(options);
     const fresh = await Sandbox.create(options);
     const withheld = await idleSpare({ ...options, withheld: ["F.softmax"] });
-    for (const sb of [spare, fresh, withheld]) sb.dispose();
+    // The sibling contexts: booted and warmed with the spare; booted now (not warmed) for an isolate made for a job.
+    const siblings = await Promise.all([spare, fresh, withheld].map((sb) => sb.sibling(sb === withheld ? { ...options, withheld: ["F.softmax"] } : options)));
+    for (const sb of [spare, fresh, withheld, ...siblings]) sb?.dispose();
     expect([spare.setup.spare, spare.setup.warmSteps]).toEqual([true, WARM_STEPS]);
     expect([fresh.setup.spare, fresh.setup.warmSteps]).toEqual([false, 0]);
     // The workload calls F.softmax: the stub throws in the first step, and warming stops there.
     expect([withheld.setup.spare, withheld.setup.warmSteps]).toEqual([true, 0]);
+    expect(siblings.map((s) => [s?.setup.sibling, s?.setup.spare, s?.setup.warmSteps])).toEqual([
+      [true, true, WARM_STEPS],
+      [true, false, 0],
+      [true, true, 0],
+    ]);
   });
 
   it("runs no warm-up step in a spare taken before its boot ended, and the spare works", async () => {
@@ -398,7 +461,7 @@ describe("spare isolates", () => {
     }
   });
 
-  it("leaves nothing a submission can see: a warmed spare and a fresh isolate answer alike, bit for bit", async () => {
+  it("leaves nothing a submission can see: a warmed spare, its warmed sibling context and a fresh isolate answer alike, bit for bit", async () => {
     // What a submission could read of the realm and the kit's state: the default generator's draws
     // (torch.rand / randn without a generator), the seeded Math.random, the globals, the frozen kit and
     // intrinsics, and the console.
@@ -421,17 +484,22 @@ describe("spare isolates", () => {
       }`);
     const spare = await idleSpare({ ...options, seed: 77 });
     const fresh = await Sandbox.create({ ...options, seed: 77 });
+    const sibling = await spare.sibling({ ...options, seed: 77 });
     try {
-      expect([spare.setup.warmSteps, fresh.setup.warmSteps]).toEqual([WARM_STEPS, 0]);
+      expect([spare.setup.warmSteps, sibling?.setup.warmSteps, fresh.setup.warmSteps]).toEqual([WARM_STEPS, WARM_STEPS, 0]);
       const answers = [];
-      for (const sb of [spare, fresh]) {
+      // The sibling after the spare's own session, as a hidden session runs after the visible one.
+      for (const sb of [spare, sibling, fresh]) {
+        if (sb === null) throw new Error("no sibling");
         expect((await sb.load(src, 1_000)).ok).toBe(true);
         answers.push({ first: await sb.call("probe", [], 1_000), second: await sb.call("probe", [], 1_000), console: await sb.drainConsole() });
       }
       expect(answers[0]).toMatchObject({ first: { ok: true, value: { frozen: [true, true, true, true, true, true, true, true] } }, console: { text: "loaded\n", exceeded: false } });
-      expect(answers[0]).toEqual(answers[1]);
+      expect(answers[1]).toEqual(answers[2]);
+      expect(answers[0]).toEqual(answers[2]);
     } finally {
       spare.dispose();
+      sibling?.dispose();
       fresh.dispose();
     }
   });
@@ -463,9 +531,10 @@ ${SOLUTION}`;
       expect(r.verdict, r.summary.en).toBe("passed");
     }
     expect(stages).toHaveLength(4);
-    // One isolate for the visible calls and a fresh one for the hidden calls (nothing carries over).
+    // A fresh isolate for the visible calls, and a fresh context of it for the hidden calls (nothing carries over).
     expect(stages.map((s) => s.isolates)).toEqual([2, 2, 2, 2]);
-    // After an idle pause both isolates of a grading (visible and hidden) were booted ahead of time.
+    expect(stages.map((s) => s.siblings)).toEqual([1, 1, 1, 1]);
+    // After an idle pause both sandboxes of a grading (the isolate and its sibling context) were booted ahead of time.
     expect(stages.some((s) => s.spares === 2), JSON.stringify(stages.map((s) => s.spares))).toBe(true);
   });
 });

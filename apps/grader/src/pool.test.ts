@@ -97,11 +97,13 @@ describe("grader pool dispatch", () => {
     try {
       expect((await grade(pool, 200)).verdict).toBe("passed");
       expect(pool.stats().idleHints).toBe(1);
-      // Submitted the moment the first result arrived: both of its isolates (visible and hidden
-      // cases) were prepared after the hint, not booted by the grading itself.
+      // Submitted the moment the first result arrived: both of its sandboxes (the isolate for the
+      // visible cases and its sibling context for the hidden ones) were prepared after the hint, not
+      // booted by the grading itself.
       expect((await grade(pool, 201)).verdict).toBe("passed");
       expect(stagesBySeed.get(201)?.spares).toBe(2);
       expect(stagesBySeed.get(201)?.isolates).toBe(2);
+      expect(stagesBySeed.get(201)?.siblings).toBe(1);
     } finally {
       await pool.close();
     }

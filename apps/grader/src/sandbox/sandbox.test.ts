@@ -229,3 +229,99 @@ export function f(x: Tensor): Tensor { for (;;) {} }`, { memoryMb: 64 });
     }
   });
 });
+
+describe("sibling contexts (a submission's hidden session in its own realm of the visible session's isolate)", () => {
+  const options = { memoryMb: 64, withheld: [], consoleBytes: 1_000, resultBytes: 1_000_000, seed: 9 };
+  const code = async (src: string) => {
+    const c = await transpile(src);
+    if (!c.ok) throw new Error("does not compile");
+    return c.code;
+  };
+  /** Everything a submission can leave behind in its realm: globals, prototypes it may extend, module state. */
+  const LEAVER = `
+    import { torch, type Tensor } from "@tfm/kit";
+    let calls = 0;
+    const g = globalThis as Record<string, unknown>;
+    export function leave(x: Tensor): number {
+      calls++;
+      g.left = "visible";
+      return calls;
+    }
+    export function draws(): number[] { return [Math.random(), Math.random(), torch.rand([2]).data()[0] as number]; }`;
+  const READER = `
+    const g = globalThis as Record<string, unknown>;
+    export function look(): string[] {
+      return [typeof g.left, typeof (Float32Array.prototype as unknown as Record<string, unknown>).leftOnProto, String(Object.isFrozen(Math))];
+    }
+    export function draws(): number[] {
+      const { torch } = require("@tfm/kit");
+      return [Math.random(), Math.random(), torch.rand([2]).data()[0]];
+    }
+    declare const require: (m: string) => { torch: { rand(s: number[]): { data(): Float32Array } } };`;
+
+  it("is a fresh realm: nothing the visible context's code left (globals, a prototype it changed, module state) is there, and it draws as a fresh isolate does", async () => {
+    const visible = await Sandbox.create(options);
+    open.push(visible);
+    expect((await visible.load(await code(LEAVER), 1_000)).ok).toBe(true);
+    expect(await visible.call("leave", [fromValues([1], [0])], 1_000)).toMatchObject({ ok: true, value: 1 });
+    // A prototype change is the visible session's own error, sticky there...
+    const tamper = await Sandbox.create(options);
+    open.push(tamper);
+    expect((await tamper.load(await code(`(Float32Array.prototype as unknown as Record<string, unknown>).leftOnProto = 1; export const f = () => 1;`), 1_000)).ok).toBe(false);
+    // ...and neither reaches a sibling.
+    for (const parent of [visible, tamper]) {
+      const hidden = await parent.sibling(options);
+      expect(hidden).not.toBeNull();
+      if (hidden === null) return;
+      open.push(hidden);
+      expect(hidden.setup).toMatchObject({ sibling: true, isolateMs: 0 });
+      expect((await hidden.load(await code(READER), 1_000)).ok).toBe(true);
+      expect(await hidden.call("look", [], 1_000)).toEqual({ ok: true, value: ["undefined", "undefined", "true"] });
+      const fresh = await Sandbox.create(options);
+      open.push(fresh);
+      expect((await fresh.load(await code(READER), 1_000)).ok).toBe(true);
+      // The same seed draws the same values, bit for bit, as in a fresh isolate.
+      expect(await hidden.call("draws", [], 1_000)).toEqual(await fresh.call("draws", [], 1_000));
+    }
+    // The visible context is still its own: its module state and globals are where it left them.
+    expect(await visible.call("leave", [fromValues([1], [0])], 1_000)).toMatchObject({ ok: true, value: 2 });
+  });
+
+  it("outlives the visible context it came from, shares its isolate's limits, and takes the isolate with it when it goes", async () => {
+    const visible = await Sandbox.create(options);
+    open.push(visible);
+    expect((await visible.load(await code(LEAVER), 1_000)).ok).toBe(true);
+    const hidden = await visible.sibling(options);
+    if (hidden === null) throw new Error("no sibling");
+    open.push(hidden);
+    visible.dispose();
+    expect([visible.disposed, hidden.disposed]).toEqual([true, false]);
+    expect((await hidden.load(await code(`export function spin(): number { for (;;) {} }\nexport function fine(): number { return 1; }`), 1_000)).ok).toBe(true);
+    expect(await hidden.call("fine", [], 1_000)).toEqual({ ok: true, value: 1 });
+    // Its own time limit, on the CPU the isolate spent in its context (watched: a busy host cannot preempt it).
+    expect(await hidden.call("spin", [], 100, true)).toMatchObject({ ok: false, kind: "time" });
+    // An allocation past the isolate's limit ends it as a memory limit (the isolate is gone).
+    const fresh = await Sandbox.create(options);
+    open.push(fresh);
+    const again = await fresh.sibling(options);
+    if (again === null) throw new Error("no sibling");
+    open.push(again);
+    expect((await again.load(await code(`export function hog(): number { const a: number[][] = []; for (;;) a.push(new Array(1e5).fill(1.5)); }`), 1_000)).ok).toBe(true);
+    expect(await again.call("hog", [], 5_000, true)).toMatchObject({ ok: false, kind: "memory" });
+    expect([again.disposed, fresh.disposed]).toEqual([true, true]);
+  });
+
+  it("is refused once the isolate is gone or released, and for other options", async () => {
+    const a = await Sandbox.create(options);
+    open.push(a);
+    expect(await a.sibling({ ...options, memoryMb: 32 })).toBeNull();
+    expect(await a.sibling({ ...options, withheld: ["F.softmax"] })).toBeNull();
+    a.dispose();
+    expect(await a.sibling(options)).toBeNull();
+    const b = await Sandbox.create(options);
+    open.push(b);
+    expect((await b.load(await code(`export function hog(): number { const a: number[][] = []; for (;;) a.push(new Array(1e5).fill(1.5)); }`), 1_000)).ok).toBe(true);
+    expect(await b.call("hog", [], 5_000, true)).toMatchObject({ ok: false, kind: "memory" });
+    expect(await b.sibling(options)).toBeNull();
+  });
+});

@@ -86,14 +86,19 @@ export interface SubmissionSandbox {
   dispose(): void;
   /** Bytes the isolate's heap holds (its ArrayBuffers included), when the sandbox can tell; asked only between calls. */
   heapBytes?(): number;
+  /**
+   * A sandbox for the same submission's hidden session in a new context of this one's isolate, once
+   * this one's session has ended (see Sandbox.sibling); null when it cannot be had.
+   */
+  sibling?(options: SandboxOptions): Promise<SubmissionSandbox | null>;
 }
 
 export type SandboxFactory = (options: SandboxOptions) => Promise<SubmissionSandbox>;
 
 export interface SandboxSetup {
-  /** A new isolate and its context. */
+  /** A new isolate. */
   isolateMs: number;
-  /** Compiling (from the V8 code cache) and running the kit + harness bundle, then booting it (lockdown). */
+  /** Compiling the kit + harness bundle (from the V8 code cache), a context, running the bundle in it, then booting it (lockdown). */
   kitMs: number;
   /** Whether the kit was compiled from the shared code cache: "produced" by the first isolate of a process. */
   codeCache: "hit" | "rejected" | "produced";
@@ -101,6 +106,8 @@ export interface SandboxSetup {
   spare: boolean;
   /** Steps of the warm-up (warm-up.ts) that ran in it before it was handed out: a spare's, while the worker was idle. */
   warmSteps: number;
+  /** A second context in the isolate of the submission's visible session (see Sandbox.sibling): isolateMs is 0, kitMs its boot. */
+  sibling: boolean;
 }
 
 const TIMEOUT_MESSAGE = /Script execution timed out/;
@@ -119,18 +126,29 @@ export function keyOf(o: BootKey): string {
   return JSON.stringify([o.memoryMb, [...o.withheld].sort(), o.consoleBytes, o.resultBytes]);
 }
 
-/** An isolate with the kit + harness evaluated and booted (lockdown done): no seed yet, no student code. */
-interface Prepared {
-  isolate: ivm.Isolate;
+/** A context of an isolate with the kit + harness evaluated and booted (lockdown done): no seed yet, no student code. */
+interface BootedContext {
   context: ivm.Context;
   harness: { load: ivm.Reference<(f: unknown) => CallResult>; call: ivm.Reference<(e: string, a: unknown[]) => CallResult>; drain: ivm.Reference<() => { text: string; exceeded: boolean }>; drainBefore: ivm.Reference<() => { text: string; exceeded: boolean }>; reseed: ivm.Reference<(seed: number) => boolean>; warm: ivm.Reference<() => boolean> | null };
-  /** Where the console sink forwards to: the Sandbox, once one owns this isolate. */
+  /** Where the console sink forwards to: the Sandbox, once one owns this context. */
   sinkTarget: { sandbox: Sandbox | null };
-  codeCache: SandboxSetup["codeCache"];
-  isolateMs: number;
+  /** Creating the context (for a sibling: all of its boot) and booting the kit in it. */
   kitMs: number;
   /** What lockdown reported: only for the recording and auditing isolates (see lockdownPlan). */
   lockdown: LockdownReport | null;
+  /** Steps of the warm-up that ran to their end in this context (a spare's, see warmSpare). */
+  warmSteps: number;
+}
+
+/** An isolate with its first context booted (see BootedContext), and the kit's script, compiled once per isolate. */
+interface Prepared extends BootedContext {
+  isolate: ivm.Isolate;
+  /** The kit + harness bundle compiled in this isolate: a sibling context runs it again (see Sandbox.sibling). */
+  script: ivm.Script;
+  codeCache: SandboxSetup["codeCache"];
+  isolateMs: number;
+  /** A second context booted ahead of time for the submission's hidden session (a spare's, while the worker is idle). */
+  sibling: BootedContext | null;
 }
 
 /**
@@ -203,7 +221,6 @@ async function prepare(key: BootKey, lockdown?: BootOptions["lockdown"], backgro
   const t0 = performance.now();
   const isolate = new ivm.Isolate({ memoryLimit: key.memoryMb });
   try {
-    const context = background ? await isolate.createContext() : isolate.createContextSync();
     const t1 = performance.now();
     const cached = bootstrap?.cache ?? null;
     const compileOptions = { filename: "kit.js", ...(cached ? { cachedData: cached } : { produceCachedData: true }) };
@@ -212,6 +229,24 @@ async function prepare(key: BootKey, lockdown?: BootOptions["lockdown"], backgro
     const rejected = (script as { cachedDataRejected?: boolean }).cachedDataRejected === true;
     const codeCache: SandboxSetup["codeCache"] = cached === null ? "produced" : rejected ? "rejected" : "hit";
     if (bootstrap !== null && bootstrap.cache === null && script.cachedData) bootstrap.cache = script.cachedData;
+    const how: BootOptions["lockdown"] = lockdown ?? (plan === null ? undefined : { mode: "replay", plan });
+    const booted = await bootContext(isolate, script, key, how, background);
+    // The isolate stage is the new isolate alone; the kit stage its compile, context and boot.
+    return { ...booted, isolate, script, codeCache, isolateMs: t1 - t0, kitMs: performance.now() - t1, sibling: null };
+  } catch (e) {
+    if (!isolate.isDisposed) isolate.dispose();
+    throw e;
+  }
+}
+
+/**
+ * A new context (its own realm: its own global object and intrinsics) of `isolate`, with the kit's
+ * script run in it and the harness booted (lockdown done). Only trusted code runs here.
+ */
+async function bootContext(isolate: ivm.Isolate, script: ivm.Script, key: BootKey, how: BootOptions["lockdown"], background: boolean): Promise<BootedContext> {
+  const t0 = performance.now();
+  const context = background ? await isolate.createContext() : isolate.createContextSync();
+  try {
     const bootRef = (background ? await script.run(context, { reference: true, timeout: 5_000 }) : script.runSync(context, { reference: true, timeout: 5_000 })) as ivm.Reference<(o: BootOptions, sink: unknown) => unknown>;
     // Console lines are also forwarded as they are written (fire-and-forget), so that a call stopped
     // by the CPU watch (which disposes the isolate) still shows what it printed before.
@@ -219,27 +254,48 @@ async function prepare(key: BootKey, lockdown?: BootOptions["lockdown"], backgro
     const sink = new ivm.Reference((text: unknown, exceeded: unknown) => {
       if (typeof text === "string") sinkTarget.sandbox?.receiveConsole(text, exceeded === true);
     });
-    const how: BootOptions["lockdown"] = lockdown ?? (plan === null ? undefined : { mode: "replay", plan });
     const boot: BootOptions = { withheld: key.withheld, consoleBytes: key.consoleBytes, resultBytes: key.resultBytes, seed: 0, ...(how === undefined ? {} : { lockdown: how }) };
     const bootOptions = { arguments: { copy: true }, result: { reference: true }, timeout: 5_000 } as const;
     const harness = (background ? await bootRef.apply(undefined, [boot, sink], bootOptions) : bootRef.applySync(undefined, [boot, sink], bootOptions)) as ivm.Reference<Record<string, unknown>>;
     // The references: on the main thread either way (a hop each would cost more than the get). Only a
     // spare (`background`) is warmed: an isolate booted for a waiting job does not fetch the reference.
     const get = <T>(name: string) => harness.getSync(name, { reference: true }) as ivm.Reference<T>;
-    const refs: Prepared["harness"] = { load: get("load"), call: get("call"), drain: get("drainConsole"), drainBefore: get("drainBeforeCall"), reseed: get("reseed"), warm: background ? get("warm") : null };
+    const refs: BootedContext["harness"] = { load: get("load"), call: get("call"), drain: get("drainConsole"), drainBefore: get("drainBeforeCall"), reseed: get("reseed"), warm: background ? get("warm") : null };
     // Only the recording and audit isolates are asked what lockdown reports (a plan is ~2,000 numbers).
-    const report = lockdown === undefined ? null : (harness.getSync("lockdown", { copy: true }) as LockdownReport);
+    const report = how === undefined || how.mode === "replay" ? null : (harness.getSync("lockdown", { copy: true }) as LockdownReport);
     bootRef.release();
     harness.release();
-    return { isolate, context, harness: refs, sinkTarget, codeCache, isolateMs: t1 - t0, kitMs: performance.now() - t1, lockdown: report };
+    return { context, harness: refs, sinkTarget, kitMs: performance.now() - t0, lockdown: report, warmSteps: 0 };
   } catch (e) {
-    if (!isolate.isDisposed) isolate.dispose();
+    context.release();
     throw e;
   }
 }
 
-/** At most MAX_SPARES prepared isolates per process, waiting for the next submission (a grading uses two). */
+/** Releases what the host holds of a booted context (its harness's references and the context itself); never throws. */
+function releaseContextQuietly(b: BootedContext): void {
+  for (const held of [b.harness.load, b.harness.call, b.harness.drain, b.harness.drainBefore, b.harness.reseed, b.harness.warm, b.context]) {
+    try {
+      held?.release();
+    } catch {
+      // Already released, or its isolate is gone: nothing is held.
+    }
+  }
+}
+
+/** Gives a booted context its submission's seed, before any of the submission's code runs (the harness refuses it later). */
+function seedContext(b: BootedContext, seed: number): void {
+  if (b.harness.reseed.applySync(undefined, [seed], { result: { copy: true }, timeout: 1_000 }) !== true) throw new Error("the sandbox refused the submission's seed");
+  b.harness.reseed.release();
+}
+
+/**
+ * At most MAX_SPARES prepared isolates per process, waiting for the next submissions. A grading uses
+ * one (its hidden session runs in a sibling context of it, see Sandbox.sibling), so an idle worker
+ * prepares SPARES_PER_GRADING by default.
+ */
 export const MAX_SPARES = 2;
+export const SPARES_PER_GRADING = 1;
 
 /**
  * A prepared isolate waiting for its submission. Once booted it is warmed a step at a time (warmSpare)
@@ -251,8 +307,6 @@ interface Spare {
   prepared: Promise<Prepared>;
   taken: boolean;
   warming: Promise<void>;
-  /** Warm-up steps that ran to their end. */
-  warmSteps: number;
 }
 let spares: Spare[] = [];
 
@@ -270,12 +324,29 @@ export const WARM_STEPS = 3;
  * entry); a failure only leaves the spare colder.
  */
 async function warmSpare(spare: Spare, p: Prepared): Promise<void> {
-  for (let step = 0; step < WARM_STEPS; step++) {
-    if (spare.taken || p.isolate.isDisposed) return;
-    const ok = await p.harness.warm?.apply(undefined, [], { result: { copy: true }, timeout: 1_000 }).catch(() => false);
-    if (ok !== true) return;
-    spare.warmSteps++;
+  // The context for the visible session first, then its sibling's (the hidden session's).
+  for (const context of [p, p.sibling]) {
+    const warm = context?.harness.warm;
+    for (let step = 0; step < WARM_STEPS; step++) {
+      if (spare.taken || p.isolate.isDisposed || context == null || warm == null) return;
+      const ok = await warm.apply(undefined, [], { result: { copy: true }, timeout: 1_000 }).catch(() => false);
+      if (ok !== true) return;
+      context.warmSteps++;
+    }
   }
+}
+
+/**
+ * A spare: an isolate booted for these options, and in it the context for the submission's hidden
+ * session (Sandbox.sibling), booted the same way, part of the spare as the second isolate was: it runs
+ * nothing until the visible session has ended. Both are warmed while the spare waits (warmSpare). A
+ * sibling that fails to boot is left to Sandbox.sibling (booted then).
+ */
+async function prepareSpare(options: BootKey): Promise<Prepared> {
+  const p = await prepare(options, undefined, true);
+  const plan = await lockdownPlanOnce();
+  const sibling = await bootContext(p.isolate, p.script, options, plan === null ? undefined : { mode: "replay", plan }, true).catch(() => null);
+  return { ...p, sibling };
 }
 
 /** Takes a spare for good: no warm-up step starts after this, and the one in flight has ended when it resolves. */
@@ -284,6 +355,7 @@ async function takeSpare(spare: Spare): Promise<Prepared | null> {
   await spare.warming;
   const p = await spare.prepared.catch(() => null);
   p?.harness.warm?.release();
+  p?.sibling?.harness.warm?.release();
   return p;
 }
 
@@ -294,7 +366,7 @@ async function takeSpare(spare: Spare): Promise<Prepared | null> {
  * never returned, never shared, so every submission still gets an isolate no other code has run in.
  * Spares of other options are dropped when room is needed.
  */
-export function prepareSpares(options: BootKey, count = MAX_SPARES): void {
+export function prepareSpares(options: BootKey, count = SPARES_PER_GRADING): void {
   const key = keyOf(options);
   const need = Math.max(0, Math.min(count, MAX_SPARES) - spares.filter((s) => s.key === key).length);
   // Make room: the oldest spares of other options go first.
@@ -305,11 +377,11 @@ export function prepareSpares(options: BootKey, count = MAX_SPARES): void {
     void takeSpare(other).then((p) => p === null || p.isolate.isDisposed || p.isolate.dispose());
   }
   for (let i = 0; i < need && spares.length < MAX_SPARES; i++) {
-    const prepared = prepare(options, undefined, true);
+    const prepared = prepareSpare(options);
     prepared.catch(() => {
       // Creating it failed: Sandbox.create makes its own.
     });
-    const spare: Spare = { key, prepared, taken: false, warming: Promise.resolve(), warmSteps: 0 };
+    const spare: Spare = { key, prepared, taken: false, warming: Promise.resolve() };
     spare.warming = prepared.then((p) => warmSpare(spare, p)).catch(() => {});
     spares.push(spare);
   }
@@ -322,16 +394,35 @@ export function prepareSpares(options: BootKey, count = MAX_SPARES): void {
 export class Sandbox implements SubmissionSandbox {
   private constructor(
     private readonly isolate: ivm.Isolate,
-    private readonly context: ivm.Context,
-    private readonly loadRef: ivm.Reference<(f: unknown) => CallResult>,
-    private readonly callRef: ivm.Reference<(entry: string, args: unknown[]) => CallResult>,
-    private readonly drainRef: ivm.Reference<() => { text: string; exceeded: boolean }>,
-    private readonly drainBeforeRef: ivm.Reference<() => { text: string; exceeded: boolean }>,
+    private readonly booted: BootedContext,
+    /** The kit's script in this isolate, and the options it was booted with: for a sibling context (see sibling). */
+    private readonly script: ivm.Script,
+    private readonly key: BootKey,
+    /** How many sandboxes use this isolate (a submission's visible and hidden sessions): the last to go disposes it. */
+    private readonly owner: { users: number },
+    /** A context booted ahead of time for the sibling (a spare's), or null. */
+    private pendingSibling: BootedContext | null,
     /** What creating this sandbox cost (for the benchmark's per-stage profile). */
     readonly setup: SandboxSetup,
     /** The isolate's memory limit, in bytes. */
     private readonly memoryBytes: number,
-  ) {}
+  ) {
+    this.context = booted.context;
+    this.loadRef = booted.harness.load;
+    this.callRef = booted.harness.call;
+    this.drainRef = booted.harness.drain;
+    this.drainBeforeRef = booted.harness.drainBefore;
+  }
+
+  private readonly context: ivm.Context;
+  private readonly loadRef: ivm.Reference<(f: unknown) => CallResult>;
+  private readonly callRef: ivm.Reference<(entry: string, args: unknown[]) => CallResult>;
+  private readonly drainRef: ivm.Reference<() => { text: string; exceeded: boolean }>;
+  private readonly drainBeforeRef: ivm.Reference<() => { text: string; exceeded: boolean }>;
+  /** Set by dispose: this sandbox's context is gone (its isolate may live on for a sibling). */
+  private released = false;
+  /** The isolate's heap when this sibling's context was made: what the session before it left there (see heapNearlyFull). */
+  private inheritedBytes = 0;
 
   /**
    * A sandbox for one submission. The isolate comes from the spare prepared while the worker was idle
@@ -351,20 +442,18 @@ export class Sandbox implements SubmissionSandbox {
       if (!fromSpare) prepared = null;
     }
     prepared ??= await prepare(options);
-    const { isolate, context, harness, sinkTarget, codeCache } = prepared;
+    const { isolate, codeCache } = prepared;
     try {
       const t1 = performance.now();
-      // The submission's seed, before any of its code runs (the harness refuses it later).
-      // Still only trusted code: the harness's reseed, before any student code is loaded.
-      if (harness.reseed.applySync(undefined, [options.seed], { result: { copy: true }, timeout: 1_000 }) !== true) throw new Error("the sandbox refused the submission's seed");
-      harness.reseed.release();
+      seedContext(prepared, options.seed);
       const seedMs = performance.now() - t1;
       // From a spare: the isolate stage is only the wait for it, the kit stage only the seed.
       const setup: SandboxSetup = fromSpare
-        ? { isolateMs: t1 - t0, kitMs: seedMs, codeCache, spare: true, warmSteps: taken?.warmSteps ?? 0 }
-        : { isolateMs: prepared.isolateMs, kitMs: prepared.kitMs + seedMs, codeCache, spare: false, warmSteps: 0 };
-      const sandbox = new Sandbox(isolate, context, harness.load, harness.call, harness.drain, harness.drainBefore, setup, options.memoryMb * 1024 * 1024);
-      sinkTarget.sandbox = sandbox;
+        ? { isolateMs: t1 - t0, kitMs: seedMs, codeCache, spare: true, warmSteps: prepared.warmSteps, sibling: false }
+        : { isolateMs: prepared.isolateMs, kitMs: prepared.kitMs + seedMs, codeCache, spare: false, warmSteps: 0, sibling: false };
+      const { memoryMb, withheld, consoleBytes, resultBytes } = options;
+      const sandbox = new Sandbox(isolate, prepared, prepared.script, { memoryMb, withheld, consoleBytes, resultBytes }, { users: 1 }, prepared.sibling, setup, memoryMb * 1024 * 1024);
+      prepared.sinkTarget.sandbox = sandbox;
       return sandbox;
     } catch (e) {
       if (!isolate.isDisposed) isolate.dispose();
@@ -372,8 +461,45 @@ export class Sandbox implements SubmissionSandbox {
     }
   }
 
+  /**
+   * A second sandbox in this sandbox's isolate: a new context (its own realm, global object and
+   * intrinsics) with the kit booted and locked down afresh, for the same submission's hidden session
+   * once its visible one has ended. Nothing of this context is reachable from the other (no reference
+   * crosses between them), and the session in it loads the submission again: what the module kept
+   * from the public calls is not there. What it saves is a new isolate and the kit's compile (~2.5 ms),
+   * and the kit's code compiled in this isolate is shared, so the first calls run faster. The context
+   * booted ahead of time in a spare is used when there is one; else it is booted now, with synchronous
+   * calls (only trusted code runs). Null when this isolate is gone (a limit or a busy host disposed it)
+   * or the options differ.
+   */
+  async sibling(options: SandboxOptions): Promise<Sandbox | null> {
+    if (this.disposed || keyOf(options) !== keyOf(this.key)) return null;
+    const t0 = performance.now();
+    let booted = this.pendingSibling;
+    this.pendingSibling = null;
+    const ahead = booted !== null;
+    const inherited = this.heapBytes();
+    try {
+      if (booted === null) {
+        const plan = await lockdownPlanOnce();
+        booted = await bootContext(this.isolate, this.script, this.key, plan === null ? undefined : { mode: "replay", plan }, false);
+      }
+      seedContext(booted, options.seed);
+      // `spare`: its context was booted ahead of time, with the spare it belongs to.
+      const setup: SandboxSetup = { isolateMs: 0, kitMs: performance.now() - t0, codeCache: this.setup.codeCache, spare: ahead, warmSteps: booted.warmSteps, sibling: true };
+      this.owner.users++;
+      const sandbox = new Sandbox(this.isolate, booted, this.script, this.key, this.owner, null, setup, this.memoryBytes);
+      sandbox.inheritedBytes = inherited;
+      booted.sinkTarget.sandbox = sandbox;
+      return sandbox;
+    } catch {
+      if (booted !== null) releaseContextQuietly(booted);
+      return null;
+    }
+  }
+
   get disposed(): boolean {
-    return this.isolate.isDisposed;
+    return this.released || this.isolate.isDisposed;
   }
 
   /**
@@ -593,8 +719,21 @@ export class Sandbox implements SubmissionSandbox {
     }
   }
 
+  /**
+   * Ends this sandbox. The isolate is disposed when no other sandbox uses it (a sibling, see sibling);
+   * else only this context is released (its realm is then garbage to the isolate's collector).
+   */
   dispose(): void {
-    if (!this.isolate.isDisposed) this.isolate.dispose();
+    if (this.released) return;
+    this.released = true;
+    this.owner.users--;
+    if (this.owner.users <= 0) {
+      if (!this.isolate.isDisposed) this.isolate.dispose();
+      return;
+    }
+    if (this.pendingSibling !== null) releaseContextQuietly(this.pendingSibling);
+    this.pendingSibling = null;
+    releaseContextQuietly(this.booted);
   }
 
   /** What the isolate's heap holds, ArrayBuffers included (0 when it cannot be asked). Takes the isolate's lock: never during a call. */
@@ -615,7 +754,9 @@ export class Sandbox implements SubmissionSandbox {
    * ask a running isolate). Asked only of a stopped isolate: the statistics take the isolate's lock.
    */
   private heapNearlyFull(): boolean {
-    return this.heapBytes() > HEAP_FULL_SHARE * this.memoryBytes;
+    // A sibling counts only what its own session added: the session before it left at most
+    // SIBLING_MAX_INHERITED_BYTES there (see grade.ts), which a fresh isolate would not hold.
+    return this.heapBytes() - this.inheritedBytes > HEAP_FULL_SHARE * this.memoryBytes;
   }
 
   /**
