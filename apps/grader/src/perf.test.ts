@@ -14,7 +14,7 @@ import { type WireValue, isWireTensor } from "@tfm/contract";
 import { ReferenceCache } from "./reference-cache.ts";
 import { loadRuntime } from "./runtime.ts";
 import ivm from "isolated-vm";
-import { MAX_SPARES, Sandbox, WARM_STEPS, bootstrapSource, prepareSpares, sparesSettled } from "./sandbox/sandbox.ts";
+import { MAX_SPARES, SIBLING_MIN_MEMORY_MB, Sandbox, WARM_STEPS, bootstrapSource, hasSiblings, prepareSpares, sparesSettled } from "./sandbox/sandbox.ts";
 import { transpile, transpileCache } from "./transpile.ts";
 
 const EX = "scaled-dot-product-attention";
@@ -423,6 +423,30 @@ describe("spare isolates", () => {
       [true, false, 0],
       [true, true, 0],
     ]);
+  });
+
+  it("under SIBLING_MIN_MEMORY_MB (chunked-attention's 16 MB): no sibling context, and an idle worker prepares two spares, one per session", async () => {
+    const small = { ...options, memoryMb: 16 };
+    const { seed: _seed, ...key } = small;
+    expect(hasSiblings(key)).toBe(false);
+    expect(hasSiblings({ memoryMb: SIBLING_MIN_MEMORY_MB })).toBe(true);
+    prepareSpares(key);
+    await sparesSettled();
+    const a = await Sandbox.create(small);
+    const b = await Sandbox.create(small);
+    try {
+      expect([a.setup.spare, b.setup.spare]).toEqual([true, true]);
+      // Neither holds a second kit, and neither makes one when asked.
+      expect([a.siblingAhead, b.siblingAhead]).toEqual([false, false]);
+      expect(await a.sibling(small)).toBeNull();
+      // A spare of 64 MB does hold one.
+      const big = await idleSpare(options);
+      expect(big.siblingAhead).toBe(true);
+      big.dispose();
+    } finally {
+      a.dispose();
+      b.dispose();
+    }
   });
 
   it("runs no warm-up step in a spare taken before its boot ended, and the spare works", async () => {

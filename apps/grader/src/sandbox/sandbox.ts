@@ -298,6 +298,16 @@ export const MAX_SPARES = 2;
 export const SPARES_PER_GRADING = 1;
 
 /**
+ * The smallest memory limit whose isolates hold a sibling context (Sandbox.sibling). Under it (the
+ * chapter's memory pitfall, chunked-attention, runs in 16 MB) a second booted kit would take a large
+ * share of the limit, so the hidden session gets an isolate of its own, and a grading two spares.
+ */
+export const SIBLING_MIN_MEMORY_MB = 64;
+export function hasSiblings(options: Pick<BootKey, "memoryMb">): boolean {
+  return options.memoryMb >= SIBLING_MIN_MEMORY_MB;
+}
+
+/**
  * A prepared isolate waiting for its submission. Once booted it is warmed a step at a time (warmSpare)
  * until it is taken: `taken` stops the steps, and whoever takes it awaits `warming` (the step in
  * flight, at most one), so no warm-up step runs once the isolate is handed out.
@@ -344,6 +354,7 @@ async function warmSpare(spare: Spare, p: Prepared): Promise<void> {
  */
 async function prepareSpare(options: BootKey): Promise<Prepared> {
   const p = await prepare(options, undefined, true);
+  if (!hasSiblings(options)) return p;
   const plan = await lockdownPlanOnce();
   const sibling = await bootContext(p.isolate, p.script, options, plan === null ? undefined : { mode: "replay", plan }, true).catch(() => null);
   return { ...p, sibling };
@@ -366,7 +377,7 @@ async function takeSpare(spare: Spare): Promise<Prepared | null> {
  * never returned, never shared, so every submission still gets an isolate no other code has run in.
  * Spares of other options are dropped when room is needed.
  */
-export function prepareSpares(options: BootKey, count = SPARES_PER_GRADING): void {
+export function prepareSpares(options: BootKey, count = hasSiblings(options) ? SPARES_PER_GRADING : 2): void {
   const key = keyOf(options);
   const need = Math.max(0, Math.min(count, MAX_SPARES) - spares.filter((s) => s.key === key).length);
   // Make room: the oldest spares of other options go first.
@@ -469,11 +480,11 @@ export class Sandbox implements SubmissionSandbox {
    * from the public calls is not there. What it saves is a new isolate and the kit's compile (~2.5 ms),
    * and the kit's code compiled in this isolate is shared, so the first calls run faster. The context
    * booted ahead of time in a spare is used when there is one; else it is booted now, with synchronous
-   * calls (only trusted code runs). Null when this isolate is gone (a limit or a busy host disposed it)
-   * or the options differ.
+   * calls (only trusted code runs). Null when this isolate is gone (a limit or a busy host disposed it),
+   * the options differ, or the memory limit is under SIBLING_MIN_MEMORY_MB.
    */
   async sibling(options: SandboxOptions): Promise<Sandbox | null> {
-    if (this.disposed || keyOf(options) !== keyOf(this.key)) return null;
+    if (this.disposed || keyOf(options) !== keyOf(this.key) || !hasSiblings(this.key)) return null;
     const t0 = performance.now();
     let booted = this.pendingSibling;
     this.pendingSibling = null;
@@ -496,6 +507,11 @@ export class Sandbox implements SubmissionSandbox {
       if (booted !== null) releaseContextQuietly(booted);
       return null;
     }
+  }
+
+  /** Whether a context for the hidden session was booted ahead of time with this sandbox (a spare's, see prepareSpare). */
+  get siblingAhead(): boolean {
+    return this.pendingSibling !== null;
   }
 
   get disposed(): boolean {
