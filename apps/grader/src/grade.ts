@@ -539,8 +539,8 @@ class SubmissionSession {
 
 /**
  * The most a visible session may leave in its isolate's heap for the hidden session to run in a
- * sibling context of it: 8 MB, and never over a sixteenth of the limit (chunked-attention's 16 MB
- * gets a fresh isolate).
+ * sibling context of it: 8 MB, and never over a sixteenth of the limit (4 MB at 64 MB; under 64 MB
+ * there are no siblings at all, see SIBLING_MIN_MEMORY_MB in sandbox.ts).
  */
 export function siblingMaxInheritedBytes(memoryMb: number): number {
   return Math.min(SIBLING_MAX_INHERITED_BYTES, (memoryMb * 1024 * 1024) / 16);

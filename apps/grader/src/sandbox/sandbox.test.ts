@@ -197,9 +197,8 @@ describe("the CPU watch (the watched path: Sandbox.call with watched = true)", (
         // The watch's own message: the wall watchdog's would be isolated-vm's "Script execution timed out".
         expect(out.error.message).toBe("CPU time limit (100 ms) exceeded");
       }
-      // Charged what it used: the budget and the watch's polling lag, far from the wall window's 6 s.
-      expect(sb.lastCpuMs).toBeGreaterThanOrEqual(100);
-      expect(sb.lastCpuMs).toBeLessThan(1_000);
+      // Charged its budget (the watch fires up to a poll after it was spent), not the wall window's 6 s.
+      expect(sb.lastCpuMs).toBe(100);
     });
   }
 

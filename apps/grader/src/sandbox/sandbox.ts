@@ -3,7 +3,7 @@ import type { ExerciseMeta, WireValue } from "@tfm/contract";
 import * as esbuild from "esbuild";
 import ivm from "isolated-vm";
 import type { BootOptions, CallResult, ErrorInfo, LockdownReport, PackedLockdownPlan } from "./in-isolate.ts";
-import { busiestThreadMs, threadCpuTimes } from "./thread-cpu.ts";
+import { busiestThreadMs, callingThreadCpuMs, callingThreadSinceMs, threadCpuTimes } from "./thread-cpu.ts";
 
 /** Outcome of running something in the isolate, as the host sees it. */
 export type RunOutcome =
@@ -576,7 +576,7 @@ export class Sandbox implements SubmissionSandbox {
       try {
         return Math.min(Number(this.isolate.cpuTime - c0) / 1e6, hostMs);
       } catch {
-        // Disposed meanwhile (a memory limit, on isolated-vm's own thread): only the process's clock is left.
+        // Disposed meanwhile (a memory limit, on isolated-vm's own thread): only the host's clock is left.
         return hostMs;
       }
     };
@@ -610,13 +610,17 @@ export class Sandbox implements SubmissionSandbox {
       }
     }, CPU_POLL_MS);
     try {
-      return await step(wallMs);
+      const result = await step(wallMs);
+      this.lastCpuMs = used();
+      return result;
     } catch (e) {
-      return this.hostFailure(e, used(), budgetMs, { elapsedMs: performance.now() - w0, limitMs: wallMs });
+      const cpuMs = used();
+      // A call stopped by the CPU watch is charged its budget (the watch fires up to a poll after it
+      // was spent). Read before hostFailure, which takes the watch's stop.
+      this.lastCpuMs = this.cpuStop !== null ? budgetMs : cpuMs;
+      return this.hostFailure(e, cpuMs, budgetMs, { elapsedMs: performance.now() - w0, limitMs: wallMs });
     } finally {
       clearInterval(watch);
-      // A call stopped by the CPU watch used its whole budget (the watch fires a moment after).
-      this.lastCpuMs = this.cpuStop !== null ? budgetMs : used();
     }
   }
 
@@ -689,13 +693,18 @@ export class Sandbox implements SubmissionSandbox {
    */
   private fastRun(timeoutMs: number, run: () => CallResult): RunOutcome {
     const used = this.cpuMeter();
+    const thread0 = callingThreadCpuMs();
     const w0 = performance.now();
     try {
       const result = run();
       this.lastCpuMs = used();
       return result;
     } catch (e) {
-      const cpuMs = used();
+      // Stopped: isolated-vm's clock then counts the wall time of the call, and the process's includes
+      // its other threads (both read ~325 ms where this thread had run 55). The call ran on this
+      // thread, so this thread's CPU time decides time against preempted (thread-cpu.ts; it lags by up
+      // to a scheduler tick, which only leans towards running the call again).
+      const cpuMs = Math.min(used(), callingThreadSinceMs(thread0));
       this.lastCpuMs = cpuMs;
       const elapsedMs = performance.now() - w0;
       const message = e instanceof Error ? e.message : "";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { busiestThreadMs, threadCpuTimes } from "./thread-cpu.ts";
+import { busiestThreadMs, callingThreadCpuMs, threadCpuTimes } from "./thread-cpu.ts";
 
 describe("thread CPU times (/proc/self/task/*/schedstat)", () => {
   it("sees this thread's own work, and only the busiest thread's delta counts", () => {
@@ -20,6 +20,21 @@ describe("thread CPU times (/proc/self/task/*/schedstat)", () => {
     // it is all of it; allow a busy machine's scheduler a share).
     expect(busiest).toBeLessThanOrEqual((p.user + p.system) / 1e3 + 1);
     expect(busiest).toBeGreaterThan(10);
+  });
+
+  it("reads the calling thread's own CPU time, no more than the process's", () => {
+    const m0 = callingThreadCpuMs();
+    expect(m0).not.toBeNull();
+    const p0 = process.cpuUsage();
+    const t0 = performance.now();
+    let s = 0;
+    while (performance.now() - t0 < 40) s += Math.sqrt(s + 1);
+    expect(s).toBeGreaterThan(0);
+    const m1 = callingThreadCpuMs();
+    const p = process.cpuUsage(p0);
+    const used = (m1 ?? 0) - (m0 ?? 0);
+    expect(used).toBeGreaterThan(10);
+    expect(used).toBeLessThanOrEqual((p.user + p.system) / 1e3 + 1);
   });
 
   it("counts a thread that appeared between the samples from zero, and ignores one that went (or a reused id)", () => {

@@ -1,13 +1,15 @@
 /**
- * The CPU time of each thread of this process, from Linux's /proc/self/task/<tid>/schedstat (its
- * first field: nanoseconds the thread has run on a CPU; it does not advance while the thread waits
- * for a core or the process is stopped). For the CPU watch (Sandbox.withCpuBudget): while a watched
- * call runs on one of isolated-vm's threads, the thread that gained the most CPU time is the
- * isolate's, and what the process's other threads did meanwhile (V8's background garbage
- * collection, an isolate being freed, libuv's threads) is not the call's. Null where there is no
- * /proc (the watch then falls back on the process's CPU clock).
+ * CPU time thread by thread, from Linux's schedstat files (their first field: nanoseconds the thread
+ * has run on a CPU; it does not advance while the thread waits for a core or the process is stopped),
+ * so that a stopped or watched call is judged by its own thread's time and not by what the process's
+ * other threads did meanwhile (V8's background garbage collection, an isolate being freed, libuv's
+ * threads). A synchronous call (the fast path) runs on the calling thread: callingThreadCpuMs. A
+ * watched call runs on one of isolated-vm's threads, which gives no thread id: the thread that gained
+ * the most CPU time is the isolate's (threadCpuTimes, busiestThreadMs). A running thread's figure is
+ * updated at scheduler ticks (1-4 ms here), so these decide limits (100 ms and more), not the cost of
+ * a short call. Null where there is no /proc (the caller then falls back on the process's CPU clock).
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { openSync, readFileSync, readSync, readdirSync } from "node:fs";
 
 const TASKS = "/proc/self/task";
 /** At most this many threads are read per sample (a worker has ~15; the bound keeps a sample cheap). */
@@ -38,6 +40,35 @@ export function threadCpuTimes(): ThreadTimes | null {
   }
   if (available === null) available = times.size > 0;
   return available ? times : null;
+}
+
+/** The calling thread's schedstat, opened once by the thread that first asks (each worker thread has its own module state). */
+let own: number | null | undefined;
+const ownBuffer = Buffer.alloc(128);
+
+/** CPU time of the calling thread, in milliseconds (~1.5 us: one read of a file kept open), or null without /proc. */
+export function callingThreadCpuMs(): number | null {
+  if (own === undefined) {
+    try {
+      own = openSync("/proc/thread-self/schedstat", "r");
+    } catch {
+      own = null;
+    }
+  }
+  if (own === null) return null;
+  try {
+    const n = readSync(own, ownBuffer, 0, ownBuffer.length, 0);
+    const ns = Number(ownBuffer.toString("latin1", 0, n).split(" ", 1)[0]);
+    return Number.isFinite(ns) ? ns / 1e6 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The calling thread's CPU time since `start` (a callingThreadCpuMs reading), in ms; Infinity when either reading is missing. */
+export function callingThreadSinceMs(start: number | null): number {
+  const now = start === null ? null : callingThreadCpuMs();
+  return start === null || now === null ? Number.POSITIVE_INFINITY : now - start;
 }
 
 /** The most CPU time, in milliseconds, that any one thread used between two samples (a new thread counts from zero). */
