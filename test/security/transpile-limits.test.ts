@@ -15,6 +15,8 @@ import {
   precheckSource,
   transpile,
   transpileCache,
+  transpileWithPlugin,
+  transpileWithoutPlugin,
   transpileWithoutPrecheck,
   transpilerHealth,
 } from "../../apps/grader/src/transpile.ts";
@@ -184,6 +186,38 @@ describe("a submission imports the kit and nothing else", () => {
     // require() stays a call, which the sandbox answers: the kit, or a runtime error for anything else.
     const req = await transpile(`const fs = require("fs");\nexport const a = fs;\n`);
     expect(req.ok && req.code).toContain(`require("fs")`);
+  });
+
+  it("builds without the import check's plugin only where that gives the plugin's own output", async () => {
+    // Every solution, starter and mutant: the build without the plugin is the plugin's build, or not taken.
+    let taken = 0;
+    let sources = 0;
+    for (const ex of readdirSync(EXERCISES, { withFileTypes: true })) {
+      if (!ex.isDirectory()) continue;
+      const dir = new URL(`${ex.name}/`, EXERCISES);
+      const texts = readdirSync(dir)
+        .filter((f) => f.endsWith(".ts") && f !== "spec.ts" && f !== "driver.ts")
+        .map((f) => readFileSync(new URL(f, dir), "utf8"));
+      for (const m of mutantIdsIn(dir.pathname)) texts.push(mutantSourceIn(dir.pathname, m));
+      for (const text of texts) {
+        sources++;
+        const fast = await transpileWithoutPlugin(text);
+        if (fast === null) continue;
+        taken++;
+        expect(fast, ex.name).toEqual(await transpileWithPlugin(text, null));
+      }
+    }
+    // The model solutions and their mutants import only the kit: nearly all of them take it.
+    expect(taken).toBeGreaterThan(sources * 0.9);
+    // Not taken for any import but the kit's exactly (esbuild's `external` would let `@tfm/kit/x` through),
+    // for a require of anything else, for a compile error.
+    for (const name of ["fs", "node:fs", "zod", "esbuild", `${KIT_MODULE}/x`, `${KIT_MODULE}/../x`, `${KIT_MODULE}x`, `./${KIT_MODULE}`]) {
+      expect(await transpileWithoutPlugin(`import x from ${JSON.stringify(name)};\nexport const a = x;\n`), name).toBeNull();
+      expect(await transpileWithoutPlugin(`export const a = require(${JSON.stringify(name)});\n`), name).toBeNull();
+    }
+    expect(await transpileWithoutPlugin(`export const a = ;\n`)).toBeNull();
+    const kitOnly = `import { torch } from "${KIT_MODULE}";\nconst again = require("${KIT_MODULE}");\nexport const a = [torch, again];\n`;
+    expect(await transpileWithoutPlugin(kitOnly)).toEqual(await transpileWithPlugin(kitOnly, null));
   });
 
   it("matches every path but the kit's own name in the filter that sends imports to the check", () => {
