@@ -49,6 +49,8 @@ const typedArrayGetter = (name: string): ((this: unknown) => unknown) => {
 };
 const TypedArrayLength = typedArrayGetter("length");
 const TypedArrayByteLength = typedArrayGetter("byteLength");
+const TypedArrayBuffer = typedArrayGetter("buffer");
+const TypedArrayByteOffset = typedArrayGetter("byteOffset");
 const TypedArraySet = (TypedArrayPrototype as { set: (this: unknown, src: unknown) => void }).set;
 const NumberIsFinite = Number.isFinite;
 const Float32ArrayCtor = Float32Array;
@@ -437,17 +439,29 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
 
   interface InputSnapshot {
     where: string;
+    /** What is compared: the tensor's data, or for float32 its bits (an Int32Array on the same buffer). */
     live: ArrayLike<number>;
     copy: ArrayLike<number>;
+    /** float32 only: the data and its copy as numbers, to judge a difference in the bits (see changedInput). */
+    liveValues: ArrayLike<number> | null;
+    copyValues: ArrayLike<number> | null;
   }
 
+  /**
+   * The first argument whose data the call changed. float32 data is compared by its bits (int32
+   * reads, which a cold isolate makes without allocating a heap number per element, where a float
+   * read allocates one) and a difference in the bits is then judged as numbers, as before: -0 and 0
+   * are equal, and NaN stays NaN (an input that held NaN is not "changed" by being read).
+   */
   function changedInput(inputs: readonly InputSnapshot[]): string | null {
     for (let k = 0; k < inputs.length; k++) {
       const s = inputs[k] as InputSnapshot;
-      for (let i = 0; i < s.copy.length; i++) {
-        const a = s.live[i] as number;
-        const b = s.copy[i] as number;
-        // NaN stays NaN: an input that held NaN is not "changed" by being read.
+      const live = s.live;
+      const copy = s.copy;
+      for (let i = 0; i < copy.length; i++) {
+        if (live[i] === copy[i]) continue;
+        const a = (s.liveValues === null ? live[i] : s.liveValues[i]) as number;
+        const b = (s.copyValues === null ? copy[i] : s.copyValues[i]) as number;
         if (a !== b && !(a !== a && b !== b)) return s.where;
       }
     }
@@ -473,9 +487,20 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
       const tensor = fromParts(dtype, ownValue(t, "shape") as number[], data);
       // fromParts checked that data is a typed array of the dtype's kind: copied natively.
       const Ctor = dtype === "float32" ? Float32ArrayCtor : dtype === "int32" ? Int32ArrayCtor : Uint8ArrayCtor;
-      const copy = new Ctor(ReflectApply(TypedArrayLength, data, []) as number);
+      const n = ReflectApply(TypedArrayLength, data, []) as number;
+      const copy = new Ctor(n);
       ReflectApply(TypedArraySet, copy, [data]);
-      defineOwn(inputs, inputs.length, { where, live: data, copy });
+      const snapshot: InputSnapshot =
+        dtype === "float32"
+          ? {
+              where,
+              live: new Int32ArrayCtor(ReflectApply(TypedArrayBuffer, data, []) as ArrayBuffer, ReflectApply(TypedArrayByteOffset, data, []) as number, n),
+              copy: new Int32ArrayCtor(ReflectApply(TypedArrayBuffer, copy, []) as ArrayBuffer, 0, n),
+              liveValues: data,
+              copyValues: copy,
+            }
+          : { where, live: data, copy, liveValues: null, copyValues: null };
+      defineOwn(inputs, inputs.length, snapshot);
       return tensor;
     }
     const rec: Record<string, unknown> = {};

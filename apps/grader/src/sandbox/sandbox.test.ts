@@ -158,10 +158,13 @@ describe("sandbox boundary", () => {
         if (which === "ids") w.ids.fill_(9);
         if (which === "mask") w.mask.fill_(false);
         if (which === "read") { let s = 0; for (const t of xs) s += t.sum().item(); return s; }
+        // Written over, with equal values: a copy of itself, NaN * 1 (a NaN), |-0| (0, equal to -0).
+        if (which === "equal values") { xs[0]!.copy_(xs[0]!.clone()); xs[1]!.copy_(xs[1]!.mul(1)); xs[2]!.copy_(xs[2]!.abs()); }
+        if (which === "one ulp") xs[0]!.copy_(xs[0]!.add(1e-7));
         return 0;
       }`);
     const args = (which: string): WireValue[] => [
-      [fromValues([2], [1, 2]), fromValues([2], [Number.NaN, 4])],
+      [fromValues([2], [1, 2]), fromValues([2], [Number.NaN, 4]), fromValues([2], [-0, 3])],
       { ids: wireTensor("int32", [3], Int32Array.from([1, 2, 3])), mask: wireTensor("bool", [2], Uint8Array.from([1, 0])) },
       which,
     ];
@@ -176,6 +179,9 @@ describe("sandbox boundary", () => {
     // A NaN that is only read is not a change (NaN !== NaN).
     expect(await changed("read")).toBeNull();
     expect(await changed("none")).toBeNull();
+    // The comparison is of values, not of bits (float32 data is compared by its bits first, then judged as numbers).
+    expect(await changed("equal values")).toBeNull();
+    expect(await changed("one ulp")).toBe("argument 1[0]");
   });
 });
 
