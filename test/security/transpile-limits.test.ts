@@ -211,7 +211,7 @@ describe("a submission imports the kit and nothing else", () => {
     expect(taken).toBeGreaterThan(sources * 0.9);
     // Not taken for any import but the kit's exactly (esbuild's `external` would let `@tfm/kit/x` through),
     // for a require of anything else, for a compile error.
-    for (const name of ["fs", "node:fs", "zod", "esbuild", `${KIT_MODULE}/x`, `${KIT_MODULE}/../x`, `${KIT_MODULE}x`, `./${KIT_MODULE}`]) {
+    for (const name of ["fs", "node:fs", "zod", "esbuild", `${KIT_MODULE}/x`, `${KIT_MODULE}/internal`, `${KIT_MODULE}/../x`, `${KIT_MODULE}x`, `./${KIT_MODULE}`]) {
       expect(await transpileWithoutPlugin(`import x from ${JSON.stringify(name)};\nexport const a = x;\n`), name).toBeNull();
       expect(await transpileWithoutPlugin(`export const a = require(${JSON.stringify(name)});\n`), name).toBeNull();
     }

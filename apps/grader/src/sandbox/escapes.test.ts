@@ -165,6 +165,49 @@ describe("code that runs outside a call", () => {
     if (out.ok) expect((out.value as { $tensor: { data: ArrayLike<number> } }).$tensor.data[0]).toBe(2);
   });
 
+  // The kit runs its float32 products in WebAssembly (packages/kit/src/wasm-gemm.ts): it keeps the
+  // constructors it captured before the global was removed, and its instance and memory in a module
+  // scope. None of it may be reachable from a submission, before or after the kit has used it.
+  it("WebAssembly, the kit's module, instance and memory are out of reach after the kit has run a product", async () => {
+    const { sb, loaded } = await sandboxWith(`import * as kit from "@tfm/kit";
+import type { Tensor } from "@tfm/kit";
+const g = globalThis as Record<string, any>;
+export function f(x: Tensor): number[] {
+  const product = kit.torch.matmul(x.view(1, 2), x.view(2, 1)).add(kit.F.linear(x.view(1, 2), x.view(1, 2)));
+  const globals = [g.WebAssembly, Reflect.get(globalThis, "WebAssembly"), (Function("return this")() as any).WebAssembly, (0, eval)("typeof WebAssembly")];
+  // Everything reachable from the kit's namespace and the product: own values (getters are not run), prototypes.
+  const seen = new Set<unknown>();
+  const todo: unknown[] = [kit, product, x];
+  let wasmObjects = 0;
+  let bigBuffers = 0;
+  while (todo.length > 0 && seen.size < 200_000) {
+    const v = todo.pop();
+    if ((typeof v !== "object" && typeof v !== "function") || v === null || seen.has(v)) continue;
+    seen.add(v);
+    const tag = Object.prototype.toString.call(v);
+    if (tag.includes("WebAssembly")) wasmObjects++;
+    if (v instanceof ArrayBuffer && v.byteLength >= 65536) bigBuffers++;
+    if (ArrayBuffer.isView(v) && (v as ArrayBufferView).buffer.byteLength >= 65536) bigBuffers++;
+    todo.push(Object.getPrototypeOf(v));
+    for (const key of Reflect.ownKeys(v)) {
+      const d = Object.getOwnPropertyDescriptor(v, key);
+      if (d !== undefined && "value" in d) todo.push(d.value);
+    }
+  }
+  return [globals.filter((w) => w !== undefined && w !== "undefined").length, wasmObjects, bigBuffers, seen.size];
+}
+`);
+    expect(loaded.ok).toBe(true);
+    const out = await sb.call("f", [fromValues([2], [1, 2])], 2_000);
+    expect(out.ok, out.ok ? "" : out.error.message).toBe(true);
+    if (out.ok) {
+      const [globals, wasmObjects, bigBuffers, walked] = out.value as number[];
+      expect({ globals, wasmObjects, bigBuffers }).toEqual({ globals: 0, wasmObjects: 0, bigBuffers: 0 });
+      // The walk did reach the kit (its functions, classes and prototypes), not only the arguments.
+      expect(walked).toBeGreaterThan(200);
+    }
+  });
+
   it("a call that tries every way to leave work for later leaves the isolate idle once it returns", async () => {
     // Written to run wherever each way exists: the isolate's CPU clock must not move after the call.
     const { sb, loaded } = await sandboxWith(`import type { Tensor } from "@tfm/kit";

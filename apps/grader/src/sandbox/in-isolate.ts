@@ -7,6 +7,7 @@
  * the global intrinsics and the kit are frozen before the student's module is evaluated.
  */
 import * as kit from "@tfm/kit";
+import { setWasmGemmEnabled, wasmGemmState } from "@tfm/kit/internal";
 import { WARM_SHAPE, kitWorkload } from "./warm-up.ts";
 
 const KIT_MODULE = "@tfm/kit";
@@ -94,6 +95,11 @@ export interface BootOptions {
    * Absent: the walk, as always.
    */
   lockdown?: { mode: "record" } | { mode: "replay" | "audit"; plan: PackedLockdownPlan };
+  /**
+   * Whether the kit runs its float32 products in WebAssembly (packages/kit/src/wasm-gemm.ts). The
+   * host turns it off where the memory limit is under WASM_KERNELS_MIN_MEMORY_MB (sandbox.ts).
+   */
+  wasmKernels: boolean;
 }
 
 /**
@@ -197,6 +203,8 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
   // time limit (one that never returned stalled the worker). With it gone, nothing of a submission runs
   // but its top level, its calls and their microtasks, all under the call's limit.
   for (const name of ["WebAssembly", "SharedArrayBuffer", "Atomics", "FinalizationRegistry"]) ReflectDeleteProperty(globalThis, name);
+  // The kit captured what it needs of WebAssembly when it was evaluated, above; off where the host says so.
+  setWasmGemmEnabled(options.wasmKernels === true);
 
   const studentKit = buildStudentKit(options.withheld);
   const lockdownReport = lockdown(studentKit, options.lockdown);
@@ -559,7 +567,7 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
     return done;
   }
 
-  return ObjectFreeze({ load, call, drainConsole, drainBeforeCall, reseed, warm, lockdown: lockdownReport });
+  return ObjectFreeze({ load, call, drainConsole, drainBeforeCall, reseed, warm, kernels: wasmGemmState, lockdown: lockdownReport });
 }
 
 /** The warm-up's input as the host's copies arrive: a wire tensor built key by key (so the harness's reads see the same shapes). */

@@ -235,6 +235,37 @@ export function f(x: Tensor): Tensor { for (;;) {} }`, { memoryMb: 64 });
   });
 });
 
+describe("the kit's product kernels (WebAssembly where the memory limit allows, packages/kit/src/wasm-gemm.ts)", () => {
+  const PRODUCT = `import { torch, F, type Tensor } from "@tfm/kit";
+    export function f(x: Tensor): Tensor { const a = x.view(2, 2); return torch.matmul(a, a).add(F.linear(a, a)); }`;
+  const args = () => [fromValues([4], [1, 2, 3, 4])];
+
+  it("runs them in WebAssembly in a 64 MB isolate and its sibling context, with the JS kernel's results", async () => {
+    const { sb, loaded } = await sandboxWith(PRODUCT, { memoryMb: 64 });
+    expect(loaded.ok).toBe(true);
+    expect(sb.kitKernels()).toBe("idle");
+    const out = await sb.call("f", args(), 1_000);
+    expect(sb.kitKernels()).toBe("loaded");
+    const sibling = await sb.sibling({ memoryMb: 64, withheld: [], consoleBytes: 1_000, resultBytes: 1_000_000, seed: 5 });
+    if (sibling === null) throw new Error("no sibling context");
+    open.push(sibling);
+    expect(sibling.kitKernels()).toBe("idle");
+    expect((await sibling.load((await transpile(PRODUCT) as { code: string }).code, 1_000)).ok).toBe(true);
+    const again = await sibling.call("f", args(), 1_000);
+    expect(sibling.kitKernels()).toBe("loaded");
+    // a·a + a·aᵀ for a = [[1, 2], [3, 4]]: [[7, 10], [15, 22]] + [[5, 11], [11, 25]].
+    expect(out.ok && (out.value as { $tensor: { data: Float32Array } }).$tensor.data).toEqual(new Float32Array([12, 21, 26, 47]));
+    expect(again).toEqual(out);
+  });
+
+  it("keeps the JS kernel under WASM_KERNELS_MIN_MEMORY_MB (the memory pitfall's 16 MB: no memory outside the heap limit)", async () => {
+    const { sb } = await sandboxWith(PRODUCT, { memoryMb: 16 });
+    const out = await sb.call("f", args(), 1_000);
+    expect(sb.kitKernels()).toBe("off");
+    expect(out.ok && (out.value as { $tensor: { data: Float32Array } }).$tensor.data).toEqual(new Float32Array([12, 21, 26, 47]));
+  });
+});
+
 describe("sibling contexts (a submission's hidden session in its own realm of the visible session's isolate)", () => {
   const options = { memoryMb: 64, withheld: [], consoleBytes: 1_000, resultBytes: 1_000_000, seed: 9 };
   const code = async (src: string) => {

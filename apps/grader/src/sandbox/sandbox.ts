@@ -3,6 +3,7 @@ import type { ExerciseMeta, WireValue } from "@tfm/contract";
 import * as esbuild from "esbuild";
 import ivm from "isolated-vm";
 import type { BootOptions, CallResult, ErrorInfo, LockdownReport, PackedLockdownPlan } from "./in-isolate.ts";
+import type { KitKernels } from "@tfm/kit/internal";
 import { busiestThreadMs, callingThreadCpuMs, callingThreadSinceMs, threadCpuTimes } from "./thread-cpu.ts";
 
 /** Outcome of running something in the isolate, as the host sees it. */
@@ -68,7 +69,7 @@ export function bootstrapSource(): string {
   return bootstrap.source;
 }
 
-export interface SandboxOptions extends BootOptions {
+export interface SandboxOptions extends Omit<BootOptions, "wasmKernels"> {
   memoryMb: number;
 }
 
@@ -129,7 +130,7 @@ export function keyOf(o: BootKey): string {
 /** A context of an isolate with the kit + harness evaluated and booted (lockdown done): no seed yet, no student code. */
 interface BootedContext {
   context: ivm.Context;
-  harness: { load: ivm.Reference<(f: unknown) => CallResult>; call: ivm.Reference<(e: string, a: unknown[]) => CallResult>; drain: ivm.Reference<() => { text: string; exceeded: boolean }>; drainBefore: ivm.Reference<() => { text: string; exceeded: boolean }>; reseed: ivm.Reference<(seed: number) => boolean>; warm: ivm.Reference<() => boolean> | null };
+  harness: { load: ivm.Reference<(f: unknown) => CallResult>; call: ivm.Reference<(e: string, a: unknown[]) => CallResult>; drain: ivm.Reference<() => { text: string; exceeded: boolean }>; drainBefore: ivm.Reference<() => { text: string; exceeded: boolean }>; reseed: ivm.Reference<(seed: number) => boolean>; warm: ivm.Reference<() => boolean> | null; kernels: ivm.Reference<() => KitKernels> };
   /** Where the console sink forwards to: the Sandbox, once one owns this context. */
   sinkTarget: { sandbox: Sandbox | null };
   /** Creating the context (for a sibling: all of its boot) and booting the kit in it. */
@@ -254,13 +255,13 @@ async function bootContext(isolate: ivm.Isolate, script: ivm.Script, key: BootKe
     const sink = new ivm.Reference((text: unknown, exceeded: unknown) => {
       if (typeof text === "string") sinkTarget.sandbox?.receiveConsole(text, exceeded === true);
     });
-    const boot: BootOptions = { withheld: key.withheld, consoleBytes: key.consoleBytes, resultBytes: key.resultBytes, seed: 0, ...(how === undefined ? {} : { lockdown: how }) };
+    const boot: BootOptions = { withheld: key.withheld, consoleBytes: key.consoleBytes, resultBytes: key.resultBytes, seed: 0, wasmKernels: hasWasmKernels(key), ...(how === undefined ? {} : { lockdown: how }) };
     const bootOptions = { arguments: { copy: true }, result: { reference: true }, timeout: 5_000 } as const;
     const harness = (background ? await bootRef.apply(undefined, [boot, sink], bootOptions) : bootRef.applySync(undefined, [boot, sink], bootOptions)) as ivm.Reference<Record<string, unknown>>;
     // The references: on the main thread either way (a hop each would cost more than the get). Only a
     // spare (`background`) is warmed: an isolate booted for a waiting job does not fetch the reference.
     const get = <T>(name: string) => harness.getSync(name, { reference: true }) as ivm.Reference<T>;
-    const refs: BootedContext["harness"] = { load: get("load"), call: get("call"), drain: get("drainConsole"), drainBefore: get("drainBeforeCall"), reseed: get("reseed"), warm: background ? get("warm") : null };
+    const refs: BootedContext["harness"] = { load: get("load"), call: get("call"), drain: get("drainConsole"), drainBefore: get("drainBeforeCall"), reseed: get("reseed"), warm: background ? get("warm") : null, kernels: get("kernels") };
     // Only the recording and audit isolates are asked what lockdown reports (a plan is ~2,000 numbers).
     const report = how === undefined || how.mode === "replay" ? null : (harness.getSync("lockdown", { copy: true }) as LockdownReport);
     bootRef.release();
@@ -274,7 +275,7 @@ async function bootContext(isolate: ivm.Isolate, script: ivm.Script, key: BootKe
 
 /** Releases what the host holds of a booted context (its harness's references and the context itself); never throws. */
 function releaseContextQuietly(b: BootedContext): void {
-  for (const held of [b.harness.load, b.harness.call, b.harness.drain, b.harness.drainBefore, b.harness.reseed, b.harness.warm, b.context]) {
+  for (const held of [b.harness.load, b.harness.call, b.harness.drain, b.harness.drainBefore, b.harness.reseed, b.harness.warm, b.harness.kernels, b.context]) {
     try {
       held?.release();
     } catch {
@@ -305,6 +306,17 @@ export const SPARES_PER_GRADING = 1;
 export const SIBLING_MIN_MEMORY_MB = 64;
 export function hasSiblings(options: Pick<BootKey, "memoryMb">): boolean {
   return options.memoryMb >= SIBLING_MIN_MEMORY_MB;
+}
+
+/**
+ * The smallest memory limit whose kit runs float32 products in WebAssembly (packages/kit/src/wasm-gemm.ts).
+ * Its memory (up to 4 MB per context) lies outside the isolate's heap limit, and its product needs
+ * no scratch copy of B: under this limit (chunked-attention, whose verdicts are about memory) the kit
+ * stays as it was, so that no memory verdict can move.
+ */
+export const WASM_KERNELS_MIN_MEMORY_MB = 64;
+export function hasWasmKernels(options: Pick<BootKey, "memoryMb">): boolean {
+  return options.memoryMb >= WASM_KERNELS_MIN_MEMORY_MB;
 }
 
 /**
@@ -530,6 +542,11 @@ export class Sandbox implements SubmissionSandbox {
     if (bootstrap === null || script.cachedData === undefined) return false;
     bootstrap.cache = script.cachedData;
     return true;
+  }
+
+  /** Which product kernels the kit of this context runs (see packages/kit/src/wasm-gemm.ts). Takes the isolate's lock: never during a call. */
+  kitKernels(): KitKernels {
+    return this.booted.harness.kernels.applySync(undefined, [], { result: { copy: true }, timeout: 1_000 }) as KitKernels;
   }
 
   /** CPU time the isolate has used, in milliseconds. */
