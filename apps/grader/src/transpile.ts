@@ -455,9 +455,8 @@ function outputOf(files: readonly esbuild.OutputFile[]): { ok: true; code: strin
 
 /**
  * A submission without a driver, built without the plugin: a build with a plugin costs esbuild's
- * service round trips to this process for the plugin's set-up (2.0-2.3 -> 1.6 ms of wall time and
- * 0.7-0.9 -> 0.4 ms of this thread's CPU per SDPA-sized source, .scratch measurement in the issue 15
- * note). Taken only when it is the build the plugin would have made: it succeeded, and the metafile
+ * service round trips to this process for the plugin's set-up (transpile() of the SDPA model: 2.0-2.3
+ * -> 1.4-1.5 ms of wall time, 0.74-0.85 -> 0.45-0.49 ms of this thread's CPU). Taken only when it is the build the plugin would have made: it succeeded, and the metafile
  * shows no import but exactly the kit (esbuild's `external` also lets `@tfm/kit/x` through, which the
  * plugin refuses). Anything else, a compile error included, returns null and goes the plugin's way,
  * whose messages are the ones students read.
