@@ -178,31 +178,16 @@ function batchedMatmul(
   if (outType === "float32" && total * M * N > 0 && wasmGemmFits(ad.length + bd.length + total * M * N)) {
     // No scratch here (B is read with strides), so the output is the only allocation.
     wasmOut = alloc("float32", total * M * N, outShape);
-    if (wasmGemm(ad as Float32Array, bd as Float32Array, null, wasmOut, M, K, N, N, 1, batchOffsets(aBatch, bBatch, batch, M, K, N))) {
-      return makeTensor(outType, outShape, wasmOut);
-    }
+    const viaWasm = wasmGemm(ad as Float32Array, bd as Float32Array, null, wasmOut, M, K, N, N, 1, (gemm) => forEachBatch(aBatch, bBatch, batch, M, K, N, gemm));
+    if (viaWasm) return makeTensor(outType, outShape, wasmOut);
   }
   const needT = N > 1 && total * M * N > 0;
   // The small scratch first: when memory runs out, the error names the big output.
   const bt: NumArray = needT ? alloc(dtypeOf(b), K * N, [N, K]) : bd;
   const out = wasmOut ?? alloc(outType, total * M * N, outShape);
   if (out.length === 0) return makeTensor(outType, outShape, out);
-  const aStr = broadcastStrides(aBatch, batch);
-  const bStr = broadcastStrides(bBatch, batch);
-  const nb = batch.length;
   let lastB = -1;
-  for (let bi = 0; bi < total; bi++) {
-    let rem = bi;
-    let am = 0;
-    let bm = 0;
-    for (let d = nb - 1; d >= 0; d--) {
-      const size = batch[d]!;
-      const ix = rem % size;
-      rem = (rem - ix) / size;
-      am += ix * aStr[d]!;
-      bm += ix * bStr[d]!;
-    }
-    const bOff = bm * K * N;
+  forEachBatch(aBatch, bBatch, batch, M, K, N, (aOff, bOff, outOff) => {
     let btOff = bOff;
     if (needT) {
       if (bOff !== lastB) {
@@ -211,17 +196,19 @@ function batchedMatmul(
       }
       btOff = 0;
     }
-    gemmABt(ad, am * M * K, bt, btOff, out, bi * M * N, M, K, N, null, 0);
-  }
+    gemmABt(ad, aOff, bt, btOff, out, outOff, M, K, N, null, 0);
+  });
   return makeTensor(outType, outShape, out);
 }
 
-/** (a, b, out) offsets in floats of each batch's product, as batchedMatmul's loop walks them. */
-function batchOffsets(aBatch: readonly number[], bBatch: readonly number[], batch: readonly number[], M: number, K: number, N: number): number[] {
+/** Calls `product` with the (a, b, out) offsets, in floats, of each batch's product, batch by batch. */
+function forEachBatch(
+  aBatch: readonly number[], bBatch: readonly number[], batch: readonly number[], M: number, K: number, N: number,
+  product: (aOff: number, bOff: number, outOff: number) => void,
+): void {
   const total = shapeNumel(batch);
   const aStr = broadcastStrides(aBatch, batch);
   const bStr = broadcastStrides(bBatch, batch);
-  const offsets: number[] = [];
   for (let bi = 0; bi < total; bi++) {
     let rem = bi;
     let am = 0;
@@ -233,9 +220,8 @@ function batchOffsets(aBatch: readonly number[], bBatch: readonly number[], batc
       am += ix * aStr[d]!;
       bm += ix * bStr[d]!;
     }
-    offsets.push(am * M * K, bm * K * N, bi * M * N);
+    product(am * M * K, bm * K * N, bi * M * N);
   }
-  return offsets;
 }
 
 /** torch.matmul semantics. */
@@ -373,7 +359,7 @@ export function linear(xt: Tensor, wt: Tensor, bt?: Tensor | null): Tensor {
   const rows = inF === 0 ? shapeNumel(outShape) / Math.max(outF, 1) : M;
   const out = alloc(outType, rows * outF, outShape);
   // The weight [out, in] is B transposed: read with strides (1 along in, in along out).
-  const viaWasm = outType === "float32" && out.length > 0 && wasmGemm(dataOf(x) as Float32Array, dataOf(w) as Float32Array, biasData as Float32Array | null, out as Float32Array, rows, inF, outF, 1, inF, [0, 0, 0]);
+  const viaWasm = outType === "float32" && out.length > 0 && wasmGemm(dataOf(x) as Float32Array, dataOf(w) as Float32Array, biasData as Float32Array | null, out as Float32Array, rows, inF, outF, 1, inF, (gemm) => gemm(0, 0, 0));
   if (!viaWasm) gemmABt(dataOf(x), 0, dataOf(w), 0, out, 0, rows, inF, outF, biasData, 0);
   return makeTensor(outType, outShape, out);
 }

@@ -89,12 +89,20 @@ describe("float32 products in WebAssembly", () => {
     // Past WASM_GEMM_MAX_FLOATS: not taken, nothing written.
     const big = new Float32Array(WASM_GEMM_MAX_FLOATS);
     const out = new Float32Array(4).fill(7);
-    expect(wasmGemm(big, new Float32Array(4), null, out, 1, 4, 1, 1, 1, [0, 0, 0])).toBe(false);
+    expect(wasmGemm(big, new Float32Array(4), null, out, 1, 4, 1, 1, 1, (gemm) => gemm(0, 0, 0))).toBe(false);
     expect([...out]).toEqual([7, 7, 7, 7]);
     // A large product still computes (on the JS kernel) the same values as a small one would.
     const x = torch.ones([1, 1100]);
     const y = torch.ones([1100, 1000]);
     expect(torch.matmul(x, y).sum().item()).toBe(1_100_000);
+  });
+
+  it("walks many small batches without holding their offsets (300,000 products of 1 x 1)", () => {
+    const rng = makeRng(11);
+    const a = tensorOf(rng, [300_000, 1, 1]);
+    const b = tensorOf(rng, [300_000, 1, 1]);
+    const [x, y] = both(() => torch.matmul(a, b));
+    expectSameBits(x, y, "300,000 batches");
   });
 
   it("grows its memory for a larger product and keeps the earlier results right", () => {

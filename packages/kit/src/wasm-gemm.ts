@@ -151,11 +151,6 @@ function load(): Loaded | null {
   return loaded;
 }
 
-/**
- * out[o + i*N + j] = sum_p a[ao + i*K + p] * b[bo + p*bStrideK + j*bStrideN] (+ bias[j]) for each
- * (ao, bo, o) in `offsets` (triples, in floats). Returns false, having written nothing, when the
- * product cannot run here (too large, no WebAssembly): the caller then runs its JS kernel.
- */
 /** "off": turned off (setWasmGemmEnabled); "unavailable": no WebAssembly here; "idle": not used yet; "loaded": in use. */
 export type KitKernels = "off" | "unavailable" | "idle" | "loaded";
 
@@ -170,9 +165,16 @@ export function wasmGemmFits(floats: number): boolean {
   return enabled && floats <= WASM_GEMM_MAX_FLOATS && load() !== null;
 }
 
+/**
+ * out[o + i*N + j] = sum_p a[ao + i*K + p] * b[bo + p*bStrideK + j*bStrideN] (+ bias[j]) for each
+ * product `products` asks for: it is called once, with a `gemm(ao, bo, o)` (offsets in floats) to
+ * call per product. Returns false, having written nothing, when the product cannot run here (too
+ * large, no WebAssembly, its memory cannot grow): the caller then runs its JS kernel.
+ */
 export function wasmGemm(
   a: Float32Array, b: Float32Array, bias: Float32Array | null, out: Float32Array,
-  M: number, K: number, N: number, bStrideK: number, bStrideN: number, offsets: readonly number[],
+  M: number, K: number, N: number, bStrideK: number, bStrideN: number,
+  products: (gemm: (aOff: number, bOff: number, outOff: number) => void) => void,
 ): boolean {
   if (!enabled) return false;
   const total = a.length + b.length + (bias === null ? 0 : bias.length) + out.length;
@@ -194,9 +196,9 @@ export function wasmGemm(
   view.set(a, 0);
   view.set(b, bBase);
   if (bias !== null) view.set(bias, biasBase);
-  for (let t = 0; t + 2 < offsets.length; t += 3) {
-    w.gemm(offsets[t]!, bBase + offsets[t + 1]!, outBase + offsets[t + 2]!, bias === null ? -1 : biasBase, M, K, N, bStrideK, bStrideN);
-  }
+  const gemm = w.gemm;
+  const biasAt = bias === null ? -1 : biasBase;
+  products((aOff, bOff, outOff) => gemm(aOff, bBase + bOff, outBase + outOff, biasAt, M, K, N, bStrideK, bStrideN));
   out.set(view.subarray(outBase, outBase + out.length));
   return true;
 }
