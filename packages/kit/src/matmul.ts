@@ -175,7 +175,7 @@ function batchedMatmul(
   const ad = dataOf(a);
   const bd = dataOf(b);
   let wasmOut: Float32Array | null = null;
-  if (outType === "float32" && total * M * N > 0 && wasmGemmFits(ad.length + bd.length + total * M * N)) {
+  if (outType === "float32" && total * M * N > 0 && wasmGemmFits(ad.length + bd.length + total * M * N, total * M * K * N)) {
     // No scratch here (B is read with strides), so the output is the only allocation.
     wasmOut = alloc("float32", total * M * N, outShape);
     const viaWasm = wasmGemm(ad as Float32Array, bd as Float32Array, null, wasmOut, M, K, N, N, 1, (gemm) => forEachBatch(aBatch, bBatch, batch, M, K, N, gemm));

@@ -3,7 +3,7 @@ import { F } from "./functional.ts";
 import type { Tensor } from "./tensor.ts";
 import { torch } from "./torch.ts";
 import { makeRng } from "./test-helpers.ts";
-import { WASM_GEMM_MAX_FLOATS, setWasmGemmEnabled, wasmGemm, wasmGemmFits } from "./wasm-gemm.ts";
+import { WASM_GEMM_MAX_FLOATS, WASM_GEMM_MAX_MACS, setWasmGemmEnabled, wasmGemm, wasmGemmFits } from "./wasm-gemm.ts";
 
 afterEach(() => setWasmGemmEnabled(true));
 
@@ -44,8 +44,9 @@ function expectSameBits(x: Tensor, y: Tensor, label: string): void {
 
 describe("float32 products in WebAssembly", () => {
   it("runs here (Node has WebAssembly), so the tests below compare two paths", () => {
-    expect(wasmGemmFits(16)).toBe(true);
-    expect(wasmGemmFits(WASM_GEMM_MAX_FLOATS + 1)).toBe(false);
+    expect(wasmGemmFits(16, 64)).toBe(true);
+    expect(wasmGemmFits(WASM_GEMM_MAX_FLOATS + 1, 1)).toBe(false);
+    expect(wasmGemmFits(16, WASM_GEMM_MAX_MACS + 1)).toBe(false);
   });
 
   it("gives the JS kernel's result to the bit: matmul, bmm and linear on random shapes, with broadcasting", () => {
@@ -91,6 +92,11 @@ describe("float32 products in WebAssembly", () => {
     const out = new Float32Array(4).fill(7);
     expect(wasmGemm(big, new Float32Array(4), null, out, 1, 4, 1, 1, 1, (gemm) => gemm(0, 0, 0))).toBe(false);
     expect([...out]).toEqual([7, 7, 7, 7]);
+    // Past WASM_GEMM_MAX_MACS (128^3, where the JS kernel is as fast): not taken either.
+    const square = new Float32Array(128 * 128).fill(1);
+    const result = new Float32Array(128 * 128).fill(7);
+    expect(wasmGemm(square, square, null, result, 128, 128, 128, 128, 1, (gemm) => gemm(0, 0, 0))).toBe(false);
+    expect(result.every((v) => v === 7)).toBe(true);
     // A large product still computes (on the JS kernel) the same values as a small one would.
     const x = torch.ones([1, 1100]);
     const y = torch.ones([1100, 1000]);
@@ -108,7 +114,8 @@ describe("float32 products in WebAssembly", () => {
   it("grows its memory for a larger product and keeps the earlier results right", () => {
     const rng = makeRng(7);
     const small = [tensorOf(rng, [4, 5]), tensorOf(rng, [5, 3])] as const;
-    const large = [tensorOf(rng, [300, 200]), tensorOf(rng, [200, 300])] as const;
+    // 32,400 floats (two pages of the module's memory) and 1,008,000 multiply-adds (under WASM_GEMM_MAX_MACS).
+    const large = [tensorOf(rng, [120, 60]), tensorOf(rng, [60, 140])] as const;
     for (const [a, b] of [small, large, small]) {
       const [x, y] = both(() => torch.matmul(a, b));
       expectSameBits(x, y, `[${a.shape}] @ [${b.shape}]`);

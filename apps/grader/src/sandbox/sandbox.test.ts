@@ -258,6 +258,21 @@ describe("the kit's product kernels (WebAssembly where the memory limit allows, 
     expect(again).toEqual(out);
   });
 
+  it("stops an endless loop of products in WebAssembly at its CPU budget, on both paths", async () => {
+    for (const watched of [true, false]) {
+      const { sb } = await sandboxWith(`import { torch, type Tensor } from "@tfm/kit";
+        const a = torch.ones([100, 100]);
+        export function once(x: Tensor): Tensor { return torch.matmul(a, a).sum(); }
+        export function f(x: Tensor): Tensor { for (;;) torch.matmul(a, a); }`);
+      expect((await sb.call("once", args(), 1_000)).ok).toBe(true);
+      expect(sb.kitKernels()).toBe("loaded");
+      const out = await sb.call("f", args(), 150, watched);
+      expect(out.ok).toBe(false);
+      // On the fast path a busy host may stop it first ("preempted": run again watched); never anything else.
+      if (!out.ok) expect(watched ? ["time"] : ["time", "preempted"]).toContain(out.kind);
+    }
+  });
+
   it("keeps the JS kernel under WASM_KERNELS_MIN_MEMORY_MB (the memory pitfall's 16 MB: no memory outside the heap limit)", async () => {
     const { sb } = await sandboxWith(PRODUCT, { memoryMb: 16 });
     const out = await sb.call("f", args(), 1_000);
