@@ -532,8 +532,7 @@ class SubmissionSession {
   async sibling(key: BootKey, seed: number): Promise<SubmissionSandbox | null> {
     const sandbox = this.sandbox;
     if (sandbox === null || sandbox.disposed || sandbox.sibling === undefined || this.tampered) return null;
-    if (this.heapBytes() > siblingMaxInheritedBytes(this.entry.meta.limits.memoryMb)) return null;
-    return sandbox.sibling({ ...key, seed });
+    return sandbox.sibling({ ...key, seed }, siblingMaxInheritedBytes(this.entry.meta.limits.memoryMb));
   }
 }
 

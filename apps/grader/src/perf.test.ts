@@ -15,6 +15,7 @@ import { ReferenceCache } from "./reference-cache.ts";
 import { loadRuntime } from "./runtime.ts";
 import ivm from "isolated-vm";
 import { MAX_SPARES, SIBLING_MIN_MEMORY_MB, Sandbox, WARM_STEPS, bootstrapSource, hasSiblings, prepareSpares, sparesSettled } from "./sandbox/sandbox.ts";
+import { compiledCode } from "./sandbox/test-helpers.ts";
 import { transpile, transpileCache } from "./transpile.ts";
 
 const EX = "scaled-dot-product-attention";
@@ -224,8 +225,8 @@ describe("the grading's last isolate is disposed after the result is sent", () =
     const track = (sb: Sandbox): Sandbox => {
       made.push(sb);
       const sibling = sb.sibling.bind(sb);
-      sb.sibling = async (o) => {
-        const s = await sibling(o);
+      sb.sibling = async (o, maxInherited) => {
+        const s = await sibling(o, maxInherited);
         return s === null ? null : track(s);
       };
       return sb;
@@ -316,8 +317,8 @@ describe("the grading's last isolate is disposed after the result is sent", () =
     const failing = async (o: Parameters<typeof Sandbox.create>[0]) => {
       const sb = await create(o);
       const sibling = sb.sibling.bind(sb);
-      sb.sibling = async (opts) => {
-        const s = await sibling(opts);
+      sb.sibling = async (opts, maxInherited) => {
+        const s = await sibling(opts, maxInherited);
         if (s !== null) s.call = () => Promise.reject(new Error("the host failed"));
         return s;
       };
@@ -349,14 +350,9 @@ describe("the grading's last isolate is disposed after the result is sent", () =
 
 describe("spare isolates", () => {
   const options = { memoryMb: 64, withheld: [], consoleBytes: 1_000, resultBytes: 100_000, seed: 1 };
-  const code = async (src: string) => {
-    const c = await transpile(src);
-    if (!c.ok) throw new Error("does not compile");
-    return c.code;
-  };
 
   it("hands each prepared (booted) isolate to one sandbox only, and only for the same options", async () => {
-    const src = await code(`const g = globalThis as { mark?: number };
+    const src = await compiledCode(`const g = globalThis as { mark?: number };
       export function f(): number { g.mark = (g.mark ?? 0) + 1; return g.mark; }
       export function r(): number { return Math.random(); }`);
     const { seed: _seed, ...key } = options;
@@ -392,7 +388,7 @@ describe("spare isolates", () => {
     const d = await Sandbox.create({ ...options, memoryMb: 32 });
     try {
       expect(d.setup.spare).toBe(true);
-      expect((await d.load(await code(`export const f = () => new Float64Array(8 * 1024 * 1024).length;`), 2_000)).ok).toBe(true);
+      expect((await d.load(await compiledCode(`export const f = () => new Float64Array(8 * 1024 * 1024).length;`), 2_000)).ok).toBe(true);
       expect(await d.call("f", [], 2_000)).toMatchObject({ ok: false, kind: "memory" });
     } finally {
       d.dispose();
@@ -489,7 +485,7 @@ describe("spare isolates", () => {
     // What a submission could read of the realm and the kit's state: the default generator's draws
     // (torch.rand / randn without a generator), the seeded Math.random, the globals, the frozen kit and
     // intrinsics, and the console.
-    const src = await code(`import { torch, F, nn } from "@tfm/kit";
+    const src = await compiledCode(`import { torch, F, nn } from "@tfm/kit";
       console.log("loaded");
       export function probe(): unknown {
         const r = torch.randn([6]);

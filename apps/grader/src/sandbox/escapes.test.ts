@@ -171,10 +171,10 @@ describe("code that runs outside a call", () => {
   it("WebAssembly, the kit's module, instance and memory are out of reach after the kit has run a product", async () => {
     const { sb, loaded } = await sandboxWith(`import * as kit from "@tfm/kit";
 import type { Tensor } from "@tfm/kit";
-const g = globalThis as Record<string, any>;
+const g = globalThis as Record<string, unknown>;
 export function f(x: Tensor): number[] {
   const product = kit.torch.matmul(x.view(1, 2), x.view(2, 1)).add(kit.F.linear(x.view(1, 2), x.view(1, 2)));
-  const globals = [g.WebAssembly, Reflect.get(globalThis, "WebAssembly"), (Function("return this")() as any).WebAssembly, (0, eval)("typeof WebAssembly")];
+  const globals = [g.WebAssembly, Reflect.get(globalThis, "WebAssembly"), (Function("return this")() as Record<string, unknown>).WebAssembly, (0, eval)("typeof WebAssembly")];
   // Everything reachable from the kit's namespace and the product: own values (getters are not run), prototypes.
   const seen = new Set<unknown>();
   const todo: unknown[] = [kit, product, x];

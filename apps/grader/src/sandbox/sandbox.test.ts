@@ -1,5 +1,5 @@
 import { type WireValue, wireTensor } from "@tfm/contract";
-import { fromValues, isWireTensorLike } from "./test-helpers.ts";
+import { compiledCode, fromValues, isWireTensorLike } from "./test-helpers.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { transpile } from "../transpile.ts";
 import { Sandbox } from "./sandbox.ts";
@@ -250,7 +250,7 @@ describe("the kit's product kernels (WebAssembly where the memory limit allows, 
     if (sibling === null) throw new Error("no sibling context");
     open.push(sibling);
     expect(sibling.kitKernels()).toBe("idle");
-    expect((await sibling.load((await transpile(PRODUCT) as { code: string }).code, 1_000)).ok).toBe(true);
+    expect((await sibling.load(await compiledCode(PRODUCT), 1_000)).ok).toBe(true);
     const again = await sibling.call("f", args(), 1_000);
     expect(sibling.kitKernels()).toBe("loaded");
     // a·a + a·aᵀ for a = [[1, 2], [3, 4]]: [[7, 10], [15, 22]] + [[5, 11], [11, 25]].
@@ -283,11 +283,6 @@ describe("the kit's product kernels (WebAssembly where the memory limit allows, 
 
 describe("sibling contexts (a submission's hidden session in its own realm of the visible session's isolate)", () => {
   const options = { memoryMb: 64, withheld: [], consoleBytes: 1_000, resultBytes: 1_000_000, seed: 9 };
-  const code = async (src: string) => {
-    const c = await transpile(src);
-    if (!c.ok) throw new Error("does not compile");
-    return c.code;
-  };
   /** Everything a submission can leave behind in its realm: globals, prototypes it may extend, module state. */
   const LEAVER = `
     import { torch, type Tensor } from "@tfm/kit";
@@ -313,12 +308,12 @@ describe("sibling contexts (a submission's hidden session in its own realm of th
   it("is a fresh realm: nothing the visible context's code left (globals, a prototype it changed, module state) is there, and it draws as a fresh isolate does", async () => {
     const visible = await Sandbox.create(options);
     open.push(visible);
-    expect((await visible.load(await code(LEAVER), 1_000)).ok).toBe(true);
+    expect((await visible.load(await compiledCode(LEAVER), 1_000)).ok).toBe(true);
     expect(await visible.call("leave", [fromValues([1], [0])], 1_000)).toMatchObject({ ok: true, value: 1 });
     // A prototype change is the visible session's own error, sticky there...
     const tamper = await Sandbox.create(options);
     open.push(tamper);
-    expect((await tamper.load(await code(`(Float32Array.prototype as unknown as Record<string, unknown>).leftOnProto = 1; export const f = () => 1;`), 1_000)).ok).toBe(false);
+    expect((await tamper.load(await compiledCode(`(Float32Array.prototype as unknown as Record<string, unknown>).leftOnProto = 1; export const f = () => 1;`), 1_000)).ok).toBe(false);
     // ...and neither reaches a sibling.
     for (const parent of [visible, tamper]) {
       const hidden = await parent.sibling(options);
@@ -326,11 +321,11 @@ describe("sibling contexts (a submission's hidden session in its own realm of th
       if (hidden === null) return;
       open.push(hidden);
       expect(hidden.setup).toMatchObject({ sibling: true, isolateMs: 0 });
-      expect((await hidden.load(await code(READER), 1_000)).ok).toBe(true);
+      expect((await hidden.load(await compiledCode(READER), 1_000)).ok).toBe(true);
       expect(await hidden.call("look", [], 1_000)).toEqual({ ok: true, value: ["undefined", "undefined", "true"] });
       const fresh = await Sandbox.create(options);
       open.push(fresh);
-      expect((await fresh.load(await code(READER), 1_000)).ok).toBe(true);
+      expect((await fresh.load(await compiledCode(READER), 1_000)).ok).toBe(true);
       // The same seed draws the same values, bit for bit, as in a fresh isolate.
       expect(await hidden.call("draws", [], 1_000)).toEqual(await fresh.call("draws", [], 1_000));
     }
@@ -341,13 +336,13 @@ describe("sibling contexts (a submission's hidden session in its own realm of th
   it("outlives the visible context it came from, shares its isolate's limits, and takes the isolate with it when it goes", async () => {
     const visible = await Sandbox.create(options);
     open.push(visible);
-    expect((await visible.load(await code(LEAVER), 1_000)).ok).toBe(true);
+    expect((await visible.load(await compiledCode(LEAVER), 1_000)).ok).toBe(true);
     const hidden = await visible.sibling(options);
     if (hidden === null) throw new Error("no sibling");
     open.push(hidden);
     visible.dispose();
     expect([visible.disposed, hidden.disposed]).toEqual([true, false]);
-    expect((await hidden.load(await code(`export function spin(): number { for (;;) {} }\nexport function fine(): number { return 1; }`), 1_000)).ok).toBe(true);
+    expect((await hidden.load(await compiledCode(`export function spin(): number { for (;;) {} }\nexport function fine(): number { return 1; }`), 1_000)).ok).toBe(true);
     expect(await hidden.call("fine", [], 1_000)).toEqual({ ok: true, value: 1 });
     // Its own time limit, on the CPU the isolate spent in its context (watched: a busy host cannot preempt it).
     expect(await hidden.call("spin", [], 100, true)).toMatchObject({ ok: false, kind: "time" });
@@ -357,7 +352,7 @@ describe("sibling contexts (a submission's hidden session in its own realm of th
     const again = await fresh.sibling(options);
     if (again === null) throw new Error("no sibling");
     open.push(again);
-    expect((await again.load(await code(`export function hog(): number { const a: number[][] = []; for (;;) a.push(new Array(1e5).fill(1.5)); }`), 1_000)).ok).toBe(true);
+    expect((await again.load(await compiledCode(`export function hog(): number { const a: number[][] = []; for (;;) a.push(new Array(1e5).fill(1.5)); }`), 1_000)).ok).toBe(true);
     expect(await again.call("hog", [], 5_000, true)).toMatchObject({ ok: false, kind: "memory" });
     expect([again.disposed, fresh.disposed]).toEqual([true, true]);
   });
@@ -371,7 +366,7 @@ describe("sibling contexts (a submission's hidden session in its own realm of th
     expect(await a.sibling(options)).toBeNull();
     const b = await Sandbox.create(options);
     open.push(b);
-    expect((await b.load(await code(`export function hog(): number { const a: number[][] = []; for (;;) a.push(new Array(1e5).fill(1.5)); }`), 1_000)).ok).toBe(true);
+    expect((await b.load(await compiledCode(`export function hog(): number { const a: number[][] = []; for (;;) a.push(new Array(1e5).fill(1.5)); }`), 1_000)).ok).toBe(true);
     expect(await b.call("hog", [], 5_000, true)).toMatchObject({ ok: false, kind: "memory" });
     expect(await b.sibling(options)).toBeNull();
   });

@@ -91,7 +91,7 @@ export interface SubmissionSandbox {
    * A sandbox for the same submission's hidden session in a new context of this one's isolate, once
    * this one's session has ended (see Sandbox.sibling); null when it cannot be had.
    */
-  sibling?(options: SandboxOptions): Promise<SubmissionSandbox | null>;
+  sibling?(options: SandboxOptions, maxInheritedBytes?: number): Promise<SubmissionSandbox | null>;
 }
 
 export type SandboxFactory = (options: SandboxOptions) => Promise<SubmissionSandbox>;
@@ -130,7 +130,7 @@ export function keyOf(o: BootKey): string {
 /** A context of an isolate with the kit + harness evaluated and booted (lockdown done): no seed yet, no student code. */
 interface BootedContext {
   context: ivm.Context;
-  harness: { load: ivm.Reference<(f: unknown) => CallResult>; call: ivm.Reference<(e: string, a: unknown[]) => CallResult>; drain: ivm.Reference<() => { text: string; exceeded: boolean }>; drainBefore: ivm.Reference<() => { text: string; exceeded: boolean }>; reseed: ivm.Reference<(seed: number) => boolean>; warm: ivm.Reference<() => boolean> | null; kernels: ivm.Reference<() => KitKernels> };
+  harness: { load: ivm.Reference<(f: unknown) => CallResult>; call: ivm.Reference<(e: string, a: unknown[]) => CallResult>; drain: ivm.Reference<() => { text: string; exceeded: boolean }>; drainBefore: ivm.Reference<() => { text: string; exceeded: boolean }>; reseed: ivm.Reference<(seed: number) => boolean>; warm: ivm.Reference<() => boolean> | null; api: ivm.Reference<Record<string, unknown>> };
   /** Where the console sink forwards to: the Sandbox, once one owns this context. */
   sinkTarget: { sandbox: Sandbox | null };
   /** Creating the context (for a sibling: all of its boot) and booting the kit in it. */
@@ -261,11 +261,12 @@ async function bootContext(isolate: ivm.Isolate, script: ivm.Script, key: BootKe
     // The references: on the main thread either way (a hop each would cost more than the get). Only a
     // spare (`background`) is warmed: an isolate booted for a waiting job does not fetch the reference.
     const get = <T>(name: string) => harness.getSync(name, { reference: true }) as ivm.Reference<T>;
-    const refs: BootedContext["harness"] = { load: get("load"), call: get("call"), drain: get("drainConsole"), drainBefore: get("drainBeforeCall"), reseed: get("reseed"), warm: background ? get("warm") : null, kernels: get("kernels") };
+    const refs: BootedContext["harness"] = { load: get("load"), call: get("call"), drain: get("drainConsole"), drainBefore: get("drainBeforeCall"), reseed: get("reseed"), warm: background ? get("warm") : null, api: harness };
     // Only the recording and audit isolates are asked what lockdown reports (a plan is ~2,000 numbers).
     const report = how === undefined || how.mode === "replay" ? null : (harness.getSync("lockdown", { copy: true }) as LockdownReport);
     bootRef.release();
-    harness.release();
+    // The harness object itself stays referenced (released with the context): rarely used entries
+    // (kernels) are fetched from it when asked, not at every boot.
     return { context, harness: refs, sinkTarget, kitMs: performance.now() - t0, lockdown: report, warmSteps: 0 };
   } catch (e) {
     context.release();
@@ -275,7 +276,7 @@ async function bootContext(isolate: ivm.Isolate, script: ivm.Script, key: BootKe
 
 /** Releases what the host holds of a booted context (its harness's references and the context itself); never throws. */
 function releaseContextQuietly(b: BootedContext): void {
-  for (const held of [b.harness.load, b.harness.call, b.harness.drain, b.harness.drainBefore, b.harness.reseed, b.harness.warm, b.harness.kernels, b.context]) {
+  for (const held of [b.harness.load, b.harness.call, b.harness.drain, b.harness.drainBefore, b.harness.reseed, b.harness.warm, b.harness.api, b.context]) {
     try {
       held?.release();
     } catch {
@@ -493,15 +494,19 @@ export class Sandbox implements SubmissionSandbox {
    * and the kit's code compiled in this isolate is shared, so the first calls run faster. The context
    * booted ahead of time in a spare is used when there is one; else it is booted now, with synchronous
    * calls (only trusted code runs). Null when this isolate is gone (a limit or a busy host disposed it),
-   * the options differ, or the memory limit is under SIBLING_MIN_MEMORY_MB.
+   * the options differ, the memory limit is under SIBLING_MIN_MEMORY_MB, or this session left more
+   * than `maxInheritedBytes` in the heap (grade.ts: siblingMaxInheritedBytes).
    */
-  async sibling(options: SandboxOptions): Promise<Sandbox | null> {
+  async sibling(options: SandboxOptions, maxInheritedBytes = Number.POSITIVE_INFINITY): Promise<Sandbox | null> {
     if (this.disposed || keyOf(options) !== keyOf(this.key) || !hasSiblings(this.key)) return null;
+    // What this session leaves in the heap: over `maxInheritedBytes`, no sibling (its share of the
+    // limit would be the hidden session's to lose); under it, discounted from the sibling's memory check.
+    const inherited = this.heapBytes();
+    if (inherited > maxInheritedBytes) return null;
     const t0 = performance.now();
     let booted = this.pendingSibling;
     this.pendingSibling = null;
     const ahead = booted !== null;
-    const inherited = this.heapBytes();
     try {
       if (booted === null) {
         const plan = await lockdownPlanOnce();
@@ -546,7 +551,12 @@ export class Sandbox implements SubmissionSandbox {
 
   /** Which product kernels the kit of this context runs (see packages/kit/src/wasm-gemm.ts). Takes the isolate's lock: never during a call. */
   kitKernels(): KitKernels {
-    return this.booted.harness.kernels.applySync(undefined, [], { result: { copy: true }, timeout: 1_000 }) as KitKernels;
+    const kernels = this.booted.harness.api.getSync("kernels", { reference: true }) as ivm.Reference<() => KitKernels>;
+    try {
+      return kernels.applySync(undefined, [], { result: { copy: true }, timeout: 1_000 }) as KitKernels;
+    } finally {
+      kernels.release();
+    }
   }
 
   /** CPU time the isolate has used, in milliseconds. */

@@ -1,16 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { busiestThreadMs, callingThreadCpuMs, threadCpuTimes } from "./thread-cpu.ts";
 
+/** Spins this thread for `ms` of wall time (a sum the engine cannot drop). */
+function spin(ms: number): void {
+  const t0 = performance.now();
+  let s = 0;
+  while (performance.now() - t0 < ms) s += Math.sqrt(s + 1);
+  expect(s).toBeGreaterThan(0);
+}
+
 describe("thread CPU times (/proc/self/task/*/schedstat)", () => {
   it("sees this thread's own work, and only the busiest thread's delta counts", () => {
     const before = threadCpuTimes();
     expect(before).not.toBeNull();
     if (before === null) return;
     const p0 = process.cpuUsage();
-    const t0 = performance.now();
-    let s = 0;
-    while (performance.now() - t0 < 40) s += Math.sqrt(s + 1);
-    expect(s).toBeGreaterThan(0);
+    spin(40);
     const after = threadCpuTimes();
     expect(after).not.toBeNull();
     if (after === null) return;
@@ -26,10 +31,7 @@ describe("thread CPU times (/proc/self/task/*/schedstat)", () => {
     const m0 = callingThreadCpuMs();
     expect(m0).not.toBeNull();
     const p0 = process.cpuUsage();
-    const t0 = performance.now();
-    let s = 0;
-    while (performance.now() - t0 < 40) s += Math.sqrt(s + 1);
-    expect(s).toBeGreaterThan(0);
+    spin(40);
     const m1 = callingThreadCpuMs();
     const p = process.cpuUsage(p0);
     const used = (m1 ?? 0) - (m0 ?? 0);
