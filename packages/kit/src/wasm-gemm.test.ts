@@ -3,9 +3,16 @@ import { F } from "./functional.ts";
 import type { Tensor } from "./tensor.ts";
 import { torch } from "./torch.ts";
 import { makeRng } from "./test-helpers.ts";
-import { WASM_GEMM_MAX_FLOATS, WASM_GEMM_MAX_MACS, setWasmGemmEnabled, wasmGemm, wasmGemmFits } from "./wasm-gemm.ts";
+import { gemmModuleBytes, WASM_GEMM_MAX_FLOATS, WASM_GEMM_MAX_MACS, setWasmGemmEnabled, wasmGemm, wasmGemmFits } from "./wasm-gemm.ts";
+import { encodeGemmModule } from "./wasm-gemm-module.ts";
 
 afterEach(() => setWasmGemmEnabled(true));
+
+describe("the module's bytes", () => {
+  it("are what wasm-gemm-module.ts encodes (after changing the encoder, put what it prints into gemmModuleBytes)", () => {
+    expect(Array.from(gemmModuleBytes()).join(", ")).toBe(Array.from(encodeGemmModule()).join(", "));
+  });
+});
 
 /** Random float32 data with the awkward values in it too: zeros of both signs, tiny, huge, NaN, infinities. */
 function data(rng: () => number, n: number, special: boolean): Float32Array {
