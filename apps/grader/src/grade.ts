@@ -51,9 +51,9 @@ export interface GradeDeps {
 /** Where one grading's time went, finer than GradeResult.timings (whose shape the contract fixes). */
 export interface StageTimes {
   transpileMs: number;
-  /** New isolates (one for the visible calls, whose hidden calls run in a sibling context of it; another after a memory limit). */
+  /** New isolates (one for the visible calls, whose context the hidden calls then run in; another after a memory limit). */
   isolateMs: number;
-  /** Compiling the kit + harness from the code cache, a context, running the bundle in it and booting it (lockdown); for a sibling, its context and boot. */
+  /** Compiling the kit + harness from the code cache, a context, running the bundle in it and booting it (lockdown). */
   kitMs: number;
   /** The hidden session, whole: its isolate, kit, load and calls (also counted above) and its references and comparisons (only here). */
   hiddenMs: number;
@@ -64,13 +64,13 @@ export interface StageTimes {
   referenceMs: number;
   compareMs: number;
   totalMs: number;
-  /** Sandboxes created (isolates or sibling contexts), and how many compiled the kit from the shared V8 code cache. */
+  /** Sandboxes created (isolates), and how many compiled the kit from the shared V8 code cache. */
   isolates: number;
   codeCacheHits: number;
   /** Isolates prepared ahead of time while the worker was idle (their creation is then off the critical path). */
   spares: number;
-  /** Hidden sessions run in a sibling context of the visible session's isolate (see SubmissionSession.sibling). */
-  siblings: number;
+  /** Hidden sessions run in the context of the visible session (see SubmissionSession.handToHidden). */
+  hiddenShared: number;
   calls: number;
   /** Calls stopped on the fast path by a busy host and run again under the CPU watch (see Sandbox.call). */
   preempted: number;
@@ -130,7 +130,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   if (entry === undefined) throw new UnknownExerciseError(`unknown exercise '${job.exerciseId}'`);
   const meta = entry.meta;
   const timings = { transpileMs: 0, sandboxMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0 };
-  const stages: StageTimes = { transpileMs: 0, isolateMs: 0, kitMs: 0, hiddenMs: 0, loadMs: 0, runMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0, isolates: 0, codeCacheHits: 0, spares: 0, siblings: 0, calls: 0, preempted: 0, prepareMs: 0, preparedCases: 0 };
+  const stages: StageTimes = { transpileMs: 0, isolateMs: 0, kitMs: 0, hiddenMs: 0, loadMs: 0, runMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0, isolates: 0, codeCacheHits: 0, spares: 0, hiddenShared: 0, calls: 0, preempted: 0, prepareMs: 0, preparedCases: 0 };
   // The profile's total is the whole grading, hidden session included (the result's total is not).
   const report = (): void => {
     if (deps.onStages === undefined) return;
@@ -218,7 +218,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
     if (status === "output_limit" && ++outputLimits >= 2) stopped = afterOutputLimits();
   };
   let loadFailed = false;
-  /** The hidden session's first sandbox when it is a sibling of the visible session's (see SubmissionSession.sibling). */
+  /** The visible session's sandbox, handed to the hidden session (see SubmissionSession.handToHidden). */
   let hiddenSandbox: SubmissionSandbox | null = null;
   /** Whether the visible and the hidden sessions ran to their end (not thrown out of: see disposeLater). */
   let visibleDone = false;
@@ -277,12 +277,12 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
     consoleText = out.text;
     consoleTruncated = out.exceeded;
     visibleDone = true;
-    // The hidden session's sandbox: a new context in this session's isolate, asked for only now that
-    // everything the visible session shows has been read (its console drained, its results kept).
-    if (hiddenSessionRuns() && stopped === null) hiddenSandbox = await session.sibling(bootKeyOf(meta), job.seed);
+    // The hidden session runs on in this session's context, handed over only now that everything the
+    // visible session shows has been read (its console drained, its results kept).
+    if (hiddenSessionRuns() && stopped === null) hiddenSandbox = session.handToHidden();
   } finally {
-    // With a sibling, this releases only the visible session's context: the isolate goes with the
-    // hidden session. Else the isolate is left alive beside the hidden session: nothing of the
+    // Handed to the hidden session: its isolate goes with that session (this session holds nothing
+    // now). Else the isolate is left alive beside the hidden session: nothing of the
     // submission runs in an isolate but its top level and its calls (FinalizationRegistry, whose
     // callbacks V8 ran outside them, is removed), so an isolate no one calls again is inert, and
     // disposing it (~1.7 ms) waits until the result is sent. Unless it holds a large heap: a worker
@@ -296,14 +296,10 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   const visibleMs = performance.now() - started;
   if (hiddenSessionRuns()) {
     const hiddenStart = performance.now();
-    // The sibling first; a sandbox the session needs again (after a memory limit or a busy host) is a fresh isolate.
-    let first = hiddenSandbox;
-    const hiddenFactory: SandboxFactory = (options) => {
-      const s = first;
-      first = null;
-      return s !== null ? Promise.resolve(s) : createSandbox(options);
-    };
-    const hiddenSession = new SubmissionSession(entry, compiled.code, compiled.sourceMap, job.seed, { sandboxMs: 0 }, stages, hiddenFactory, true);
+    // The visible session's context when it was handed over; a sandbox the session needs again (after a
+    // memory limit or a busy host), or when it was not, is a fresh isolate.
+    const hiddenSession = new SubmissionSession(entry, compiled.code, compiled.sourceMap, job.seed, { sandboxMs: 0 }, stages, createSandbox, true);
+    if (hiddenSandbox !== null) hiddenSession.adopt(hiddenSandbox);
     try {
       for (const c of hiddenCases) {
         if (stopped !== null) {
@@ -318,10 +314,6 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
       }
       hiddenDone = true;
     } finally {
-      // A sibling the session never loaded (its cases were skipped) is disposed with it.
-      const unused = first;
-      first = null;
-      unused?.dispose();
       if (hiddenDone && deps.disposeLater !== undefined) deps.disposeLater(() => hiddenSession.dispose());
       else hiddenSession.dispose();
       stages.hiddenMs = performance.now() - hiddenStart;
@@ -425,7 +417,6 @@ class SubmissionSession {
     this.stages.kitMs += setup.kitMs;
     if (setup.codeCache === "hit") this.stages.codeCacheHits++;
     if (setup.spare) this.stages.spares++;
-    if (setup.sibling === true) this.stages.siblings++;
     this.stages.loadMs += performance.now() - tl;
     if (!outcome.ok && outcome.kind === "preempted") {
       // A busy host stopped the top level on the fast path: loaded again in a fresh isolate, watched.
@@ -522,30 +513,38 @@ class SubmissionSession {
   }
 
   /**
-   * A sandbox for the same submission's hidden session in a new context of this session's isolate
-   * (Sandbox.sibling), or null, when the hidden session is to get an isolate of its own as before:
-   * this isolate is gone (a limit, a busy host), the submission changed a shared prototype here (V8
-   * keeps some of what that changes per isolate, not per context), or this session left more in the
-   * heap than SIBLING_MAX_INHERITED_BYTES (its share of the limit would otherwise be the hidden
-   * session's to lose).
+   * Hands this session's sandbox to the same submission's hidden session, which runs on in its context
+   * (Sandbox.beginHidden: the console, its cap and the seeded generators are set again as in a fresh
+   * context), and holds it no more; or null, when the hidden session is to get a fresh isolate: this
+   * isolate is gone (a limit, a busy host), the submission changed a shared prototype here, the memory
+   * limit is under HIDDEN_SHARED_MIN_MEMORY_MB, or this session left more in the heap than
+   * hiddenMaxInheritedBytes (its share of the limit would otherwise be the hidden session's to lose).
    */
-  async sibling(key: BootKey, seed: number): Promise<SubmissionSandbox | null> {
+  handToHidden(): SubmissionSandbox | null {
     const sandbox = this.sandbox;
-    if (sandbox === null || sandbox.disposed || sandbox.sibling === undefined || this.tampered) return null;
-    return sandbox.sibling({ ...key, seed }, siblingMaxInheritedBytes(this.entry.meta.limits.memoryMb));
+    if (sandbox === null || sandbox.disposed || sandbox.beginHidden === undefined || this.tampered) return null;
+    if (!sandbox.beginHidden(hiddenMaxInheritedBytes(this.entry.meta.limits.memoryMb), this.entry.meta.limits.consoleBytes)) return null;
+    this.sandbox = null;
+    return sandbox;
+  }
+
+  /** A hidden session's first sandbox: the visible session's, handed over with the submission loaded (see handToHidden). */
+  adopt(sandbox: SubmissionSandbox): void {
+    this.sandbox = sandbox;
+    this.stages.hiddenShared++;
   }
 }
 
 /**
- * The most a visible session may leave in its isolate's heap for the hidden session to run in a
- * sibling context of it: 8 MB, and never over a sixteenth of the limit (4 MB at 64 MB; under 64 MB
- * there are no siblings at all, see SIBLING_MIN_MEMORY_MB in sandbox.ts).
+ * The most a visible session may leave in its isolate's heap for the hidden session to run on in its
+ * context: 8 MB, and never over a sixteenth of the limit (4 MB at 64 MB; under 64 MB the hidden session
+ * always gets a fresh isolate, see HIDDEN_SHARED_MIN_MEMORY_MB in sandbox.ts).
  */
-export function siblingMaxInheritedBytes(memoryMb: number): number {
-  return Math.min(SIBLING_MAX_INHERITED_BYTES, (memoryMb * 1024 * 1024) / 16);
+export function hiddenMaxInheritedBytes(memoryMb: number): number {
+  return Math.min(HIDDEN_MAX_INHERITED_BYTES, (memoryMb * 1024 * 1024) / 16);
 }
-export const SIBLING_MAX_INHERITED_BYTES = 8 * 1024 * 1024;
-/** The error name the harness gives a change to a shared prototype (in-isolate.ts checkIntrinsics); a student may throw one too, which only costs the sibling. */
+export const HIDDEN_MAX_INHERITED_BYTES = 8 * 1024 * 1024;
+/** The error name the harness gives a change to a shared prototype (in-isolate.ts checkIntrinsics); a student may throw one too, which only costs the shared context. */
 const INTRINSIC_CHANGED = "IntrinsicChanged";
 
 function afterTimeLimit(testId: string): Localized {

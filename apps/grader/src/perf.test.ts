@@ -8,13 +8,13 @@ import { Rng, deriveSeed } from "@tfm/spec";
 import { initBackend } from "@tfm/reference";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCatalog } from "./catalog.ts";
-import { type GradeJob, SIBLING_MAX_INHERITED_BYTES, type StageTimes, gradeSubmission, prepareWhile, siblingMaxInheritedBytes, warmPublicReferences } from "./grade.ts";
+import { type GradeJob, HIDDEN_MAX_INHERITED_BYTES, type StageTimes, gradeSubmission, hiddenMaxInheritedBytes, prepareWhile, warmPublicReferences } from "./grade.ts";
 import { GraderPool } from "./pool.ts";
 import { type WireValue, isWireTensor } from "@tfm/contract";
 import { ReferenceCache } from "./reference-cache.ts";
 import { loadRuntime } from "./runtime.ts";
 import ivm from "isolated-vm";
-import { MAX_SPARES, SIBLING_MIN_MEMORY_MB, Sandbox, WARM_STEPS, bootstrapSource, hasSiblings, prepareSpares, sparesSettled } from "./sandbox/sandbox.ts";
+import { HIDDEN_SHARED_MIN_MEMORY_MB, MAX_SPARES, Sandbox, WARM_STEPS, bootstrapSource, prepareSpares, sharesHiddenContext, sparesSettled } from "./sandbox/sandbox.ts";
 import { compiledCode } from "./sandbox/test-helpers.ts";
 import { transpile, transpileCache } from "./transpile.ts";
 
@@ -219,66 +219,75 @@ describe("the grading's last isolate is disposed after the result is sent", () =
   beforeAll(async () => {
     backend = await initBackend();
   });
-  /** Sandbox.create, recording what it made, siblings included (in the order made). */
+  /** Sandbox.create, recording what it made (in the order made) and which of them a hidden session ran on in. */
   const recording = () => {
     const made: Sandbox[] = [];
-    const track = (sb: Sandbox): Sandbox => {
+    const handed: Sandbox[] = [];
+    const create = async (o: Parameters<typeof Sandbox.create>[0]) => {
+      const sb = await Sandbox.create(o);
       made.push(sb);
-      const sibling = sb.sibling.bind(sb);
-      sb.sibling = async (o, maxInherited) => {
-        const s = await sibling(o, maxInherited);
-        return s === null ? null : track(s);
+      const begin = sb.beginHidden.bind(sb);
+      sb.beginHidden = (maxInherited, consoleBytes) => {
+        const ok = begin(maxInherited, consoleBytes);
+        if (ok) handed.push(sb);
+        return ok;
       };
       return sb;
     };
-    return { made, create: async (o: Parameters<typeof Sandbox.create>[0]) => track(await Sandbox.create(o)) };
+    return { made, handed, create };
+  };
+  const stagesOf = async (j: GradeJob, deps: Omit<Parameters<typeof gradeSubmission>[1], "catalog" | "backend" | "references" | "onStages">) => {
+    let stages: StageTimes | null = null;
+    const r = await gradeSubmission(j, { catalog, backend, references: new ReferenceCache(), ...deps, onStages: (s) => (stages = s) });
+    return { r, stages: stages as StageTimes | null };
   };
 
-  it("runs the hidden session in a sibling context of the visible isolate, releases the visible context at once and hands the isolate to disposeLater", async () => {
-    const { made, create } = recording();
+  it("runs the hidden session on in the visible session's context and hands its isolate to disposeLater", async () => {
+    const { made, handed, create } = recording();
     const later: (() => void)[] = [];
-    const r = await gradeSubmission(job(41, "dispose later"), { catalog, backend, references: new ReferenceCache(), sandboxes: create, disposeLater: (d) => later.push(d) });
+    const { r, stages } = await stagesOf(job(41, "dispose later"), { sandboxes: create, disposeLater: (d) => later.push(d) });
     expect(r.verdict).toBe("passed");
-    expect(made.map((s) => s.setup.sibling)).toEqual([false, true]);
-    // The visible context is gone; the isolate lives on with the hidden session's context until disposeLater runs.
-    expect(made.map((s) => s.disposed)).toEqual([true, false]);
-    expect(made.map(isolateDisposed)).toEqual([false, false]);
+    expect(made).toHaveLength(1);
+    expect(handed).toEqual(made);
+    expect([stages?.isolates, stages?.hiddenShared]).toEqual([1, 1]);
+    // The isolate lives on until disposeLater runs.
+    expect(made.map((s) => s.disposed)).toEqual([false]);
     expect(later).toHaveLength(1);
     for (const d of later) d();
-    expect(made.map((s) => s.disposed)).toEqual([true, true]);
-    expect(made.map(isolateDisposed)).toEqual([true, true]);
+    expect(made.map((s) => s.disposed)).toEqual([true]);
+    expect(made.map(isolateDisposed)).toEqual([true]);
   });
 
   it("disposes at once a visible isolate that holds a large heap (at most one such isolate per worker beside the hidden session)", async () => {
-    const { made, create } = recording();
+    const { made, handed, create } = recording();
     const later: (() => void)[] = [];
     // The model solution, with 24 MB kept alive by its module.
     const hoarding = `${SOLUTION}\nexport const kept = [new Float64Array(3 * 1024 * 1024)];\n`;
-    const r = await gradeSubmission({ ...job(46, "hoarding"), source: hoarding }, { catalog, backend, references: new ReferenceCache(), sandboxes: create, disposeLater: (d) => later.push(d) });
+    const { r, stages } = await stagesOf({ ...job(46, "hoarding"), source: hoarding }, { sandboxes: create, disposeLater: (d) => later.push(d) });
     expect(r.verdict).toBe("passed");
-    // Over SIBLING_MAX_INHERITED_BYTES: the hidden session gets a fresh isolate, as before.
-    expect(made.map((s) => s.setup.sibling)).toEqual([false, false]);
+    // Over HIDDEN_MAX_INHERITED_BYTES: the hidden session gets a fresh isolate, as before.
+    expect([made.length, handed.length, stages?.hiddenShared]).toEqual([2, 0, 0]);
     expect(made.map((s) => s.disposed)).toEqual([true, false]);
     expect(later).toHaveLength(1);
     for (const d of later) d();
   });
 
-  it("gives the hidden session an isolate of its own after the submission changed a shared prototype, and a sibling when its visible heap is small", async () => {
+  it("gives the hidden session an isolate of its own after the submission changed a shared prototype, and the visible context when its heap is small", async () => {
     // V8 keeps some of what such a change touches per isolate (its protectors), not per context.
     const tampering = `let calls = 0;\n${SOLUTION.replace("{\n  const dK", "{\n  if (++calls === 2) (Float32Array.prototype as unknown as Record<string, unknown>).mark = 1;\n  const dK")}`;
     expect(tampering).toContain("mark = 1");
     const a = recording();
     const r = await gradeSubmission({ ...job(48, "tampering"), source: tampering }, { catalog, backend, references: new ReferenceCache(), sandboxes: a.create });
     expect(r.tests.some((t) => t.message.en.includes("Float32Array.prototype"))).toBe(true);
-    expect(a.made.map((s) => s.setup.sibling)).toEqual([false, false]);
-    // 4 MB kept by the module: under SIBLING_MAX_INHERITED_BYTES.
+    expect([a.made.length, a.handed.length]).toEqual([2, 0]);
+    // 4 MB kept by the module: under HIDDEN_MAX_INHERITED_BYTES.
     const b = recording();
     const keeping = `${SOLUTION}\nexport const kept = [new Float64Array(512 * 1024)];\n`;
     const k = await gradeSubmission({ ...job(49, "keeping"), source: keeping }, { catalog, backend, references: new ReferenceCache(), sandboxes: b.create });
     expect(k.verdict).toBe("passed");
-    expect(b.made.map((s) => s.setup.sibling)).toEqual([false, true]);
-    expect(siblingMaxInheritedBytes(128)).toBe(SIBLING_MAX_INHERITED_BYTES);
-    expect(siblingMaxInheritedBytes(16)).toBe(1024 * 1024);
+    expect([b.made.length, b.handed.length]).toEqual([1, 1]);
+    expect(hiddenMaxInheritedBytes(128)).toBe(HIDDEN_MAX_INHERITED_BYTES);
+    expect(hiddenMaxInheritedBytes(16)).toBe(1024 * 1024);
   });
 
   it("defers the one isolate of a grading without hidden cases, and disposes everything at once without disposeLater", async () => {
@@ -290,7 +299,7 @@ describe("the grading's last isolate is disposed after the result is sent", () =
     expect(a.made[0]?.disposed).toBe(true);
     const b = recording();
     await gradeSubmission(job(43, "no later"), { catalog, backend, references: new ReferenceCache(), sandboxes: b.create });
-    expect(b.made.map((s) => s.disposed)).toEqual([true, true]);
+    expect(b.made.map((s) => s.disposed)).toEqual([true]);
   });
 
   it("disposes at once the isolate of a grading that stopped on an error of the host", async () => {
@@ -310,33 +319,33 @@ describe("the grading's last isolate is disposed after the result is sent", () =
     expect(made.map((s) => s.disposed)).toEqual([true]);
   });
 
-  it("disposes at once the isolate of a hidden session (a sibling) that stopped on an error of the host", async () => {
+  it("disposes at once the isolate of a hidden session (run on in the visible context) that stopped on an error of the host", async () => {
     const later: (() => void)[] = [];
-    const { made, create } = recording();
-    // The host's fault on the hidden session's first call (its sandbox is the sibling, the second one made).
+    const { made, handed, create } = recording();
+    // The host's fault on the hidden session's first call.
     const failing = async (o: Parameters<typeof Sandbox.create>[0]) => {
       const sb = await create(o);
-      const sibling = sb.sibling.bind(sb);
-      sb.sibling = async (opts, maxInherited) => {
-        const s = await sibling(opts, maxInherited);
-        if (s !== null) s.call = () => Promise.reject(new Error("the host failed"));
-        return s;
+      const begin = sb.beginHidden.bind(sb);
+      sb.beginHidden = (maxInherited, consoleBytes) => {
+        const ok = begin(maxInherited, consoleBytes);
+        if (ok) sb.call = () => Promise.reject(new Error("the host failed"));
+        return ok;
       };
       return sb;
     };
     await expect(gradeSubmission(job(45, "hidden host fault"), { catalog, backend, references: new ReferenceCache(), sandboxes: failing, disposeLater: (d) => later.push(d) })).rejects.toThrow("the host failed");
-    expect(made.map((s) => s.setup.sibling)).toEqual([false, true]);
-    expect(made.map((s) => s.disposed)).toEqual([true, true]);
+    expect([made.length, handed.length]).toEqual([1, 1]);
+    expect(made.map((s) => s.disposed)).toEqual([true]);
     expect(later).toHaveLength(0);
   });
 
   it("hands over the visible isolate but disposes at once a hidden one of its own whose session stopped on an error of the host", async () => {
     const later: (() => void)[] = [];
     const made: Sandbox[] = [];
-    // No sibling (as for a submission that changed a shared prototype): the hidden session's isolate is the second one made.
+    // Not handed over (as for a submission that changed a shared prototype): the hidden session's isolate is the second one made.
     const failing = async (o: Parameters<typeof Sandbox.create>[0]) => {
       const sb = await Sandbox.create(o);
-      sb.sibling = async () => null;
+      sb.beginHidden = () => false;
       if (made.push(sb) === 2) sb.call = () => Promise.reject(new Error("the host failed"));
       return sb;
     };
@@ -403,42 +412,30 @@ describe("spare isolates", () => {
     return Sandbox.create(o);
   };
 
-  it("warms an idle spare and its sibling context with the fixed workload; stops at an exercise's withheld entry; never warms an isolate made for a waiting job", async () => {
+  it("warms an idle spare with the fixed workload; stops at an exercise's withheld entry; never warms an isolate made for a waiting job", async () => {
     const spare = await idleSpare(options);
     const fresh = await Sandbox.create(options);
     const withheld = await idleSpare({ ...options, withheld: ["F.softmax"] });
-    // The sibling contexts: booted and warmed with the spare; booted now (not warmed) for an isolate made for a job.
-    const siblings = await Promise.all([spare, fresh, withheld].map((sb) => sb.sibling(sb === withheld ? { ...options, withheld: ["F.softmax"] } : options)));
-    for (const sb of [spare, fresh, withheld, ...siblings]) sb?.dispose();
+    for (const sb of [spare, fresh, withheld]) sb.dispose();
     expect([spare.setup.spare, spare.setup.warmSteps]).toEqual([true, WARM_STEPS]);
     expect([fresh.setup.spare, fresh.setup.warmSteps]).toEqual([false, 0]);
     // The workload calls F.softmax: the stub throws in the first step, and warming stops there.
     expect([withheld.setup.spare, withheld.setup.warmSteps]).toEqual([true, 0]);
-    expect(siblings.map((s) => [s?.setup.sibling, s?.setup.spare, s?.setup.warmSteps])).toEqual([
-      [true, true, WARM_STEPS],
-      [true, false, 0],
-      [true, true, 0],
-    ]);
   });
 
-  it("under SIBLING_MIN_MEMORY_MB (chunked-attention's 16 MB): no sibling context, and an idle worker prepares two spares, one per session", async () => {
+  it("under HIDDEN_SHARED_MIN_MEMORY_MB (chunked-attention's 16 MB): the hidden session never runs on in the visible context, and an idle worker prepares two spares, one per session", async () => {
     const small = { ...options, memoryMb: 16 };
     const { seed: _seed, ...key } = small;
-    expect(hasSiblings(key)).toBe(false);
-    expect(hasSiblings({ memoryMb: SIBLING_MIN_MEMORY_MB })).toBe(true);
+    expect(sharesHiddenContext(key)).toBe(false);
+    expect(sharesHiddenContext({ memoryMb: HIDDEN_SHARED_MIN_MEMORY_MB })).toBe(true);
     prepareSpares(key);
     await sparesSettled();
     const a = await Sandbox.create(small);
     const b = await Sandbox.create(small);
     try {
       expect([a.setup.spare, b.setup.spare]).toEqual([true, true]);
-      // Neither holds a second kit, and neither makes one when asked.
-      expect([a.siblingAhead, b.siblingAhead]).toEqual([false, false]);
-      expect(await a.sibling(small)).toBeNull();
-      // A spare of 64 MB does hold one.
-      const big = await idleSpare(options);
-      expect(big.siblingAhead).toBe(true);
-      big.dispose();
+      expect((await a.load(await compiledCode(`export const f = (): number => 1;`), 1_000)).ok).toBe(true);
+      expect(a.beginHidden(Number.POSITIVE_INFINITY, 1_000)).toBe(false);
     } finally {
       a.dispose();
       b.dispose();
@@ -481,12 +478,15 @@ describe("spare isolates", () => {
     }
   });
 
-  it("leaves nothing a submission can see: a warmed spare, its warmed sibling context and a fresh isolate answer alike, bit for bit", async () => {
-    // What a submission could read of the realm and the kit's state: the default generator's draws
-    // (torch.rand / randn without a generator), the seeded Math.random, the globals, the frozen kit and
-    // intrinsics, and the console.
-    const src = await compiledCode(`import { torch, F, nn } from "@tfm/kit";
+  // What a submission could read of the realm and the kit's state: the default generator's draws
+  // (torch.rand / randn without a generator), the seeded Math.random, the globals, the frozen kit and
+  // intrinsics, and the console.
+  const PROBE = `import { torch, F, nn } from "@tfm/kit";
       console.log("loaded");
+      let calls = 0;
+      export function count(): number { return ++calls; }
+      export function shout(n: number): number { console.log("x".repeat(n)); return n; }
+      export function tamper(): number { (Array.prototype as unknown as Record<string, unknown>).mark = 1; return 0; }
       export function probe(): unknown {
         const r = torch.randn([6]);
         const u = torch.rand([3]);
@@ -501,26 +501,84 @@ describe("spare isolates", () => {
           next: torch.randn([2]),
           frozen: [torch, F, nn, Object.getPrototypeOf(x), Array.prototype.map, Math, JSON, Float32Array].map((o) => Object.isFrozen(o)),
         };
-      }`);
+      }`;
+
+  it("leaves nothing a submission can see: a warmed spare and a fresh isolate answer alike, bit for bit", async () => {
+    const src = await compiledCode(PROBE);
     const spare = await idleSpare({ ...options, seed: 77 });
     const fresh = await Sandbox.create({ ...options, seed: 77 });
-    const sibling = await spare.sibling({ ...options, seed: 77 });
     try {
-      expect([spare.setup.warmSteps, sibling?.setup.warmSteps, fresh.setup.warmSteps]).toEqual([WARM_STEPS, WARM_STEPS, 0]);
+      expect([spare.setup.warmSteps, fresh.setup.warmSteps]).toEqual([WARM_STEPS, 0]);
       const answers = [];
-      // The sibling after the spare's own session, as a hidden session runs after the visible one.
-      for (const sb of [spare, sibling, fresh]) {
-        if (sb === null) throw new Error("no sibling");
+      for (const sb of [spare, fresh]) {
         expect((await sb.load(src, 1_000)).ok).toBe(true);
         answers.push({ first: await sb.call("probe", [], 1_000), second: await sb.call("probe", [], 1_000), console: await sb.drainConsole() });
       }
       expect(answers[0]).toMatchObject({ first: { ok: true, value: { frozen: [true, true, true, true, true, true, true, true] } }, console: { text: "loaded\n", exceeded: false } });
-      expect(answers[1]).toEqual(answers[2]);
-      expect(answers[0]).toEqual(answers[2]);
+      expect(answers[0]).toEqual(answers[1]);
     } finally {
       spare.dispose();
-      sibling?.dispose();
       fresh.dispose();
+    }
+  });
+
+  it("starts a hidden session in the visible context as a fresh context would start it: the same draws, an empty console with its whole cap; the module's own state stays", async () => {
+    const src = await compiledCode(PROBE);
+    const opts = { ...options, seed: 77, consoleBytes: 1_000 };
+    const visible = await Sandbox.create(opts);
+    const fresh = await Sandbox.create(opts);
+    try {
+      for (const sb of [visible, fresh]) expect((await sb.load(src, 1_000)).ok).toBe(true);
+      // The visible session: draws, prints most of the cap, counts.
+      expect(await visible.call("probe", [], 1_000)).toMatchObject({ ok: true });
+      expect(await visible.call("shout", [600], 1_000)).toEqual({ ok: true, value: 600 });
+      expect(await visible.call("count", [], 1_000)).toEqual({ ok: true, value: 1 });
+      expect(visible.beginHidden(HIDDEN_MAX_INHERITED_BYTES, 1_000)).toBe(true);
+      // The draws of a fresh context's first call (Math.random from the submission's seed, the kit's
+      // default generator from 0), not those that follow the visible calls.
+      const expected = await fresh.call("probe", [], 1_000);
+      expect(expected).toMatchObject({ ok: true });
+      expect(await visible.call("probe", [], 1_000)).toEqual(expected);
+      // The whole cap again: 601 more bytes would have overflowed the visible session's 1,000.
+      expect(await visible.call("shout", [600], 1_000)).toEqual({ ok: true, value: 600 });
+      expect(await visible.drainConsole()).toEqual({ text: `${"x".repeat(600)}\n`, exceeded: false });
+      expect(await visible.call("count", [], 1_000)).toEqual({ ok: true, value: 2 });
+    } finally {
+      visible.dispose();
+      fresh.dispose();
+    }
+  });
+
+  it("refuses a hidden session in the visible context before a load, after a changed prototype, over the heap allowed, and with a console cap that is not a size", async () => {
+    const src = await compiledCode(PROBE);
+    const sbs: Sandbox[] = [];
+    const loaded = async (): Promise<Sandbox> => {
+      const sb = await Sandbox.create(options);
+      sbs.push(sb);
+      expect((await sb.load(src, 1_000)).ok).toBe(true);
+      return sb;
+    };
+    try {
+      const unloaded = await Sandbox.create(options);
+      sbs.push(unloaded);
+      expect(unloaded.beginHidden(HIDDEN_MAX_INHERITED_BYTES, 1_000)).toBe(false);
+      const tampered = await loaded();
+      expect(await tampered.call("tamper", [], 1_000)).toMatchObject({ ok: false, error: { name: "IntrinsicChanged" } });
+      expect(tampered.beginHidden(HIDDEN_MAX_INHERITED_BYTES, 1_000)).toBe(false);
+      const heavy = await loaded();
+      expect(heavy.beginHidden(1024, 1_000)).toBe(false);
+      const odd = await loaded();
+      for (const cap of [-1, 1.5, Number.NaN]) expect(odd.beginHidden(HIDDEN_MAX_INHERITED_BYTES, cap)).toBe(false);
+      // Refused, nothing was set again: the generators go on from where the visible calls left them.
+      const first = await odd.call("probe", [], 1_000);
+      const ok = await loaded();
+      const again = await ok.call("probe", [], 1_000);
+      expect(first).toEqual(again);
+      expect(await odd.call("probe", [], 1_000)).not.toEqual(first);
+      expect(ok.beginHidden(HIDDEN_MAX_INHERITED_BYTES, 1_000)).toBe(true);
+      expect(await ok.call("probe", [], 1_000)).toEqual(first);
+    } finally {
+      for (const sb of sbs) sb.dispose();
     }
   });
 });
@@ -551,10 +609,10 @@ ${SOLUTION}`;
       expect(r.verdict, r.summary.en).toBe("passed");
     }
     expect(stages).toHaveLength(4);
-    // A fresh isolate for the visible calls, and a fresh context of it for the hidden calls (nothing carries over).
-    expect(stages.map((s) => s.isolates)).toEqual([2, 2, 2, 2]);
-    expect(stages.map((s) => s.siblings)).toEqual([1, 1, 1, 1]);
-    // After an idle pause both sandboxes of a grading (the isolate and its sibling context) were booted ahead of time.
-    expect(stages.some((s) => s.spares === 2), JSON.stringify(stages.map((s) => s.spares))).toBe(true);
+    // A fresh isolate for each submission (its hidden calls run on in the same context: nothing carries over between submissions).
+    expect(stages.map((s) => s.isolates)).toEqual([1, 1, 1, 1]);
+    expect(stages.map((s) => s.hiddenShared)).toEqual([1, 1, 1, 1]);
+    // After an idle pause a grading's isolate was booted ahead of time.
+    expect(stages.some((s) => s.spares === 1), JSON.stringify(stages.map((s) => s.spares))).toBe(true);
   });
 });

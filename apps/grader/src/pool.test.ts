@@ -97,13 +97,12 @@ describe("grader pool dispatch", () => {
     try {
       expect((await grade(pool, 200)).verdict).toBe("passed");
       expect(pool.stats().idleHints).toBe(1);
-      // Submitted the moment the first result arrived: both of its sandboxes (the isolate for the
-      // visible cases and its sibling context for the hidden ones) were prepared after the hint, not
-      // booted by the grading itself.
+      // Submitted the moment the first result arrived: its isolate (the visible cases, then the hidden
+      // ones in the same context) was prepared after the hint, not booted by the grading itself.
       expect((await grade(pool, 201)).verdict).toBe("passed");
-      expect(stagesBySeed.get(201)?.spares).toBe(2);
-      expect(stagesBySeed.get(201)?.isolates).toBe(2);
-      expect(stagesBySeed.get(201)?.siblings).toBe(1);
+      expect(stagesBySeed.get(201)?.spares).toBe(1);
+      expect(stagesBySeed.get(201)?.isolates).toBe(1);
+      expect(stagesBySeed.get(201)?.hiddenShared).toBe(1);
     } finally {
       await pool.close();
     }

@@ -64,7 +64,7 @@ class ProcessSandbox implements SubmissionSandbox {
   static async create(childFile: string, kitFile: string, options: SandboxOptions): Promise<ProcessSandbox> {
     const t0 = performance.now();
     const child = fork(childFile, [], { execArgv: [], serialization: "advanced", stdio: ["ignore", "ignore", "inherit", "ipc"] });
-    const sandbox = new ProcessSandbox(child, { isolateMs: 0, kitMs: 0, codeCache: "produced", spare: false, warmSteps: 0, sibling: false });
+    const sandbox = new ProcessSandbox(child, { isolateMs: 0, kitMs: 0, codeCache: "produced", spare: false, warmSteps: 0 });
     await new Promise<void>((resolve, reject) => {
       child.once("spawn", () => resolve());
       child.once("error", reject);
@@ -76,7 +76,7 @@ class ProcessSandbox implements SubmissionSandbox {
       sandbox.dispose();
       throw new Error("the baseline process did not boot the kit");
     }
-    sandbox.setup = { isolateMs: t1 - t0, kitMs: performance.now() - t1, codeCache: "produced", spare: false, warmSteps: 0, sibling: false };
+    sandbox.setup = { isolateMs: t1 - t0, kitMs: performance.now() - t1, codeCache: "produced", spare: false, warmSteps: 0 };
     return sandbox;
   }
 

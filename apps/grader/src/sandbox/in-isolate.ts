@@ -146,6 +146,8 @@ interface ConsoleSink {
 export function boot(options: BootOptions, sink?: ConsoleSink) {
   const state = { consoleUsed: 0, outputExceeded: false, resultTooLarge: false };
   let consoleText = "";
+  /** The console's cap in bytes (set again for a hidden session, see beginHidden). */
+  let consoleCap = options.consoleBytes;
   let consoleAtCall = 0;
   let exceededAtCall = false;
   const sinkApply = sink === undefined ? undefined : sink.applyIgnored;
@@ -160,6 +162,8 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
 
   // Seeded Math.random so a grading replays exactly (splitmix32).
   let rs = options.seed >>> 0;
+  /** The state Math.random starts from (see beginHidden). */
+  let firstSeed = rs;
   const seededRandom = (): number => {
     rs = (rs + 0x9e3779b9) >>> 0;
     let z = rs;
@@ -175,11 +179,11 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
     let line = level === "log" || level === "info" || level === "debug" ? "" : `[${level}] `;
     for (let i = 0; i < args.length; i++) line += (i > 0 ? " " : "") + formatForConsole(args[i], 0);
     line += "\n";
-    const remaining = options.consoleBytes - state.consoleUsed;
+    const remaining = consoleCap - state.consoleUsed;
     if (line.length > remaining) {
       const kept = ReflectApply(StringSlice, line, [0, remaining > 0 ? remaining : 0]) as string;
       consoleText += kept;
-      state.consoleUsed = options.consoleBytes;
+      state.consoleUsed = consoleCap;
       state.outputExceeded = true;
       forward(kept, true);
       throw new OutputLimitError("console output limit exceeded");
@@ -539,6 +543,30 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
   function reseed(seed: unknown): boolean {
     if (loadStarted || typeof seed !== "number" || !NumberIsInteger(seed)) return false;
     rs = seed >>> 0;
+    firstSeed = rs;
+    return true;
+  }
+
+  /**
+   * The submission's hidden session begins here, in the context of its visible one (Sandbox.beginHidden),
+   * once everything the visible session shows has been read. What a fresh context would start with is
+   * set again: the console (its buffer, its cap, `consoleBytes`, and a sticky overflow), the seeded Math.random and the
+   * kit's default generator (so the hidden calls draw what they would have drawn in a fresh context).
+   * The submission's own module state stays, as between its calls. Refused before the submission was
+   * loaded and after it changed a shared prototype (the host then gives the hidden session a fresh isolate).
+   */
+  function beginHidden(consoleBytes: unknown): boolean {
+    if (!loadStarted || exportsObject === null || typeof consoleBytes !== "number" || !NumberIsInteger(consoleBytes) || consoleBytes < 0) return false;
+    if (checkIntrinsics() !== null) return false;
+    consoleCap = consoleBytes;
+    consoleText = "";
+    consoleAtCall = 0;
+    exceededAtCall = false;
+    state.consoleUsed = 0;
+    state.outputExceeded = false;
+    state.resultTooLarge = false;
+    rs = firstSeed;
+    kit.torch.manualSeed(0);
     return true;
   }
 
@@ -567,7 +595,7 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
     return done;
   }
 
-  return ObjectFreeze({ load, call, drainConsole, drainBeforeCall, reseed, warm, kernels: wasmGemmState, lockdown: lockdownReport });
+  return ObjectFreeze({ load, call, drainConsole, drainBeforeCall, reseed, beginHidden, warm, kernels: wasmGemmState, lockdown: lockdownReport });
 }
 
 /** The warm-up's input as the host's copies arrive: a wire tensor built key by key (so the harness's reads see the same shapes). */

@@ -240,19 +240,15 @@ describe("the kit's product kernels (WebAssembly where the memory limit allows, 
     export function f(x: Tensor): Tensor { const a = x.view(2, 2); return torch.matmul(a, a).add(F.linear(a, a)); }`;
   const args = () => [fromValues([4], [1, 2, 3, 4])];
 
-  it("runs them in WebAssembly in a 64 MB isolate and its sibling context, with the JS kernel's results", async () => {
+  it("runs them in WebAssembly in a 64 MB isolate, with the JS kernel's results, and on into a hidden session there", async () => {
     const { sb, loaded } = await sandboxWith(PRODUCT, { memoryMb: 64 });
     expect(loaded.ok).toBe(true);
     expect(sb.kitKernels()).toBe("idle");
     const out = await sb.call("f", args(), 1_000);
     expect(sb.kitKernels()).toBe("loaded");
-    const sibling = await sb.sibling({ memoryMb: 64, withheld: [], consoleBytes: 1_000, resultBytes: 1_000_000, seed: 5 });
-    if (sibling === null) throw new Error("no sibling context");
-    open.push(sibling);
-    expect(sibling.kitKernels()).toBe("idle");
-    expect((await sibling.load(await compiledCode(PRODUCT), 1_000)).ok).toBe(true);
-    const again = await sibling.call("f", args(), 1_000);
-    expect(sibling.kitKernels()).toBe("loaded");
+    expect(sb.beginHidden(8 * 1024 * 1024, 1_000)).toBe(true);
+    const again = await sb.call("f", args(), 1_000);
+    expect(sb.kitKernels()).toBe("loaded");
     // a·a + a·aᵀ for a = [[1, 2], [3, 4]]: [[7, 10], [15, 22]] + [[5, 11], [11, 25]].
     expect(out.ok && (out.value as { $tensor: { data: Float32Array } }).$tensor.data).toEqual(new Float32Array([12, 21, 26, 47]));
     expect(again).toEqual(out);
@@ -281,93 +277,43 @@ describe("the kit's product kernels (WebAssembly where the memory limit allows, 
   });
 });
 
-describe("sibling contexts (a submission's hidden session in its own realm of the visible session's isolate)", () => {
+describe("a submission's hidden session on in its visible session's context (Sandbox.beginHidden)", () => {
   const options = { memoryMb: 64, withheld: [], consoleBytes: 1_000, resultBytes: 1_000_000, seed: 9 };
-  /** Everything a submission can leave behind in its realm: globals, prototypes it may extend, module state. */
-  const LEAVER = `
-    import { torch, type Tensor } from "@tfm/kit";
-    let calls = 0;
-    const g = globalThis as Record<string, unknown>;
-    export function leave(x: Tensor): number {
-      calls++;
-      g.left = "visible";
-      return calls;
-    }
-    export function draws(): number[] { return [Math.random(), Math.random(), torch.rand([2]).data()[0] as number]; }`;
-  const READER = `
-    const g = globalThis as Record<string, unknown>;
-    export function look(): string[] {
-      return [typeof g.left, typeof (Float32Array.prototype as unknown as Record<string, unknown>).leftOnProto, String(Object.isFrozen(Math))];
-    }
-    export function draws(): number[] {
-      const { torch } = require("@tfm/kit");
-      return [Math.random(), Math.random(), torch.rand([2]).data()[0]];
-    }
-    declare const require: (m: string) => { torch: { rand(s: number[]): { data(): Float32Array } } };`;
+  const CODE = `export function spin(): number { for (;;) {} }
+    export function fine(): number { return 1; }
+    export function hog(): number { const a: number[][] = []; for (;;) a.push(new Array(1e5).fill(1.5)); }`;
 
-  it("is a fresh realm: nothing the visible context's code left (globals, a prototype it changed, module state) is there, and it draws as a fresh isolate does", async () => {
-    const visible = await Sandbox.create(options);
-    open.push(visible);
-    expect((await visible.load(await compiledCode(LEAVER), 1_000)).ok).toBe(true);
-    expect(await visible.call("leave", [fromValues([1], [0])], 1_000)).toMatchObject({ ok: true, value: 1 });
-    // A prototype change is the visible session's own error, sticky there...
-    const tamper = await Sandbox.create(options);
-    open.push(tamper);
-    expect((await tamper.load(await compiledCode(`(Float32Array.prototype as unknown as Record<string, unknown>).leftOnProto = 1; export const f = () => 1;`), 1_000)).ok).toBe(false);
-    // ...and neither reaches a sibling.
-    for (const parent of [visible, tamper]) {
-      const hidden = await parent.sibling(options);
-      expect(hidden).not.toBeNull();
-      if (hidden === null) return;
-      open.push(hidden);
-      expect(hidden.setup).toMatchObject({ sibling: true, isolateMs: 0 });
-      expect((await hidden.load(await compiledCode(READER), 1_000)).ok).toBe(true);
-      expect(await hidden.call("look", [], 1_000)).toEqual({ ok: true, value: ["undefined", "undefined", "true"] });
-      const fresh = await Sandbox.create(options);
-      open.push(fresh);
-      expect((await fresh.load(await compiledCode(READER), 1_000)).ok).toBe(true);
-      // The same seed draws the same values, bit for bit, as in a fresh isolate.
-      expect(await hidden.call("draws", [], 1_000)).toEqual(await fresh.call("draws", [], 1_000));
+  it("keeps the isolate's limits: an endless loop ends time at its budget, an allocation past the limit memory; refused once the isolate is gone", async () => {
+    for (const ending of ["spin", "hog"] as const) {
+      const sb = await Sandbox.create(options);
+      open.push(sb);
+      expect((await sb.load(await compiledCode(CODE), 1_000)).ok).toBe(true);
+      expect(await sb.call("fine", [], 1_000)).toEqual({ ok: true, value: 1 });
+      expect(sb.beginHidden(8 * 1024 * 1024, 1_000)).toBe(true);
+      expect(await sb.call("fine", [], 1_000)).toEqual({ ok: true, value: 1 });
+      // Watched: a busy host cannot preempt it.
+      if (ending === "spin") expect(await sb.call("spin", [], 100, true)).toMatchObject({ ok: false, kind: "time" });
+      else expect(await sb.call("hog", [], 5_000, true)).toMatchObject({ ok: false, kind: "memory" });
+      expect(sb.disposed).toBe(true);
+      expect(sb.beginHidden(8 * 1024 * 1024, 1_000)).toBe(false);
     }
-    // The visible context is still its own: its module state and globals are where it left them.
-    expect(await visible.call("leave", [fromValues([1], [0])], 1_000)).toMatchObject({ ok: true, value: 2 });
   });
 
-  it("outlives the visible context it came from, shares its isolate's limits, and takes the isolate with it when it goes", async () => {
-    const visible = await Sandbox.create(options);
-    open.push(visible);
-    expect((await visible.load(await compiledCode(LEAVER), 1_000)).ok).toBe(true);
-    const hidden = await visible.sibling(options);
-    if (hidden === null) throw new Error("no sibling");
-    open.push(hidden);
-    visible.dispose();
-    expect([visible.disposed, hidden.disposed]).toEqual([true, false]);
-    expect((await hidden.load(await compiledCode(`export function spin(): number { for (;;) {} }\nexport function fine(): number { return 1; }`), 1_000)).ok).toBe(true);
-    expect(await hidden.call("fine", [], 1_000)).toEqual({ ok: true, value: 1 });
-    // Its own time limit, on the CPU the isolate spent in its context (watched: a busy host cannot preempt it).
-    expect(await hidden.call("spin", [], 100, true)).toMatchObject({ ok: false, kind: "time" });
-    // An allocation past the isolate's limit ends it as a memory limit (the isolate is gone).
-    const fresh = await Sandbox.create(options);
-    open.push(fresh);
-    const again = await fresh.sibling(options);
-    if (again === null) throw new Error("no sibling");
-    open.push(again);
-    expect((await again.load(await compiledCode(`export function hog(): number { const a: number[][] = []; for (;;) a.push(new Array(1e5).fill(1.5)); }`), 1_000)).ok).toBe(true);
-    expect(await again.call("hog", [], 5_000, true)).toMatchObject({ ok: false, kind: "memory" });
-    expect([again.disposed, fresh.disposed]).toEqual([true, true]);
-  });
-
-  it("is refused once the isolate is gone or released, and for other options", async () => {
-    const a = await Sandbox.create(options);
-    open.push(a);
-    expect(await a.sibling({ ...options, memoryMb: 32 })).toBeNull();
-    expect(await a.sibling({ ...options, withheld: ["F.softmax"] })).toBeNull();
-    a.dispose();
-    expect(await a.sibling(options)).toBeNull();
-    const b = await Sandbox.create(options);
-    open.push(b);
-    expect((await b.load(await compiledCode(`export function hog(): number { const a: number[][] = []; for (;;) a.push(new Array(1e5).fill(1.5)); }`), 1_000)).ok).toBe(true);
-    expect(await b.call("hog", [], 5_000, true)).toMatchObject({ ok: false, kind: "memory" });
-    expect(await b.sibling(options)).toBeNull();
+  it("counts only what the hidden session added to the heap when it tells a memory stop from a time stop", async () => {
+    // 128 MB: a stop with over 60% of it (76.8 MB) in the heap is memory. The visible session leaves
+    // 5-8 MB (under the 8 MB allowed); the hidden call keeps 73 MB more and then spins: ~80 MB in the
+    // heap, 73 MB of it its own, so time (or preempted by a busy host), never memory.
+    const sb = await Sandbox.create({ ...options, memoryMb: 128 });
+    open.push(sb);
+    expect((await sb.load(await compiledCode(`const kept: Float64Array[] = [];
+      export function keep(mb: number): number { for (let i = 0; i < mb; i++) kept.push(new Float64Array(128 * 1024)); return kept.length; }
+      export function spin(mb: number): number { keep(mb); for (;;) {} }`), 1_000)).ok).toBe(true);
+    expect(await sb.call("keep", [5], 1_000)).toEqual({ ok: true, value: 5 });
+    expect(sb.heapBytes()).toBeGreaterThan(5 * 1024 * 1024);
+    expect(sb.heapBytes()).toBeLessThan(8 * 1024 * 1024);
+    expect(sb.beginHidden(8 * 1024 * 1024, 1_000)).toBe(true);
+    const out = await sb.call("spin", [73], 300);
+    expect(out.ok).toBe(false);
+    if (!out.ok) expect(["time", "preempted"]).toContain(out.kind);
   });
 });

@@ -88,10 +88,10 @@ export interface SubmissionSandbox {
   /** Bytes the isolate's heap holds (its ArrayBuffers included), when the sandbox can tell; asked only between calls. */
   heapBytes?(): number;
   /**
-   * A sandbox for the same submission's hidden session in a new context of this one's isolate, once
-   * this one's session has ended (see Sandbox.sibling); null when it cannot be had.
+   * The same submission's hidden session begins in this sandbox's context, once its visible session has
+   * ended (see Sandbox.beginHidden); false when it cannot (the hidden session then gets a fresh isolate).
    */
-  sibling?(options: SandboxOptions, maxInheritedBytes?: number): Promise<SubmissionSandbox | null>;
+  beginHidden?(maxInheritedBytes: number, consoleBytes: number): boolean;
 }
 
 export type SandboxFactory = (options: SandboxOptions) => Promise<SubmissionSandbox>;
@@ -107,8 +107,6 @@ export interface SandboxSetup {
   spare: boolean;
   /** Steps of the warm-up (warm-up.ts) that ran in it before it was handed out: a spare's, while the worker was idle. */
   warmSteps: number;
-  /** A second context in the isolate of the submission's visible session (see Sandbox.sibling): isolateMs is 0, kitMs its boot. */
-  sibling: boolean;
 }
 
 const TIMEOUT_MESSAGE = /Script execution timed out/;
@@ -133,7 +131,7 @@ interface BootedContext {
   harness: { load: ivm.Reference<(f: unknown) => CallResult>; call: ivm.Reference<(e: string, a: unknown[]) => CallResult>; drain: ivm.Reference<() => { text: string; exceeded: boolean }>; drainBefore: ivm.Reference<() => { text: string; exceeded: boolean }>; reseed: ivm.Reference<(seed: number) => boolean>; warm: ivm.Reference<() => boolean> | null; api: ivm.Reference<Record<string, unknown>> };
   /** Where the console sink forwards to: the Sandbox, once one owns this context. */
   sinkTarget: { sandbox: Sandbox | null };
-  /** Creating the context (for a sibling: all of its boot) and booting the kit in it. */
+  /** Creating the context and booting the kit in it. */
   kitMs: number;
   /** What lockdown reported: only for the recording and auditing isolates (see lockdownPlan). */
   lockdown: LockdownReport | null;
@@ -141,15 +139,11 @@ interface BootedContext {
   warmSteps: number;
 }
 
-/** An isolate with its first context booted (see BootedContext), and the kit's script, compiled once per isolate. */
+/** An isolate with its context booted (see BootedContext). */
 interface Prepared extends BootedContext {
   isolate: ivm.Isolate;
-  /** The kit + harness bundle compiled in this isolate: a sibling context runs it again (see Sandbox.sibling). */
-  script: ivm.Script;
   codeCache: SandboxSetup["codeCache"];
   isolateMs: number;
-  /** A second context booted ahead of time for the submission's hidden session (a spare's, while the worker is idle). */
-  sibling: BootedContext | null;
 }
 
 /**
@@ -233,7 +227,7 @@ async function prepare(key: BootKey, lockdown?: BootOptions["lockdown"], backgro
     const how: BootOptions["lockdown"] = lockdown ?? (plan === null ? undefined : { mode: "replay", plan });
     const booted = await bootContext(isolate, script, key, how, background);
     // The isolate stage is the new isolate alone; the kit stage its compile, context and boot.
-    return { ...booted, isolate, script, codeCache, isolateMs: t1 - t0, kitMs: performance.now() - t1, sibling: null };
+    return { ...booted, isolate, codeCache, isolateMs: t1 - t0, kitMs: performance.now() - t1 };
   } catch (e) {
     if (!isolate.isDisposed) isolate.dispose();
     throw e;
@@ -274,17 +268,6 @@ async function bootContext(isolate: ivm.Isolate, script: ivm.Script, key: BootKe
   }
 }
 
-/** Releases what the host holds of a booted context (its harness's references and the context itself); never throws. */
-function releaseContextQuietly(b: BootedContext): void {
-  for (const held of [b.harness.load, b.harness.call, b.harness.drain, b.harness.drainBefore, b.harness.reseed, b.harness.warm, b.harness.api, b.context]) {
-    try {
-      held?.release();
-    } catch {
-      // Already released, or its isolate is gone: nothing is held.
-    }
-  }
-}
-
 /** Gives a booted context its submission's seed, before any of the submission's code runs (the harness refuses it later). */
 function seedContext(b: BootedContext, seed: number): void {
   if (b.harness.reseed.applySync(undefined, [seed], { result: { copy: true }, timeout: 1_000 }) !== true) throw new Error("the sandbox refused the submission's seed");
@@ -293,20 +276,21 @@ function seedContext(b: BootedContext, seed: number): void {
 
 /**
  * At most MAX_SPARES prepared isolates per process, waiting for the next submissions. A grading uses
- * one (its hidden session runs in a sibling context of it, see Sandbox.sibling), so an idle worker
+ * one (its hidden session runs in the same context, see Sandbox.beginHidden), so an idle worker
  * prepares SPARES_PER_GRADING by default.
  */
 export const MAX_SPARES = 2;
 export const SPARES_PER_GRADING = 1;
 
 /**
- * The smallest memory limit whose isolates hold a sibling context (Sandbox.sibling). Under it (the
- * chapter's memory pitfall, chunked-attention, runs in 16 MB) a second booted kit would take a large
- * share of the limit, so the hidden session gets an isolate of its own, and a grading two spares.
+ * The smallest memory limit at which a submission's hidden session runs in the context of its visible
+ * one (Sandbox.beginHidden). Under it (the chapter's memory pitfall, chunked-attention, runs in 16 MB,
+ * and its verdicts are about memory) the hidden session gets a fresh isolate, with the whole limit to
+ * itself, and an idle worker prepares two spares, one per session.
  */
-export const SIBLING_MIN_MEMORY_MB = 64;
-export function hasSiblings(options: Pick<BootKey, "memoryMb">): boolean {
-  return options.memoryMb >= SIBLING_MIN_MEMORY_MB;
+export const HIDDEN_SHARED_MIN_MEMORY_MB = 64;
+export function sharesHiddenContext(options: Pick<BootKey, "memoryMb">): boolean {
+  return options.memoryMb >= HIDDEN_SHARED_MIN_MEMORY_MB;
 }
 
 /**
@@ -347,30 +331,13 @@ export const WARM_STEPS = 3;
  * entry); a failure only leaves the spare colder.
  */
 async function warmSpare(spare: Spare, p: Prepared): Promise<void> {
-  // The context for the visible session first, then its sibling's (the hidden session's).
-  for (const context of [p, p.sibling]) {
-    const warm = context?.harness.warm;
-    for (let step = 0; step < WARM_STEPS; step++) {
-      if (spare.taken || p.isolate.isDisposed || context == null || warm == null) return;
-      const ok = await warm.apply(undefined, [], { result: { copy: true }, timeout: 1_000 }).catch(() => false);
-      if (ok !== true) return;
-      context.warmSteps++;
-    }
+  const warm = p.harness.warm;
+  for (let step = 0; step < WARM_STEPS; step++) {
+    if (spare.taken || p.isolate.isDisposed || warm === null) return;
+    const ok = await warm.apply(undefined, [], { result: { copy: true }, timeout: 1_000 }).catch(() => false);
+    if (ok !== true) return;
+    p.warmSteps++;
   }
-}
-
-/**
- * A spare: an isolate booted for these options, and in it the context for the submission's hidden
- * session (Sandbox.sibling), booted the same way, part of the spare as the second isolate was: it runs
- * nothing until the visible session has ended. Both are warmed while the spare waits (warmSpare). A
- * sibling that fails to boot is left to Sandbox.sibling (booted then).
- */
-async function prepareSpare(options: BootKey): Promise<Prepared> {
-  const p = await prepare(options, undefined, true);
-  if (!hasSiblings(options)) return p;
-  const plan = await lockdownPlanOnce();
-  const sibling = await bootContext(p.isolate, p.script, options, plan === null ? undefined : { mode: "replay", plan }, true).catch(() => null);
-  return { ...p, sibling };
 }
 
 /** Takes a spare for good: no warm-up step starts after this, and the one in flight has ended when it resolves. */
@@ -379,7 +346,6 @@ async function takeSpare(spare: Spare): Promise<Prepared | null> {
   await spare.warming;
   const p = await spare.prepared.catch(() => null);
   p?.harness.warm?.release();
-  p?.sibling?.harness.warm?.release();
   return p;
 }
 
@@ -390,7 +356,7 @@ async function takeSpare(spare: Spare): Promise<Prepared | null> {
  * never returned, never shared, so every submission still gets an isolate no other code has run in.
  * Spares of other options are dropped when room is needed.
  */
-export function prepareSpares(options: BootKey, count = hasSiblings(options) ? SPARES_PER_GRADING : 2): void {
+export function prepareSpares(options: BootKey, count = sharesHiddenContext(options) ? SPARES_PER_GRADING : 2): void {
   const key = keyOf(options);
   const need = Math.max(0, Math.min(count, MAX_SPARES) - spares.filter((s) => s.key === key).length);
   // Make room: the oldest spares of other options go first.
@@ -401,7 +367,7 @@ export function prepareSpares(options: BootKey, count = hasSiblings(options) ? S
     void takeSpare(other).then((p) => p === null || p.isolate.isDisposed || p.isolate.dispose());
   }
   for (let i = 0; i < need && spares.length < MAX_SPARES; i++) {
-    const prepared = prepareSpare(options);
+    const prepared = prepare(options, undefined, true);
     prepared.catch(() => {
       // Creating it failed: Sandbox.create makes its own.
     });
@@ -419,13 +385,8 @@ export class Sandbox implements SubmissionSandbox {
   private constructor(
     private readonly isolate: ivm.Isolate,
     private readonly booted: BootedContext,
-    /** The kit's script in this isolate, and the options it was booted with: for a sibling context (see sibling). */
-    private readonly script: ivm.Script,
+    /** The options it was booted with. */
     private readonly key: BootKey,
-    /** How many sandboxes use this isolate (a submission's visible and hidden sessions): the last to go disposes it. */
-    private readonly owner: { users: number },
-    /** A context booted ahead of time for the sibling (a spare's), or null. */
-    private pendingSibling: BootedContext | null,
     /** What creating this sandbox cost (for the benchmark's per-stage profile). */
     readonly setup: SandboxSetup,
     /** The isolate's memory limit, in bytes. */
@@ -443,9 +404,7 @@ export class Sandbox implements SubmissionSandbox {
   private readonly callRef: ivm.Reference<(entry: string, args: unknown[]) => CallResult>;
   private readonly drainRef: ivm.Reference<() => { text: string; exceeded: boolean }>;
   private readonly drainBeforeRef: ivm.Reference<() => { text: string; exceeded: boolean }>;
-  /** Set by dispose: this sandbox's context is gone (its isolate may live on for a sibling). */
-  private released = false;
-  /** The isolate's heap when this sibling's context was made: what the session before it left there (see heapNearlyFull). */
+  /** The isolate's heap when the hidden session began here: what the visible session left there (see heapNearlyFull). */
   private inheritedBytes = 0;
 
   /**
@@ -473,10 +432,10 @@ export class Sandbox implements SubmissionSandbox {
       const seedMs = performance.now() - t1;
       // From a spare: the isolate stage is only the wait for it, the kit stage only the seed.
       const setup: SandboxSetup = fromSpare
-        ? { isolateMs: t1 - t0, kitMs: seedMs, codeCache, spare: true, warmSteps: prepared.warmSteps, sibling: false }
-        : { isolateMs: prepared.isolateMs, kitMs: prepared.kitMs + seedMs, codeCache, spare: false, warmSteps: 0, sibling: false };
+        ? { isolateMs: t1 - t0, kitMs: seedMs, codeCache, spare: true, warmSteps: prepared.warmSteps }
+        : { isolateMs: prepared.isolateMs, kitMs: prepared.kitMs + seedMs, codeCache, spare: false, warmSteps: 0 };
       const { memoryMb, withheld, consoleBytes, resultBytes } = options;
-      const sandbox = new Sandbox(isolate, prepared, prepared.script, { memoryMb, withheld, consoleBytes, resultBytes }, { users: 1 }, prepared.sibling, setup, memoryMb * 1024 * 1024);
+      const sandbox = new Sandbox(isolate, prepared, { memoryMb, withheld, consoleBytes, resultBytes }, setup, memoryMb * 1024 * 1024);
       prepared.sinkTarget.sandbox = sandbox;
       return sandbox;
     } catch (e) {
@@ -486,53 +445,39 @@ export class Sandbox implements SubmissionSandbox {
   }
 
   /**
-   * A second sandbox in this sandbox's isolate: a new context (its own realm, global object and
-   * intrinsics) with the kit booted and locked down afresh, for the same submission's hidden session
-   * once its visible one has ended. Nothing of this context is reachable from the other (no reference
-   * crosses between them), and the session in it loads the submission again: what the module kept
-   * from the public calls is not there. What it saves is a new isolate and the kit's compile (~2.5 ms),
-   * and the kit's code compiled in this isolate is shared, so the first calls run faster. The context
-   * booted ahead of time in a spare is used when there is one; else it is booted now, with synchronous
-   * calls (only trusted code runs). Null when this isolate is gone (a limit or a busy host disposed it),
-   * the options differ, the memory limit is under SIBLING_MIN_MEMORY_MB, or this session left more
-   * than `maxInheritedBytes` in the heap (grade.ts: siblingMaxInheritedBytes).
+   * The same submission's hidden session begins in this context, once its visible session has ended and
+   * everything it shows has been read (grade.ts): the harness sets again what a fresh context starts
+   * with (the console and its cap, `consoleBytes`, the seeded Math.random and the kit's default generator; the
+   * submission's module state stays, as between its calls), and nothing the hidden calls do is read
+   * back but their results (SECURITY.md). The hidden calls then run with the code and the type
+   * feedback the visible calls warmed, and no second context, kit boot or load is needed. False, and
+   * nothing changed, when the isolate is gone (a limit or a busy host disposed it), its memory limit is
+   * under HIDDEN_SHARED_MIN_MEMORY_MB, the submission changed a shared prototype, or the visible session
+   * left more than `maxInheritedBytes` in the heap (its share of the limit would be the hidden session's
+   * to lose; grade.ts: hiddenMaxInheritedBytes): the hidden session then gets a fresh isolate.
    */
-  async sibling(options: SandboxOptions, maxInheritedBytes = Number.POSITIVE_INFINITY): Promise<Sandbox | null> {
-    if (this.disposed || keyOf(options) !== keyOf(this.key) || !hasSiblings(this.key)) return null;
-    // What this session leaves in the heap: over `maxInheritedBytes`, no sibling (its share of the
-    // limit would be the hidden session's to lose); under it, discounted from the sibling's memory check.
+  beginHidden(maxInheritedBytes: number, consoleBytes: number): boolean {
+    if (this.disposed || !sharesHiddenContext(this.key)) return false;
     const inherited = this.heapBytes();
-    if (inherited > maxInheritedBytes) return null;
-    const t0 = performance.now();
-    let booted = this.pendingSibling;
-    this.pendingSibling = null;
-    const ahead = booted !== null;
+    if (inherited > maxInheritedBytes) return false;
+    let begin: ivm.Reference<(consoleBytes: number) => boolean> | null = null;
     try {
-      if (booted === null) {
-        const plan = await lockdownPlanOnce();
-        booted = await bootContext(this.isolate, this.script, this.key, plan === null ? undefined : { mode: "replay", plan }, false);
-      }
-      seedContext(booted, options.seed);
-      // `spare`: its context was booted ahead of time, with the spare it belongs to.
-      const setup: SandboxSetup = { isolateMs: 0, kitMs: performance.now() - t0, codeCache: this.setup.codeCache, spare: ahead, warmSteps: booted.warmSteps, sibling: true };
-      this.owner.users++;
-      const sandbox = new Sandbox(this.isolate, booted, this.script, this.key, this.owner, null, setup, this.memoryBytes);
-      sandbox.inheritedBytes = inherited;
-      booted.sinkTarget.sandbox = sandbox;
-      return sandbox;
+      begin = this.booted.harness.api.getSync("beginHidden", { reference: true }) as ivm.Reference<(consoleBytes: number) => boolean>;
+      if (begin.applySync(undefined, [consoleBytes], { result: { copy: true }, timeout: 1_000 }) !== true) return false;
     } catch {
-      if (booted !== null) releaseContextQuietly(booted);
-      return null;
+      return false;
+    } finally {
+      begin?.release();
     }
-  }
-
-  /** Whether a context for the hidden session was booted ahead of time with this sandbox (a spare's, see prepareSpare). */
-  get siblingAhead(): boolean {
-    return this.pendingSibling !== null;
+    this.inheritedBytes = inherited;
+    // What the visible session printed was read before this; the forwarded copy starts again with the console.
+    this.forwarded = "";
+    this.forwardedExceeded = false;
+    return true;
   }
 
   get disposed(): boolean {
-    return this.released || this.isolate.isDisposed;
+    return this.isolate.isDisposed;
   }
 
   /**
@@ -771,22 +716,11 @@ export class Sandbox implements SubmissionSandbox {
     }
   }
 
-  /**
-   * Ends this sandbox. The isolate is disposed when no other sandbox uses it (a sibling, see sibling);
-   * else only this context is released (its realm is then garbage to the isolate's collector).
-   */
+  /** Ends this sandbox: its isolate is disposed. */
   dispose(): void {
-    if (this.released) return;
-    this.released = true;
-    this.owner.users--;
-    if (this.owner.users <= 0) {
-      if (!this.isolate.isDisposed) this.isolate.dispose();
-      return;
-    }
-    if (this.pendingSibling !== null) releaseContextQuietly(this.pendingSibling);
-    this.pendingSibling = null;
-    releaseContextQuietly(this.booted);
+    if (!this.isolate.isDisposed) this.isolate.dispose();
   }
+
 
   /** What the isolate's heap holds, ArrayBuffers included (0 when it cannot be asked). Takes the isolate's lock: never during a call. */
   heapBytes(): number {
@@ -806,8 +740,8 @@ export class Sandbox implements SubmissionSandbox {
    * ask a running isolate). Asked only of a stopped isolate: the statistics take the isolate's lock.
    */
   private heapNearlyFull(): boolean {
-    // A sibling counts only what its own session added: the session before it left at most
-    // SIBLING_MAX_INHERITED_BYTES there (see grade.ts), which a fresh isolate would not hold.
+    // A hidden session counts only what it added: the visible session left at most
+    // HIDDEN_MAX_INHERITED_BYTES there (see grade.ts), which a fresh isolate would not hold.
     return this.heapBytes() - this.inheritedBytes > HEAP_FULL_SHARE * this.memoryBytes;
   }
 

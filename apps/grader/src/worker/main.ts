@@ -54,8 +54,8 @@ async function main(): Promise<void> {
   // runs cold in a new process: a student's first grading paid for it (about twice a warm one). A few
   // model solutions are graded here instead, before the worker reports ready; bounded in time.
   await warmGradings(runtimes, (job) => gradeSubmission(job, { catalog, backend, references }));
-  // The first submission's isolate and its sibling context (visible and hidden cases), booted for
-  // the options most exercises share.
+  // The first submission's isolate (its visible and then its hidden cases), booted for the options
+  // most exercises share.
   const common = mostCommon([...catalog.exercises.values()].map((e) => bootKeyOf(e.meta)));
   if (common !== undefined) prepareSpares(common);
 
