@@ -41,7 +41,11 @@ const references = new ReferenceCache();
 const light = [...catalog.exercises.values()].filter((e) => !hasOwnLimits(e.meta.limits) && (values.exercise === undefined || values.exercise.includes(e.meta.id)));
 await warmKitCodeCache(await Promise.all(light.map((e) => loadRuntime(e))), 10_000);
 
-/** Sandbox.create, recording every load's and call's CPU time. */
+/**
+ * Sandbox.create, recording every load's and call's CPU time. The wrapper has no beginHidden, so every
+ * hidden session runs in a fresh isolate here, cold: a grader's hidden calls run warm in the visible
+ * session's context, so this measures the costlier case.
+ */
 function recording(into: number[]): SandboxFactory {
   return async (options) => {
     const sb = await Sandbox.create(options);
