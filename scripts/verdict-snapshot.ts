@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { initBackend } from "@tfm/reference";
-import { loadCatalog } from "../apps/grader/src/catalog.ts";
+import { loadCatalogForCommand } from "../apps/grader/src/catalog.ts";
 import { gradeSubmission } from "../apps/grader/src/grade.ts";
 import { loadMutants } from "../apps/grader/src/mutants.ts";
 import { ReferenceCache } from "../apps/grader/src/reference-cache.ts";
@@ -21,12 +21,7 @@ if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0 || s >
   console.error(`--seeds must be integers from 0 to 4294967295, separated by commas (got '${values.seeds}') / --seeds には 0 以上 4294967295 以下の整数をカンマ区切りで指定してください`);
   process.exit(2);
 }
-const catalog = loadCatalog();
-const unknown = (values.exercise ?? []).filter((id) => !catalog.exercises.has(id));
-if (unknown.length > 0) {
-  console.error(`unknown exercise: ${unknown.join(", ")} / 存在しない演習です: ${unknown.join(", ")}`);
-  process.exit(2);
-}
+const catalog = loadCatalogForCommand(values.exercise);
 const backend = await initBackend();
 const references = new ReferenceCache();
 for (const e of catalog.exercises.values()) {

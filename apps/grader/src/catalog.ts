@@ -126,3 +126,17 @@ function loadEntry(
     };
   }
 }
+
+/**
+ * For a command line's `--exercise` list: the catalog, or (ids it lacks) a bilingual message naming
+ * them on stderr and exit status 2.
+ */
+export function loadCatalogForCommand(ids: readonly string[] | undefined): Catalog {
+  const catalog = loadCatalog();
+  const unknown = (ids ?? []).filter((id) => !catalog.exercises.has(id));
+  if (unknown.length > 0) {
+    console.error(`unknown exercise: ${unknown.join(", ")} / 存在しない演習です: ${unknown.join(", ")}`);
+    process.exit(2);
+  }
+  return catalog;
+}

@@ -15,7 +15,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { initBackend } from "@tfm/reference";
-import { loadCatalog } from "../catalog.ts";
+import { loadCatalogForCommand } from "../catalog.ts";
 import { type StageTimes, gradeSubmission } from "../grade.ts";
 import { hasOwnLimits } from "../limits.ts";
 import { ReferenceCache } from "../reference-cache.ts";
@@ -37,12 +37,7 @@ if (!Number.isInteger(n) || n < 4 || n > 100_000) {
   console.error(`--gradings must be an integer from 4 to 100000 (got '${values.gradings}') / --gradings には 4 以上 100000 以下の整数を指定してください`);
   process.exit(2);
 }
-const catalog = loadCatalog();
-const unknown = (values.exercise ?? []).filter((id) => !catalog.exercises.has(id));
-if (unknown.length > 0) {
-  console.error(`unknown exercise: ${unknown.join(", ")} / 存在しない演習です: ${unknown.join(", ")}`);
-  process.exit(2);
-}
+const catalog = loadCatalogForCommand(values.exercise);
 const chosen = [...catalog.exercises.values()].filter((e) => (values.exercise === undefined ? !hasOwnLimits(e.meta.limits) : values.exercise.includes(e.meta.id)));
 const backend = await initBackend();
 const references = new ReferenceCache();
