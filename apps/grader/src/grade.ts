@@ -18,7 +18,7 @@ import { type Comparison, compareValues } from "./compare.ts";
 import { DEFAULT_SUBMISSION_TIMEOUT_MS, hasOwnLimits } from "./limits.ts";
 import { type ExerciseRuntime, loadRuntime } from "./runtime.ts";
 import type { ReferenceCache } from "./reference-cache.ts";
-import { type BootKey, type RunOutcome, Sandbox, type SandboxFactory, type SubmissionSandbox, bootKeyOf } from "./sandbox/sandbox.ts";
+import { type RunOutcome, Sandbox, type SandboxFactory, type SubmissionSandbox, bootKeyOf } from "./sandbox/sandbox.ts";
 import { studentPosition } from "./sourcemap.ts";
 import { transpile } from "./transpile.ts";
 import { scoreOf, summarize, verdictOf } from "./verdict.ts";
