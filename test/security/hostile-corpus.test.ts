@@ -342,7 +342,7 @@ describe("hostile corpus", () => {
     expect(everything).toContain("ARG<CCO>");
     // ... the hidden ones never do.
     for (const s of secret) expect(everything.includes(s), `hidden input ${s} leaked`).toBe(false);
-    // Hidden cases run last, in their own isolate, whose console is never read: what was printed
+    // Hidden cases run last, in a session whose console is never read: what was printed
     // comes from the public cases and the invariants, none of it a hidden case's input.
     const printed = [...r.console.matchAll(/ARG<([^>]*)>/g)].map((m) => m[1] ?? "");
     expect(printed.length).toBeGreaterThan(0);

@@ -54,7 +54,7 @@ describe("hidden inputs never leave the grader", () => {
     expectNoLeak(r, seed);
   });
 
-  it("the model solution still passes (hidden cases in their own isolate)", async () => {
+  it("the model solution still passes (hidden cases last, after the public ones and their console)", async () => {
     const r = await gradeViaApi({ exerciseId: SMILES, source: SMILES_SOLUTION, seed: 4242 });
     expect(r.verdict).toBe("passed");
     expect(r.tests.filter((t) => t.kind === "hidden").length).toBeGreaterThan(3);

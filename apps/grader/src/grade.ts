@@ -189,8 +189,9 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
 
   // Loaded above unless it failed there (then this throws as it always did) or was not asked for.
   const runtime = early ?? (await loadRuntime(entry));
-  // Hidden cases run last, in a session of their own (a fresh isolate) whose console, error texts and
-  // timings never reach the result: module state cannot carry their inputs into anything shown.
+  // Hidden cases run last, in a session of their own (on in the visible session's context, or a fresh
+  // isolate) whose console, error texts and timings never reach the result: nothing is shown after a
+  // hidden call, so module state cannot carry their inputs into anything shown.
   const allCases = runtime.spec.cases.filter((c) => job.scope === "all" || c.kind !== "hidden");
   const cases = allCases.filter((c) => c.kind !== "hidden");
   const hiddenCases = allCases.filter((c) => c.kind === "hidden");
