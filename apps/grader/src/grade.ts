@@ -282,15 +282,16 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
     // visible session shows has been read (its console drained, its results kept).
     if (hiddenSessionRuns() && stopped === null) hiddenSandbox = session.handToHidden();
   } finally {
-    // Handed to the hidden session: its isolate goes with that session (this session holds nothing
-    // now). Else the isolate is left alive beside the hidden session: nothing of the
-    // submission runs in an isolate but its top level and its calls (FinalizationRegistry, whose
-    // callbacks V8 ran outside them, is removed), so an isolate no one calls again is inert, and
-    // disposing it (~1.7 ms) waits until the result is sent. Unless it holds a large heap: a worker
-    // then never holds two full isolates of one grading at once.
-    if (hiddenSandbox !== null) session.dispose();
-    else if (visibleDone && deps.disposeLater !== undefined && (!hiddenSessionRuns() || session.heapBytes() <= DEFER_DISPOSAL_MAX_BYTES)) deps.disposeLater(() => session.dispose());
-    else session.dispose();
+    // Handed to the hidden session, the isolate goes with that session (this one holds nothing now).
+    // Else it is left alive beside the hidden session: nothing of the submission runs in an isolate
+    // but its top level and its calls (FinalizationRegistry, whose callbacks V8 ran outside them, is
+    // removed), so an isolate no one calls again is inert, and disposing it (~1.7 ms) waits until the
+    // result is sent. Unless it holds a large heap: a worker then never holds two full isolates of one
+    // grading at once.
+    if (hiddenSandbox === null) {
+      if (visibleDone && deps.disposeLater !== undefined && (!hiddenSessionRuns() || session.heapBytes() <= DEFER_DISPOSAL_MAX_BYTES)) deps.disposeLater(() => session.dispose());
+      else session.dispose();
+    }
   }
 
   // What the result reports of time ends here: the hidden session's time is not shown.

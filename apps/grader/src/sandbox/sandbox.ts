@@ -103,7 +103,7 @@ export interface SandboxSetup {
   kitMs: number;
   /** Whether the kit was compiled from the shared code cache: "produced" by the first isolate of a process. */
   codeCache: "hit" | "rejected" | "produced";
-  /** The isolate was prepared ahead of time (prepareSpare): isolateMs is then the wait for it, kitMs the boot. */
+  /** The isolate was prepared ahead of time (prepareSpares): isolateMs is then the wait for it, kitMs the seeding. */
   spare: boolean;
   /** Steps of the warm-up (warm-up.ts) that ran in it before it was handed out: a spare's, while the worker was idle. */
   warmSteps: number;
@@ -131,8 +131,6 @@ interface BootedContext {
   harness: { load: ivm.Reference<(f: unknown) => CallResult>; call: ivm.Reference<(e: string, a: unknown[]) => CallResult>; drain: ivm.Reference<() => { text: string; exceeded: boolean }>; drainBefore: ivm.Reference<() => { text: string; exceeded: boolean }>; reseed: ivm.Reference<(seed: number) => boolean>; warm: ivm.Reference<() => boolean> | null; api: ivm.Reference<Record<string, unknown>> };
   /** Where the console sink forwards to: the Sandbox, once one owns this context. */
   sinkTarget: { sandbox: Sandbox | null };
-  /** Creating the context and booting the kit in it. */
-  kitMs: number;
   /** What lockdown reported: only for the recording and auditing isolates (see lockdownPlan). */
   lockdown: LockdownReport | null;
   /** Steps of the warm-up that ran to their end in this context (a spare's, see warmSpare). */
@@ -144,6 +142,8 @@ interface Prepared extends BootedContext {
   isolate: ivm.Isolate;
   codeCache: SandboxSetup["codeCache"];
   isolateMs: number;
+  /** Compiling the kit's script in it, creating the context and booting the kit there. */
+  kitMs: number;
 }
 
 /**
@@ -261,7 +261,7 @@ async function bootContext(isolate: ivm.Isolate, script: ivm.Script, key: BootKe
     bootRef.release();
     // The harness object itself stays referenced (released with the context): rarely used entries
     // (kernels) are fetched from it when asked, not at every boot.
-    return { context, harness: refs, sinkTarget, kitMs: performance.now() - t0, lockdown: report, warmSteps: 0 };
+    return { context, harness: refs, sinkTarget, lockdown: report, warmSteps: 0 };
   } catch (e) {
     context.release();
     throw e;
@@ -409,7 +409,7 @@ export class Sandbox implements SubmissionSandbox {
 
   /**
    * A sandbox for one submission. The isolate comes from the spare prepared while the worker was idle
-   * (see prepareSpare) when its memory limit matches, else it is made now; either way it has never run
+   * (see prepareSpares) when its memory limit matches, else it is made now; either way it has never run
    * anything but the kit, and the harness is booted here with this submission's options.
    */
   static async create(options: SandboxOptions): Promise<Sandbox> {
