@@ -5,7 +5,8 @@ import { createUser } from "./accounts.ts";
 import { syncExercises } from "./catalog.ts";
 import { Database } from "./client.ts";
 import { parseDatabaseUrl } from "./env.ts";
-import { DatabaseUnavailableError, DbConfigError, MigrationError } from "./errors.ts";
+import { ConflictError, ConstraintError, DatabaseUnavailableError, DbConfigError, DbInternalError, MigrationError } from "./errors.ts";
+import { Prisma } from "./generated/sqlite/client.ts";
 import { claimNext, queueStats, submit } from "./queue.ts";
 import { TEST_POSTGRES_URL, createScratchDatabase, openScratchDatabase, testProviders } from "./testing.ts";
 
@@ -114,5 +115,63 @@ describe.each(testProviders())("nothing accepted is lost when %s goes away", (pr
       claimed.push(job.submissionId);
     }
     expect(claimed.sort()).toEqual([...accepted, late.id].sort());
+  });
+});
+
+describe.runIf(testProviders().includes("postgresql"))("raw statements straight to PostgreSQL's driver (Database.pgRun, pgTransaction)", () => {
+  let db: Database;
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    const opened = await openScratchDatabase("postgresql", "driver");
+    db = opened.db;
+    close = opened.close;
+  });
+  afterAll(async () => close());
+
+  const insertUser = (id: string, email: string | null) =>
+    Prisma.sql`INSERT INTO users (id, email, display_name, updated_at) VALUES (${id}::text, ${email}::text, 'd', ${new Date()}::timestamp(3))`;
+
+  it("turns the driver's SQLSTATEs into the same typed errors as Prisma's", async () => {
+    await db.pgRun("adding a user", (raw) => raw.count(insertUser("u1", "dup@example.org")));
+    const taken = await db.pgRun("adding a user", (raw) => raw.count(insertUser("u2", "dup@example.org"))).catch((e: unknown) => e);
+    expect(taken).toBeInstanceOf(ConflictError);
+    expect(taken).toMatchObject({ fields: ["email"] });
+    expect((taken as Error).message).toBe("adding a user: email is already taken");
+    const orphan = Prisma.sql`INSERT INTO enrolments (class_id, user_id) VALUES ('no-class', 'u1')`;
+    await expect(db.pgRun("enrolling", (raw) => raw.count(orphan))).rejects.toThrow(ConstraintError);
+    await expect(db.pgRun("enrolling", (raw) => raw.count(orphan))).rejects.toThrow(/enrolling: a referenced row does not exist/);
+    await expect(db.pgRun("adding a user", (raw) => raw.count(insertUser("u3", null)))).rejects.toThrow(/a required value is missing \(email\)/);
+    await expect(db.pgRun("reading", (raw) => raw.rows(Prisma.sql`SELECT * FROM no_such_table`))).rejects.toThrow(MigrationError);
+  });
+
+  it("writes all of a transaction or none of it, and a connection the server dropped is not reused", async () => {
+    const failed = db.pgTransaction("adding two users", async (raw) => {
+      await raw.count(insertUser("t1", "t1@example.org"));
+      await raw.count(insertUser("t2", "dup@example.org"));
+    });
+    await expect(failed).rejects.toBeInstanceOf(ConflictError);
+    expect(await db.pgRun("reading", (raw) => raw.rows(Prisma.sql`SELECT id FROM users WHERE id = 't1'`))).toEqual([]);
+    // The server ends this transaction's connection mid-way: unavailable (retryable), nothing written.
+    const dropped = await db
+      .pgTransaction("adding a user", async (raw) => {
+        await raw.count(insertUser("t3", "t3@example.org"));
+        await raw.rows(Prisma.sql`SELECT pg_terminate_backend(pg_backend_pid())`);
+      })
+      .catch((e: unknown) => e);
+    expect(dropped).toBeInstanceOf(DatabaseUnavailableError);
+    expect(dropped).toMatchObject({ retryable: true });
+    // Every later statement gets a working connection, and t3 was never written.
+    for (let i = 0; i < 12; i++) expect(await db.pgRun("reading", (raw) => raw.rows(Prisma.sql`SELECT id FROM users WHERE id = 't3'`))).toEqual([]);
+    expect(await db.pgTransaction("adding a user", (raw) => raw.count(insertUser("t4", "t4@example.org")))).toBe(1);
+  });
+
+  it("is PostgreSQL's only: asked of SQLite, an internal error that says so", async () => {
+    const opened = await openScratchDatabase("sqlite", "driver-sqlite");
+    try {
+      await expect(opened.db.pgRun("reading", (raw) => raw.rows(Prisma.sql`SELECT 1`))).rejects.toThrow(/reading asked for PostgreSQL's driver on sqlite/);
+      await expect(opened.db.pgTransaction("reading", (raw) => raw.rows(Prisma.sql`SELECT 1`))).rejects.toThrow(DbInternalError);
+    } finally {
+      await opened.close();
+    }
   });
 });

@@ -81,7 +81,14 @@ export class DbInternalError extends DbError {
   readonly code = "internal";
 }
 
-const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH", "EPIPE", "57P01", "57P03", "53300"]);
+// Node's socket errors and PostgreSQL's SQLSTATEs for a server that went away, is starting, refused the
+// login (28000, 28P01: what Prisma's adapter calls AuthenticationFailed) or has no connection left.
+const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EHOSTUNREACH", "EPIPE", "57P01", "57P03", "53300", "28000", "28P01"]);
+/** PostgreSQL's SQLSTATEs as the driver reports them (raw statements, Database.pgRun), beside Prisma's codes for the same. */
+const PG_UNIQUE = "23505";
+const PG_FOREIGN_KEY = "23503";
+const PG_NOT_NULL = "23502";
+const PG_NO_DATABASE = "3D000";
 const CONNECTION_PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024"]);
 const CONNECTION_ADAPTER_KINDS = new Set(["DatabaseDoesNotExist", "DatabaseAccessDenied", "AuthenticationFailed", "SocketTimeout", "TooManyConnections", "ConnectionClosed", "TransactionAlreadyClosed"]);
 
@@ -115,6 +122,11 @@ function factsOf(e: unknown): ErrorFacts {
   const modelFields = record(record(meta?.driverAdapterError)?.cause)?.constraint;
   const fields = record(modelFields)?.fields;
   if (Array.isArray(fields)) for (const t of fields) if (typeof t === "string" && !target.includes(t)) target.push(t);
+  // The driver's own error (pg's DatabaseError): the columns are in its detail ("Key (a, b)=(...) ...") or `column`.
+  const detailKey = /^Key \(([^)]*)\)=/.exec(stringField(top, "detail") ?? "")?.[1];
+  if (detailKey !== undefined) for (const t of detailKey.split(",")) if (t.trim() !== "" && !target.includes(t.trim())) target.push(t.trim());
+  const column = stringField(top, "column");
+  if (column !== undefined && !target.includes(column)) target.push(column);
   return {
     prismaCode: stringField(top, "code")?.startsWith("P") ? stringField(top, "code") : undefined,
     adapterKind: stringField(adapterCause, "kind") ?? stringField(record(top?.cause), "kind"),
@@ -147,21 +159,21 @@ export function isConnectionFailure(e: unknown): boolean {
 export function translateError(e: unknown, what: string, where: string): DbError {
   if (e instanceof DbError) return e;
   const f = factsOf(e);
-  if (f.adapterKind === "DatabaseDoesNotExist" || f.prismaCode === "P1003") {
+  if (f.adapterKind === "DatabaseDoesNotExist" || f.prismaCode === "P1003" || f.driverCode === PG_NO_DATABASE) {
     return withCause(new DbConfigError(`${what}: the database does not exist (${where}); \`npm run db:migrate\` creates and migrates it`), e);
   }
   if (isConnectionFailure(e)) {
     return withCause(new DatabaseUnavailableError(`database unavailable while ${what} (${where}): ${firstLine(f.message)}; nothing of this operation was written`), e);
   }
-  if (f.prismaCode === "P2002" || f.adapterKind === "UniqueConstraintViolation") {
+  if (f.prismaCode === "P2002" || f.adapterKind === "UniqueConstraintViolation" || f.driverCode === PG_UNIQUE) {
     const fields = f.target.length > 0 ? f.target.join(", ") : "a unique field";
     return withCause(new ConflictError(`${what}: ${fields} is already taken`, f.target), e);
   }
-  if (f.prismaCode === "P2003" || f.adapterKind === "ForeignKeyConstraintViolation") {
+  if (f.prismaCode === "P2003" || f.adapterKind === "ForeignKeyConstraintViolation" || f.driverCode === PG_FOREIGN_KEY) {
     return withCause(new ConstraintError(`${what}: a referenced row does not exist (foreign key${f.target.length > 0 ? ` ${f.target.join(", ")}` : ""})`), e);
   }
   if (f.prismaCode === "P2025") return withCause(new NotFoundError(`${what}: the row does not exist`), e);
-  if (f.prismaCode === "P2011" || f.adapterKind === "NullConstraintViolation") {
+  if (f.prismaCode === "P2011" || f.adapterKind === "NullConstraintViolation" || f.driverCode === PG_NOT_NULL) {
     return withCause(new ConstraintError(`${what}: a required value is missing (${f.target.join(", ") || "NOT NULL"})`), e);
   }
   if (f.adapterKind === "TableDoesNotExist" || /no such table|relation .* does not exist/i.test(f.message)) {

@@ -4,6 +4,7 @@ import { syncExercises } from "./catalog.ts";
 import { Database } from "./client.ts";
 import { ConflictError, ConstraintError, LeaseLostError, NotFoundError } from "./errors.ts";
 import { getSubmission } from "./learner.ts";
+import { assertSubmissionAllowed } from "./rate-limit.ts";
 import {
   listenForJobs,
   type ClaimedJob,
@@ -209,6 +210,41 @@ describe.each(testProviders())("durable queue on %s", (provider) => {
     const stolen = await claimNext(db, { workerId: "x", leaseMs: 1_000, now: at(t0, 2_000) });
     expect(stolen?.attempt).toBe(2);
     expect(await renewLease(db, refOf(job), 1_000, at(t0, 2_100))).toBe(false);
+  });
+
+  it("keeps every time of the queue's path in UTC, whatever the grader's time zone (PostgreSQL's raw statements go to the driver)", async () => {
+    // The driver alone would send a Date in the process's local time and read timestamp(3) as local
+    // time; Prisma reads and writes UTC. Tokyo is 9 hours off, so a slip either way shows.
+    const zone = process.env.TZ;
+    process.env.TZ = "Asia/Tokyo";
+    try {
+      expect(new Date(Date.UTC(2026, 0, 1)).getHours()).toBe(9);
+      const t0 = new Date(Date.UTC(2026, 11, 7, 23, 30, 0, 123));
+      const received = at(t0, -250);
+      const s = await submit(db, { userId, exerciseId: EX, source: "times", receivedAt: received }, t0);
+      expect(s.queuedAt).toEqual(t0);
+      const job = await claimNext(db, { workerId: "w", leaseMs: 60_000, now: at(t0, 1_000) });
+      if (job === null) throw new Error("no job");
+      expect(job).toMatchObject({ receivedAt: received, queuedAt: t0, leaseExpiresAt: at(t0, 61_000) });
+      expect(await markStarted(db, refOf(job), at(t0, 1_100))).toBe(true);
+      expect(await renewLease(db, refOf(job), 60_000, at(t0, 2_000))).toBe(true);
+      const leased = await db.run("t", (p) => p.submission.findUniqueOrThrow({ where: { id: s.id } }));
+      expect(leased).toMatchObject({ receivedAt: received, queuedAt: t0, startedAt: at(t0, 1_100), leaseExpiresAt: at(t0, 62_000) });
+      // Not yet expired at +61.9 s (renewed to +62 s); another claimer gets it only after.
+      expect(await claimNext(db, { workerId: "x", leaseMs: 1_000, now: at(t0, 61_900) })).toBeNull();
+      await completeGrading(db, refOf(job), passed(job), { now: at(t0, 3_000) });
+      const done = await db.run("t", (p) => p.submission.findUniqueOrThrow({ where: { id: s.id }, include: { currentGrading: true } }));
+      expect(done).toMatchObject({ status: "done", finishedAt: at(t0, 3_000), leaseExpiresAt: null });
+      expect(done.currentGrading).toMatchObject({ startedAt: at(t0, 1_100), finishedAt: at(t0, 3_000) });
+      // The rate limit's window edge is read back as the stored instant: one a minute, so the next is
+      // allowed exactly 60 s after `received`.
+      const refused = await assertSubmissionAllowed(db, userId, at(received, 10_000), { perMinute: 1, perDay: 0 }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ window: "minute", retryAfterSeconds: 50 });
+      await expect(assertSubmissionAllowed(db, userId, at(received, 60_001), { perMinute: 1, perDay: 0 })).resolves.toBeUndefined();
+    } finally {
+      if (zone === undefined) delete process.env.TZ;
+      else process.env.TZ = zone;
+    }
   });
 
   it("keeps an internal_error in the history without counting it, retries it once after a back-off, then fails", async () => {

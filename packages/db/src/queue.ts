@@ -3,7 +3,7 @@ import pg from "pg";
 import { ExerciseId, GradeRequest, GradeResult, Lang, type Verdict, countsAsAttempt } from "@tfm/contract";
 import { z } from "zod";
 import { resolveExerciseVersion, toJson } from "./catalog.ts";
-import type { Database, Tx } from "./client.ts";
+import type { Database, PgRaw, Tx } from "./client.ts";
 import { ConflictError, ConstraintError, LeaseLostError, NotFoundError } from "./errors.ts";
 import { Prisma } from "./generated/sqlite/client.ts";
 import type { GradingTrigger, SubmissionStatus } from "./generated/sqlite/enums.ts";
@@ -136,7 +136,7 @@ function orderedId(now: Date): string {
  * submit on PostgreSQL: one raw statement looks up the exercise's current version, stores the row and
  * announces it (pg_notify, delivered at commit), where the Prisma path made four round trips, each
  * compiled by Prisma's query compiler on the grader's event loop (a deadline burst is 500 of these
- * beside the gradings). An idempotency key already used makes the insert do nothing
+ * beside the gradings); it goes straight to the driver (Database.pgRun). An idempotency key already used makes the insert do nothing
  * (ON CONFLICT): then the earlier submission is returned, or a ConflictError for other code.
  */
 async function submitPg(db: Database, data: z.output<typeof SubmitInput>, now: Date): Promise<Submitted> {
@@ -144,8 +144,8 @@ async function submitPg(db: Database, data: z.output<typeof SubmitInput>, now: D
   const id = orderedId(now);
   let rows: { hash: string; id: string | null; queued_at: Date | null }[];
   try {
-    rows = (await db.run("storing a submission", (p) =>
-      p.$queryRaw(Prisma.sql`
+    rows = await db.pgRun("storing a submission", (raw) =>
+      raw.rows<{ hash: string; id: string | null; queued_at: Date | null }>(Prisma.sql`
         WITH v AS (
           SELECT ev.id, ev.hash FROM exercises e JOIN exercise_versions ev ON ev.id = e.current_version_id WHERE e.id = ${data.exerciseId}::text
         ), ins AS (
@@ -160,7 +160,7 @@ async function submitPg(db: Database, data: z.output<typeof SubmitInput>, now: D
         -- "notified" only makes pg_notify run, once per inserted row (none for a replay).
         SELECT v.hash, ins.id, ins.queued_at, (SELECT count(*) FROM (SELECT pg_notify(${QUEUE_CHANNEL}::text, '') FROM ins) n)::int AS notified
           FROM v LEFT JOIN ins ON true`),
-    )) as { hash: string; id: string | null; queued_at: Date | null }[];
+    );
   } catch (e) {
     if (e instanceof ConstraintError) throw new NotFoundError(`no user with id ${data.userId}`);
     throw e;
@@ -182,17 +182,17 @@ export async function findByIdempotencyKey(
   key: string,
   request: { exerciseId: string; source: string },
 ): Promise<Submitted | null> {
-  type Row = { id: string; seed: bigint; status: SubmissionStatus; exerciseId: string; source: string; queuedAt: Date; hash: string };
+  type Row = { id: string; seed: bigint | string; status: SubmissionStatus; exerciseId: string; source: string; queuedAt: Date; hash: string };
   const row: Row | null =
     db.provider === "postgresql"
-      ? // Raw on PostgreSQL: every POST with a key asks this first (see submitPg).
+      ? // Raw on PostgreSQL: a replayed POST asks this (see submitPg).
         (
-          (await db.run("looking up an idempotency key", (p) =>
-            p.$queryRaw(Prisma.sql`
+          await db.pgRun("looking up an idempotency key", (raw) =>
+            raw.rows<Row>(Prisma.sql`
               SELECT s.id, s.seed, s.status::text AS status, s.exercise_id AS "exerciseId", s.source, s.queued_at AS "queuedAt", ev.hash
                 FROM submissions s JOIN exercise_versions ev ON ev.id = s.exercise_version_id
                WHERE s.user_id = ${userId}::text AND s.idempotency_key = ${key}::text`),
-          )) as Row[]
+          )
         )[0] ?? null
       : await db
           .run("looking up an idempotency key", (p) =>
@@ -296,19 +296,19 @@ export async function claimJobs(db: Database, options: ClaimOptions & { limit: n
   if (db.provider === "postgresql") {
     // The interruption counter (round_attempts) is not touched here: markStarted counts a claim once its
     // grading really starts, so a job that only waited in a killed process is not held against it.
-    const rows = await db.run("claiming grading jobs", (p) =>
-      p.$queryRaw(Prisma.sql`
+    const rows = await db.pgRun("claiming grading jobs", (raw) =>
+      raw.rows<unknown>(Prisma.sql`
         UPDATE submissions AS s
-           SET status = 'grading', lease_owner = ${options.workerId}, lease_expires_at = ${leaseExpiresAt},
-               started_at = ${now}, grading_attempts = s.grading_attempts + 1
+           SET status = 'grading', lease_owner = ${options.workerId}::text, lease_expires_at = ${leaseExpiresAt}::timestamp(3),
+               started_at = ${now}::timestamp(3), grading_attempts = s.grading_attempts + 1
           FROM exercise_versions AS v
          WHERE v.id = s.exercise_version_id
            AND s.id IN (
                SELECT c.id FROM submissions AS c
-                WHERE (c.status = 'queued' AND c.available_at <= ${now})
-                   OR (c.status = 'grading' AND c.lease_expires_at < ${now} AND c.round_attempts < ${maxAttempts})
+                WHERE (c.status = 'queued' AND c.available_at <= ${now}::timestamp(3))
+                   OR (c.status = 'grading' AND c.lease_expires_at < ${now}::timestamp(3) AND c.round_attempts < ${maxAttempts}::int)
                 ORDER BY c.priority, c.available_at, c.id
-                LIMIT ${limit}
+                LIMIT ${limit}::int
                   FOR UPDATE SKIP LOCKED)
         RETURNING s.id, s.user_id, s.exercise_id, v.hash, s.source, s.seed, s.lang::text AS lang, s.scope::text AS scope,
                   s.pending_trigger::text AS pending_trigger, s.grading_attempts, s.lease_expires_at, s.received_at, s.queued_at`),
@@ -388,8 +388,8 @@ async function readClaimed(db: Database, id: string, workerId: string, leaseExpi
 export async function markStarted(db: Database, ref: LeaseRef, now = new Date()): Promise<boolean> {
   if (db.provider === "postgresql") {
     // Raw on PostgreSQL, as every statement of a grading's hot path there (see writeResultPg).
-    const n = await db.run("marking a grading as started", (p) =>
-      p.$executeRaw(Prisma.sql`
+    const n = await db.pgRun("marking a grading as started", (raw) =>
+      raw.count(Prisma.sql`
         UPDATE submissions SET started_at = ${now}::timestamp(3), round_attempts = round_attempts + 1 WHERE ${heldByPg(ref)}`),
     );
     return n === 1;
@@ -438,17 +438,22 @@ async function claimSqlite(db: Database, workerId: string, now: Date, leaseExpir
 export async function giveUpExhausted(db: Database, now: Date, maxAttempts: number): Promise<void> {
   const where = { status: "grading", leaseExpiresAt: { lt: now }, roundAttempts: { gte: maxAttempts } } as const;
   const lastError = `grading was interrupted ${maxAttempts} times (the grader stopped while grading); not counted against the student`;
+  // Run before claims: on PostgreSQL the check is a raw statement (see writeResultPg), and the rare
+  // updates below Prisma's.
+  const stuck =
+    db.provider === "postgresql"
+      ? Number(
+          (
+            await db.pgRun("giving up interrupted jobs", (raw) =>
+              raw.rows<{ n: number }>(Prisma.sql`
+                SELECT count(*)::int AS n FROM submissions
+                 WHERE status = 'grading' AND lease_expires_at < ${now}::timestamp(3) AND round_attempts >= ${maxAttempts}::int`),
+            )
+          )[0]?.n ?? 0,
+        )
+      : await db.run("giving up interrupted jobs", (p) => p.submission.count({ where }));
+  if (stuck === 0) return;
   await db.run("giving up interrupted jobs", async (p) => {
-    // Run before every claim: on PostgreSQL the check is a raw statement (see writeResultPg).
-    const stuck =
-      db.provider === "postgresql"
-        ? Number(
-            ((await p.$queryRaw(Prisma.sql`
-              SELECT count(*)::int AS n FROM submissions
-               WHERE status = 'grading' AND lease_expires_at < ${now}::timestamp(3) AND round_attempts >= ${maxAttempts}::int`)) as { n: number }[])[0]?.n ?? 0,
-          )
-        : await p.submission.count({ where });
-    if (stuck === 0) return;
     // Keep the verdict of an earlier grading (a regrade that keeps dying); a first grading ends internal_error.
     await p.submission.updateMany({
       where: { ...where, currentGradingId: null },
@@ -469,6 +474,12 @@ export interface LeaseRef {
 
 /** Extends a held lease; false when it is no longer ours (expired and claimed by another worker). */
 export async function renewLease(db: Database, ref: LeaseRef, leaseMs: number, now = new Date()): Promise<boolean> {
+  if (db.provider === "postgresql") {
+    const n = await db.pgRun("renewing a lease", (raw) =>
+      raw.count(Prisma.sql`UPDATE submissions SET lease_expires_at = ${new Date(now.getTime() + leaseMs)}::timestamp(3) WHERE ${heldByPg(ref)}`),
+    );
+    return n === 1;
+  }
   const { count } = await db.run("renewing a lease", (p) =>
     p.submission.updateMany({
       where: { id: ref.submissionId, status: "grading", leaseOwner: ref.workerId, gradingAttempts: ref.attempt },
@@ -517,15 +528,7 @@ interface Finishing {
  * (`UPDATE ... RETURNING`, see writeResultPg); on SQLite the update, then the read.
  */
 async function takeBack(tx: Tx, ref: LeaseRef, now: Date, provider: Database["provider"]): Promise<Finishing> {
-  if (provider === "postgresql") {
-    const rows = (await tx.$queryRaw(Prisma.sql`
-      UPDATE submissions SET lease_owner = NULL, lease_expires_at = NULL, finished_at = ${now}::timestamp(3) WHERE ${heldByPg(ref)}
-      RETURNING exercise_id AS "exerciseId", seed, round_attempts AS "roundAttempts", round_internal_errors AS "roundInternalErrors", round_host_stalls AS "roundHostStalls",
-                regrade_pending AS "regradePending", pending_trigger::text AS "pendingTrigger", current_grading_id AS "currentGradingId", started_at AS "startedAt"`)) as Finishing[];
-    const r = rows[0];
-    if (r === undefined) throw leaseLost(ref);
-    return { ...r, seed: BigInt(r.seed) };
-  }
+  if (provider === "postgresql") return takeBackPg(async <R>(q: Prisma.Sql) => (await tx.$queryRaw(q)) as R[], ref, now);
   const { count } = await tx.submission.updateMany({
     where: { id: ref.submissionId, status: "grading", leaseOwner: ref.workerId, gradingAttempts: ref.attempt },
     data: { leaseOwner: null, leaseExpiresAt: null, finishedAt: now },
@@ -535,6 +538,17 @@ async function takeBack(tx: Tx, ref: LeaseRef, now: Date, provider: Database["pr
     where: { id: ref.submissionId },
     select: { exerciseId: true, seed: true, roundAttempts: true, roundInternalErrors: true, roundHostStalls: true, regradePending: true, pendingTrigger: true, currentGradingId: true, startedAt: true },
   });
+}
+
+/** takeBack's one statement on PostgreSQL, through Prisma (abandonGrading) or the driver (completeGrading). */
+async function takeBackPg(rows: PgRaw["rows"], ref: LeaseRef, now: Date): Promise<Finishing> {
+  const found = await rows<Omit<Finishing, "seed"> & { seed: bigint | string }>(Prisma.sql`
+    UPDATE submissions SET lease_owner = NULL, lease_expires_at = NULL, finished_at = ${now}::timestamp(3) WHERE ${heldByPg(ref)}
+    RETURNING exercise_id AS "exerciseId", seed, round_attempts AS "roundAttempts", round_internal_errors AS "roundInternalErrors", round_host_stalls AS "roundHostStalls",
+              regrade_pending AS "regradePending", pending_trigger::text AS "pendingTrigger", current_grading_id AS "currentGradingId", started_at AS "startedAt"`);
+  const r = found[0];
+  if (r === undefined) throw leaseLost(ref);
+  return { ...r, seed: BigInt(r.seed) };
 }
 
 function leaseLost(ref: LeaseRef): LeaseLostError {
@@ -604,7 +618,7 @@ function endingSetPg(e: Ending, c: Current, now: Date): Prisma.Sql[] {
  * what both write.
  */
 async function writeResultPg(
-  tx: Tx,
+  raw: PgRaw,
   g: { ref: LeaseRef; gradingId: string; versionId: string; trigger: GradingTrigger; result: GradeResult; counts: boolean; startedAt: Date; now: Date; ending: Ending; current: Current },
 ): Promise<SubmissionStatus> {
   const r = g.result;
@@ -629,9 +643,9 @@ async function writeResultPg(
                                  max_abs_error, max_rel_error, mismatch_count, duration_ms)
       VALUES ${Prisma.join(rows)})`);
   }
-  const updated = (await tx.$queryRaw(Prisma.sql`
+  const updated = await raw.rows<{ status: SubmissionStatus }>(Prisma.sql`
     WITH ${Prisma.join(ctes)}
-    UPDATE submissions SET ${Prisma.join(endingSetPg(g.ending, g.current, g.now))} WHERE id = ${g.ref.submissionId}::text RETURNING status::text AS status`)) as { status: SubmissionStatus }[];
+    UPDATE submissions SET ${Prisma.join(endingSetPg(g.ending, g.current, g.now))} WHERE id = ${g.ref.submissionId}::text RETURNING status::text AS status`);
   const row = updated[0];
   if (row === undefined) throw new Error(`submission ${g.ref.submissionId} vanished while its result was written`);
   return row.status;
@@ -656,6 +670,36 @@ async function knownVersionId(db: Database, exerciseId: string, hash: string): P
   return id;
 }
 
+/** What a result does to its submission, from what takeBack read: the same on both databases. */
+function settle(ref: LeaseRef, sub: Finishing, result: GradeResult, options: CompleteOptions, now: Date, maxAttempts: number) {
+  if (sub.exerciseId !== result.exerciseId) {
+    throw new ConstraintError(`submission ${ref.submissionId} is for '${sub.exerciseId}' but the result is for '${result.exerciseId}'`);
+  }
+  if (sub.seed !== BigInt(result.seed)) {
+    throw new ConstraintError(`submission ${ref.submissionId} has seed ${sub.seed} but the result was graded with seed ${result.seed}`);
+  }
+  const counts = countsAsAttempt(result.verdict);
+  const internal = result.verdict === "internal_error";
+  let ending: Ending;
+  let requeued: CompleteOutcome["requeued"] = null;
+  if (internal && sub.roundAttempts < maxAttempts && sub.roundInternalErrors < MAX_INTERNAL_RETRIES) {
+    requeued = "retry";
+    ending = { kind: "retry", due: new Date(now.getTime() + retryDelay(options, sub.roundInternalErrors + 1)), lastError: result.summary.en };
+  } else if (internal) {
+    ending = { kind: "failed", lastError: result.summary.en };
+  } else if (sub.regradePending) {
+    requeued = "regrade";
+    ending = { kind: "regrade" };
+  } else {
+    ending = { kind: "done" };
+  }
+  // An internal error never replaces a real verdict as the one dashboards and progress see.
+  const becomesCurrent = !internal || sub.currentGradingId === null;
+  const currentOf = (gradingId: string): Current => (becomesCurrent ? { gradingId, verdict: result.verdict, score: result.score, countsAsAttempt: counts } : null);
+  const startedAt = sub.startedAt ?? now;
+  return { counts, ending, requeued, currentOf, startedAt };
+}
+
 /**
  * Writes a grading result, once: the grading row, its tests and the submission's new status in one
  * transaction that first checks the lease. A late duplicate (a worker whose lease expired) gets
@@ -669,38 +713,19 @@ export async function completeGrading(db: Database, ref: LeaseRef, resultInput: 
   // Outside the transaction (idempotent): its first statement stays the lease check, so SQLite takes
   // its write lock there rather than upgrading halfway through.
   const versionId = await knownVersionId(db, result.exerciseId, result.exerciseVersion);
+  if (db.provider === "postgresql") {
+    // Straight to the driver (Database.pgTransaction): the lease check, then one statement of writes.
+    return db.pgTransaction("writing a grading result", async (raw) => {
+      const sub = await takeBackPg(raw.rows, ref, now);
+      const e = settle(ref, sub, result, options, now, maxAttempts);
+      const gradingId = randomUUID();
+      const status = await writeResultPg(raw, { ref, gradingId, versionId, trigger: sub.pendingTrigger, result, counts: e.counts, startedAt: e.startedAt, now, ending: e.ending, current: e.currentOf(gradingId) });
+      return { gradingId, verdict: result.verdict, status, requeued: e.requeued };
+    });
+  }
   return db.transaction("writing a grading result", async (tx) => {
     const sub = await takeBack(tx, ref, now, db.provider);
-    if (sub.exerciseId !== result.exerciseId) {
-      throw new ConstraintError(`submission ${ref.submissionId} is for '${sub.exerciseId}' but the result is for '${result.exerciseId}'`);
-    }
-    if (sub.seed !== BigInt(result.seed)) {
-      throw new ConstraintError(`submission ${ref.submissionId} has seed ${sub.seed} but the result was graded with seed ${result.seed}`);
-    }
-    const counts = countsAsAttempt(result.verdict);
-    const internal = result.verdict === "internal_error";
-    let ending: Ending;
-    let requeued: CompleteOutcome["requeued"] = null;
-    if (internal && sub.roundAttempts < maxAttempts && sub.roundInternalErrors < MAX_INTERNAL_RETRIES) {
-      requeued = "retry";
-      ending = { kind: "retry", due: new Date(now.getTime() + retryDelay(options, sub.roundInternalErrors + 1)), lastError: result.summary.en };
-    } else if (internal) {
-      ending = { kind: "failed", lastError: result.summary.en };
-    } else if (sub.regradePending) {
-      requeued = "regrade";
-      ending = { kind: "regrade" };
-    } else {
-      ending = { kind: "done" };
-    }
-    // An internal error never replaces a real verdict as the one dashboards and progress see.
-    const becomesCurrent = !internal || sub.currentGradingId === null;
-    const currentOf = (gradingId: string): Current => (becomesCurrent ? { gradingId, verdict: result.verdict, score: result.score, countsAsAttempt: counts } : null);
-    const startedAt = sub.startedAt ?? now;
-    if (db.provider === "postgresql") {
-      const gradingId = randomUUID();
-      const status = await writeResultPg(tx, { ref, gradingId, versionId, trigger: sub.pendingTrigger, result, counts, startedAt, now, ending, current: currentOf(gradingId) });
-      return { gradingId, verdict: result.verdict, status, requeued };
-    }
+    const { counts, ending, requeued, currentOf, startedAt } = settle(ref, sub, result, options, now, maxAttempts);
     const grading = await tx.grading.create({
       data: {
         submissionId: ref.submissionId,

@@ -58,8 +58,9 @@ const WINDOWS = [
 
 /**
  * Per window (limit > 0): the limit-th most recent submission inside it, while it is there the window
- * is full. PostgreSQL answers every window in one raw statement (a POST's hot path: Prisma's query
- * compiler costs CPU on the grader's event loop for each statement); SQLite, a statement per window.
+ * is full. PostgreSQL answers every window in one raw statement straight to the driver (a POST's hot
+ * path: Prisma's query compiler costs CPU on the grader's event loop for each statement, see
+ * Database.pgRun); SQLite, a statement per window.
  */
 async function windowEdges(db: Database, userId: string, now: Date, limits: RateLimits): Promise<Map<string, Date>> {
   const open = WINDOWS.filter((w) => limits[w.key] > 0);
@@ -71,7 +72,7 @@ async function windowEdges(db: Database, userId: string, now: Date, limits: Rate
       (w, i) => Prisma.sql`(SELECT received_at FROM submissions WHERE user_id = ${userId}::text AND received_at > ${new Date(now.getTime() - w.ms)}::timestamp(3)
                              ORDER BY received_at DESC OFFSET ${limits[w.key] - 1}::int LIMIT 1) AS ${Prisma.raw(`e${i}`)}`,
     );
-    const rows = (await db.run("checking a user's submission rate", (p) => p.$queryRaw(Prisma.sql`SELECT ${Prisma.join(columns)}`))) as Record<string, Date | null>[];
+    const rows = await db.pgRun("checking a user's submission rate", (raw) => raw.rows<Record<string, Date | null>>(Prisma.sql`SELECT ${Prisma.join(columns)}`));
     open.forEach((w, i) => {
       const e = rows[0]?.[`e${i}`];
       if (e instanceof Date) edges.set(w.window, e);
