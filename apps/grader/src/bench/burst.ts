@@ -154,9 +154,56 @@ interface BurstReport {
   poolBusySeconds: number;
   /** CPU time of the grader processes themselves (HTTP, the durable runner, the database client; not their workers). */
   serviceCpuSeconds: number;
+  /** CPU seconds of the machine's processes by what they are, from the first POST until every verdict was seen (machineCpu). */
+  machineCpuSeconds: Record<string, number>;
+  /** The time those were counted over (the first POST to the poll that saw every verdict), in seconds. */
+  cpuWindowSeconds: number;
   /** Sum of the gradings' own durations (GradeResult.timings: the visible part only), in total and per verdict. */
   workerSeconds: number;
   workerSecondsByVerdict: Record<string, { n: number; seconds: number; meanMs: number }>;
+}
+
+/**
+ * CPU time (user + system, seconds) of every process on this machine by what it is, read from /proc
+ * (Linux; an empty map elsewhere): where a burst's core-seconds go, the bench's own share included.
+ * A process that ended between two readings is missing from the second (its time is not counted).
+ */
+function machineCpu(): Map<string, number> {
+  const out = new Map<string, number>();
+  let pids: string[];
+  try {
+    pids = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  const tick = 100; // USER_HZ on Linux
+  for (const pid of pids) {
+    let stat: string;
+    let cmd: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+    } catch {
+      continue;
+    }
+    const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const seconds = (Number(fields[11]) + Number(fields[12])) / tick;
+    const group =
+      Number(pid) === process.pid
+        ? "this bench"
+        : cmd.includes("worker/main")
+          ? "workers"
+          : cmd.includes("apps/grader/src/server.ts")
+            ? "grader processes"
+            : comm.startsWith("postgres") || cmd.startsWith("postgres")
+              ? "PostgreSQL"
+              : comm === "esbuild"
+                ? "esbuild"
+                : "other";
+    out.set(group, (out.get(group) ?? 0) + seconds);
+  }
+  return out;
 }
 
 /** The numeric samples of a grader's Prometheus /metrics (unlabelled ones), by name. */
@@ -216,6 +263,7 @@ async function burst(processes: number): Promise<BurstReport> {
     const sentAt = new Map<string, number>();
     const kindOf = new Map<string, Planned>();
     const rejected: string[] = [];
+    const cpuBefore = machineCpu();
     const postStart = Date.now();
     await Promise.all(
       planned.map(async (p, i) => {
@@ -243,20 +291,24 @@ async function burst(processes: number): Promise<BurstReport> {
 
     await client.connect();
     const ids = [...sentAt.keys()];
-    let rows: z.infer<typeof Row>[] = [];
     let lastSeenAt = Date.now();
+    // The bench shares the machine with what it measures: while waiting it asks for a count (the times
+    // come from finished_at, so how often it asks changes no figure), and reads the rows once at the end.
     for (;;) {
-      const res = await client.query(
-        `SELECT id, status, verdict, (extract(epoch from finished_at) * 1000) AS finished_ms FROM submissions WHERE id = ANY($1)`,
-        [ids],
-      );
-      rows = z.array(Row).parse(res.rows);
-      const finished = rows.filter((r) => r.status === "done" || r.status === "failed").length;
+      const res = await client.query(`SELECT count(*)::int AS n FROM submissions WHERE id = ANY($1) AND status IN ('done', 'failed')`, [ids]);
       lastSeenAt = Date.now();
-      if (finished === ids.length) break;
+      if (z.coerce.number().parse(res.rows[0]?.n) === ids.length) break;
       if (Date.now() - postStart > timeoutMs) break;
       await new Promise((r) => setTimeout(r, 100));
     }
+    const cpuAfter = machineCpu();
+    const cpuWindowSeconds = (Date.now() - postStart) / 1000;
+    const machineCpuSeconds = Object.fromEntries(
+      [...cpuAfter].map(([k, v]) => [k, Math.max(0, v - (cpuBefore.get(k) ?? 0))] as const).sort((a, b) => b[1] - a[1]),
+    );
+    const rows = z
+      .array(Row)
+      .parse((await client.query(`SELECT id, status, verdict, (extract(epoch from finished_at) * 1000) AS finished_ms FROM submissions WHERE id = ANY($1)`, [ids])).rows);
     const metricsAfter = await Promise.all(graders.map((g) => readMetrics(g.url, token)));
     const metricDelta = (name: string) => metricsAfter.reduce((s, m, i) => s + (m.get(name) ?? 0) - (metricsBefore[i]?.get(name) ?? 0), 0);
     const finishedRows = rows.filter((r) => (r.status === "done" || r.status === "failed") && r.finished_ms !== null);
@@ -333,6 +385,8 @@ async function burst(processes: number): Promise<BurstReport> {
       apiMismatches,
       poolBusySeconds: metricDelta("tfm_pool_busy_seconds"),
       serviceCpuSeconds: metricDelta("tfm_grader_process_process_cpu_seconds_total"),
+      machineCpuSeconds,
+      cpuWindowSeconds,
       workerSeconds: spent.reduce((a, r) => a + r.total, 0) / 1000,
       workerSecondsByVerdict: Object.fromEntries(spent.map((r) => [r.verdict, { n: r.n, seconds: r.total / 1000, meanMs: r.mean }])),
     };
@@ -364,6 +418,14 @@ for (const n of series) {
   console.log(
     `  workers busy ${r.poolBusySeconds.toFixed(1)} s (${(100 * busy).toFixed(0)}% of the ${r.processes * r.workersPerProcess} workers' time until the last verdict; hidden cases included); the grader processes themselves (HTTP, runner, database client) used ${r.serviceCpuSeconds.toFixed(1)} s of CPU`,
   );
+  const cpuTotal = Object.values(r.machineCpuSeconds).reduce((a, b) => a + b, 0);
+  if (cpuTotal > 0) {
+    console.log(
+      `  CPU of the machine until every verdict was seen: ${cpuTotal.toFixed(1)} s of ${(cores * r.cpuWindowSeconds).toFixed(1)} core-seconds in ${r.cpuWindowSeconds.toFixed(1)} s (${Object.entries(r.machineCpuSeconds)
+        .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+        .join(", ")})`,
+    );
+  }
   console.log(
     `  visible grading time per verdict (GradeResult.timings): ${Object.entries(r.workerSecondsByVerdict).map(([v, x]) => `${v} ${x.seconds.toFixed(1)} s (${x.n} x ${x.meanMs.toFixed(0)} ms)`).join(", ")}`,
   );
