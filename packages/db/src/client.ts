@@ -149,9 +149,13 @@ export class Database {
 
   /**
    * PostgreSQL only: `fn`'s raw statements in one transaction on one connection of the pool, all of them
-   * written or none. A connection that failed is destroyed, not given back to the pool.
+   * written or none. A connection that failed is destroyed, not given back to the pool. Each statement
+   * may run `timeoutMs` (Prisma's interactive transactions, which these replace, were given 30 s): the
+   * server cancels one that waits longer (a row lock held elsewhere), and the transaction fails.
    */
-  async pgTransaction<T>(what: string, fn: (raw: PgRaw) => Promise<T>): Promise<T> {
+  async pgTransaction<T>(what: string, fn: (raw: PgRaw) => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? TRANSACTION_OPTIONS.timeout;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new RangeError(`${what}: a transaction's timeout must be a whole number of milliseconds (got ${timeoutMs})`);
     let client: pg.PoolClient;
     try {
       client = await this.driverPool(what).connect();
@@ -167,7 +171,8 @@ export class Database {
     };
     client.on("error", onError);
     try {
-      await client.query("BEGIN");
+      // One round trip: both are simple statements (the timeout is a checked integer, never input).
+      await client.query(`BEGIN; SET LOCAL statement_timeout = ${timeoutMs}`);
       const value = await fn(pgRawOn(client));
       await client.query("COMMIT");
       return value;

@@ -165,6 +165,37 @@ describe.runIf(testProviders().includes("postgresql"))("raw statements straight 
     expect(await db.pgTransaction("adding a user", (raw) => raw.count(insertUser("t4", "t4@example.org")))).toBe(1);
   });
 
+  it("bounds each statement of a transaction: one that waits on a lock held elsewhere is cancelled, and nothing is written", async () => {
+    await db.pgRun("adding a user", (raw) => raw.count(insertUser("locked", "locked@example.org")));
+    const other = new pg.Client({ connectionString: db.config.url });
+    await other.connect();
+    try {
+      await other.query("BEGIN");
+      await other.query("SELECT id FROM users WHERE id = 'locked' FOR UPDATE");
+      const t0 = performance.now();
+      const waited = await db
+        .pgTransaction(
+          "renaming a user",
+          async (raw) => {
+            await raw.count(insertUser("w1", "w1@example.org"));
+            await raw.count(Prisma.sql`UPDATE users SET display_name = 'x' WHERE id = 'locked'`);
+          },
+          { timeoutMs: 300 },
+        )
+        .catch((e: unknown) => e);
+      expect(performance.now() - t0).toBeLessThan(10_000);
+      expect(waited).toBeInstanceOf(DbInternalError);
+      expect((waited as Error).message).toMatch(/renaming a user failed .*statement timeout/);
+      expect(await db.pgRun("reading", (raw) => raw.rows(Prisma.sql`SELECT id FROM users WHERE id = 'w1'`))).toEqual([]);
+      // The timeout was the transaction's own (SET LOCAL): the connection goes back to the pool without it.
+      for (let i = 0; i < 12; i++) expect(await db.pgRun("reading", (raw) => raw.rows<{ t: string }>(Prisma.sql`SELECT current_setting('statement_timeout') AS t`))).toEqual([{ t: "0" }]);
+      await expect(db.pgTransaction("reading", async () => 1, { timeoutMs: 0 })).rejects.toThrow(/whole number of milliseconds/);
+    } finally {
+      await other.query("ROLLBACK").catch(() => {});
+      await other.end();
+    }
+  });
+
   it("is PostgreSQL's only: asked of SQLite, an internal error that says so", async () => {
     const opened = await openScratchDatabase("sqlite", "driver-sqlite");
     try {
