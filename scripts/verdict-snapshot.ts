@@ -1,6 +1,6 @@
 /**
  * Every exercise's model solution and pitfall mutants, graded with fixed seeds, one JSON line each:
- * the verdict, the score, every test's status and pitfall, and the summary.
+ * the verdict, the score, every test's status, pitfall and message, and the summary.
  *   npm run verdicts > before.jsonl          (then, on the changed code)
  *   npm run verdicts > after.jsonl && diff before.jsonl after.jsonl
  *   [--seeds 11,12345] [--exercise id ...]
@@ -31,7 +31,9 @@ for (const e of catalog.exercises.values()) {
     for (const seed of seeds) {
       const r = await gradeSubmission({ exerciseId: e.meta.id, source, seed, scope: "all", lang: "en" }, { catalog, backend, references });
       const tests = r.tests.map((t) => `${t.id}:${t.status}:${t.pitfall?.id ?? ""}`);
-      console.log(JSON.stringify({ exercise: e.meta.id, submission: name, seed, verdict: r.verdict, score: r.score, tests, summary: r.summary.en }));
+      // The messages too: a pitfall's note ("consistent with any of ...") is part of the diagnosis.
+      const messages = r.tests.map((t) => t.message.en);
+      console.log(JSON.stringify({ exercise: e.meta.id, submission: name, seed, verdict: r.verdict, score: r.score, tests, messages, summary: r.summary.en }));
     }
   }
 }

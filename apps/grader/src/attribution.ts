@@ -70,6 +70,10 @@ function predicts(runtime: ExerciseRuntime, predicted: WireValue, observed: Obse
 /**
  * Every variant's prediction for this input (computed lazily, cached like the expected output under
  * `${key}|${pitfall}`), set against the correct output and against what the submission gave.
+ * `ruledOut`: pitfalls that a test of this grading already contradicts (`contradicted`). `attribute`
+ * drops such a pitfall from every test, so its variant's output on this input could change nothing
+ * (not a name, not an ambiguity, not a contradiction that was not there): it is not computed. A
+ * failed grading's hidden cases draw new inputs, so their variants were computed afresh each time.
  */
 export async function gatherEvidence(
   runtime: ExerciseRuntime,
@@ -78,12 +82,13 @@ export async function gatherEvidence(
   args: readonly WireValue[],
   expected: WireValue,
   observed: Observed,
+  ruledOut: ReadonlySet<string> = new Set(),
 ): Promise<CaseEvidence> {
   const variants = runtime.reference.variants ?? {};
   const evidence: CaseEvidence = { predicted: new Set(), throws: new Set(), applies: new Set(), matches: new Set(), valued: observed.kind === "value" };
   for (const id of runtime.entry.meta.pitfalls) {
     const variant = variants[id];
-    if (variant === undefined) continue;
+    if (variant === undefined || ruledOut.has(id)) continue;
     let predicted: Awaited<ReturnType<typeof references.get>>;
     try {
       predicted = await references.get(`${key}|${id}`, () => variant(args));
@@ -126,8 +131,11 @@ function candidatesOf(a: TestAttribution): string[] {
   return [...out];
 }
 
-/** Pitfalls some test contradicts: their variant differs from the correct output there and the submission did not follow it. */
-function contradicted(all: readonly TestAttribution[]): Set<string> {
+/**
+ * Pitfalls some test contradicts: their variant differs from the correct output there and the
+ * submission did not follow it. More evidence only adds to the set, so a pitfall in it stays there.
+ */
+export function contradicted(all: readonly TestAttribution[]): Set<string> {
   const out = new Set<string>();
   for (const a of all) {
     const e = a.evidence;

@@ -11,7 +11,7 @@ import {
   isWireTensor,
 } from "@tfm/contract";
 import { CallFailure, type CaseDef, type InvariantDef, Rng, deriveSeed, describeInputClass, thrownExpectation } from "@tfm/spec";
-import { type CaseEvidence, type Observed, type TestAttribution, attribute, gatherEvidence, withAttribution } from "./attribution.ts";
+import { type CaseEvidence, type Observed, type TestAttribution, attribute, contradicted, gatherEvidence, withAttribution } from "./attribution.ts";
 import { boundResult, clipText } from "./bounded.ts";
 import type { Catalog, CatalogEntry } from "./catalog.ts";
 import { type Comparison, compareValues } from "./compare.ts";
@@ -232,6 +232,8 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
    * attribution; a submission that passes everything computes no pitfall variant at all.
    */
   const evidenceLater = new Map<string, () => Promise<CaseEvidence>>();
+  /** The pitfalls the evidence gathered so far contradicts: their variants need not be computed again (gatherEvidence). */
+  const ruledOut = (): ReadonlySet<string> => contradicted([...attributions.values()]);
   // The hidden session's isolate is made when the hidden session begins (or taken from a spare booted
   // while the worker was idle). It used to be booted on isolated-vm's thread during the visible calls;
   // the calls now run synchronously on the main thread (see Sandbox.call), which that boot's steps
@@ -255,7 +257,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
           results.set(c.id, skipped(c, c.kind, stopped));
           continue;
         }
-        const test = await runCase(c, runtime, session, deps, job, clock, timings, prepared);
+        const test = await runCase(c, runtime, session, deps, job, clock, timings, prepared, ruledOut);
         results.set(c.id, test.result);
         attributions.set(c.id, test.attribution);
         if (test.evidenceLater !== undefined) evidenceLater.set(c.id, test.evidenceLater);
@@ -308,7 +310,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
           results.set(c.id, skipped(c, c.kind, stopped));
           continue;
         }
-        const test = await runCase(c, runtime, hiddenSession, deps, job, clock, { referenceMs: 0, compareMs: 0 }, prepared);
+        const test = await runCase(c, runtime, hiddenSession, deps, job, clock, { referenceMs: 0, compareMs: 0 }, prepared, ruledOut);
         results.set(c.id, { ...test.result, durationMs: 0 });
         attributions.set(c.id, test.attribution);
         hiddenRuntimeError ??= test.runtimeError;
@@ -759,6 +761,7 @@ async function runCase(
   clock: Clock,
   timings: { referenceMs: number; compareMs: number },
   prepared: ReadonlyMap<string, WireValue[]>,
+  ruledOut: () => ReadonlySet<string>,
 ): Promise<{ result: TestResult; runtimeError: GradeResult["runtimeError"]; attribution: TestAttribution; evidenceLater?: () => Promise<CaseEvidence> }> {
   const { entry, spec, reference } = runtime;
   const meta = entry.meta;
@@ -786,7 +789,7 @@ async function runCase(
   const evidenceOf = async (observed: Observed) => {
     const tv = performance.now();
     try {
-      return await gatherEvidence(runtime, deps.references, key, args, expected, observed);
+      return await gatherEvidence(runtime, deps.references, key, args, expected, observed, ruledOut());
     } finally {
       timings.referenceMs += performance.now() - tv;
     }

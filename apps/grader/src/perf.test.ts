@@ -11,6 +11,7 @@ import { loadCatalog } from "./catalog.ts";
 import { type GradeJob, HIDDEN_MAX_INHERITED_BYTES, type StageTimes, gradeSubmission, hiddenMaxInheritedBytes, prepareWhile, warmPublicReferences } from "./grade.ts";
 import { GraderPool } from "./pool.ts";
 import { type WireValue, isWireTensor } from "@tfm/contract";
+import { loadMutant } from "./mutants.ts";
 import { ReferenceCache } from "./reference-cache.ts";
 import { loadRuntime } from "./runtime.ts";
 import ivm from "isolated-vm";
@@ -196,6 +197,39 @@ describe("cases prepared while the submission is transpiled", () => {
     const b = await gradeSubmission(job(65, "same"), { catalog, backend, references: new ReferenceCache() });
     expect(a.verdict).toBe("passed");
     expect(a.tests.map((t) => [t.id, t.status, t.message])).toEqual(b.tests.map((t) => [t.id, t.status, t.message]));
+  });
+});
+
+describe("pitfall evidence of a failed grading", () => {
+  /** A reference cache that records what it was asked for (a variant's key ends in `|pitfall`). */
+  class Recording extends ReferenceCache {
+    asked: string[] = [];
+    override get(key: string, compute: () => WireValue | Promise<WireValue>): Promise<WireValue> {
+      this.asked.push(key);
+      return super.get(key, compute);
+    }
+  }
+
+  it("does not compute, on later tests, the variants of pitfalls an earlier test ruled out", async () => {
+    const backend = await initBackend();
+    const mha = catalog.exercises.get("multi-head-attention");
+    if (mha === undefined) throw new Error("no multi-head-attention");
+    const runtime = await loadRuntime(mha);
+    const withVariants = mha.meta.pitfalls.filter((p) => runtime.reference.variants?.[p] !== undefined);
+    const hidden = runtime.spec.cases.filter((c) => c.kind === "hidden").map((c) => c.id);
+    const references = new Recording();
+    const r = await gradeSubmission({ exerciseId: "multi-head-attention", source: loadMutant(mha, "missing-scale").source, seed: 77, scope: "all", lang: "en" }, { catalog, backend, references });
+    expect(r.verdict).toBe("failed");
+    expect(r.summary.en).toMatch(/scal/i);
+    const failedHidden = r.tests.filter((t) => hidden.includes(t.id) && t.status === "failed").length;
+    expect(failedHidden).toBeGreaterThan(2);
+    // Every hidden case failed, so each asked its variants; all but the pitfall's own (and any it
+    // cannot be told from) were ruled out by the public tests before the hidden session began.
+    const hiddenVariants = references.asked.filter((k) => hidden.some((id) => k.includes(`|${id}|`)) && withVariants.some((p) => k.endsWith(`|${p}`)));
+    expect(withVariants.length).toBeGreaterThan(4);
+    expect(hiddenVariants.length).toBeGreaterThan(0);
+    expect(hiddenVariants.length).toBeLessThanOrEqual(2 * failedHidden);
+    expect(hiddenVariants.every((k) => k.endsWith("|missing-scale") || k.endsWith("|scale-by-d-model"))).toBe(true);
   });
 });
 
