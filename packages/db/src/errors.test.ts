@@ -3,7 +3,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser } from "./accounts.ts";
 import { syncExercises } from "./catalog.ts";
-import { Database } from "./client.ts";
+import { Database, STATEMENT_NAMES_MAX } from "./client.ts";
 import { parseDatabaseUrl } from "./env.ts";
 import { ConflictError, ConstraintError, DatabaseUnavailableError, DbConfigError, DbInternalError, MigrationError } from "./errors.ts";
 import { Prisma } from "./generated/sqlite/client.ts";
@@ -194,6 +194,20 @@ describe.runIf(testProviders().includes("postgresql"))("raw statements straight 
       await other.query("ROLLBACK").catch(() => {});
       await other.end();
     }
+  });
+
+  it("prepares each statement text once per connection, under a bounded number of names", async () => {
+    const texts = await db.pgTransaction("preparing", async (raw) => {
+      const got: number[] = [];
+      for (const v of [1, 2, 3]) got.push((await raw.rows<{ n: number }>(Prisma.sql`SELECT ${v}::int + 0 AS n`))[0]?.n ?? -1);
+      expect(got).toEqual([1, 2, 3]);
+      // Many more texts than names: every one still answers, and the connection holds at most the bound.
+      for (let i = 0; i < STATEMENT_NAMES_MAX + 40; i++) expect(await raw.rows(Prisma.sql`SELECT ${Prisma.raw(String(i))}::int AS k`)).toEqual([{ k: i }]);
+      return raw.rows<{ name: string; statement: string }>(Prisma.sql`SELECT name, statement FROM pg_prepared_statements WHERE name LIKE 'tfm\_%'`);
+    });
+    expect(texts.filter((t) => t.statement.includes("::int + 0 AS n"))).toHaveLength(1);
+    expect(texts.length).toBeGreaterThan(1);
+    expect(texts.length).toBeLessThanOrEqual(STATEMENT_NAMES_MAX);
   });
 
   it("is PostgreSQL's only: asked of SQLite, an internal error that says so", async () => {
