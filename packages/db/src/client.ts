@@ -78,9 +78,22 @@ function statementName(text: string): string | undefined {
   return name;
 }
 
-function pgRawOn(client: pg.Pool | pg.PoolClient): PgRaw {
+/**
+ * Whether raw statements may be named (prepared once per connection). Not behind PgBouncer in
+ * transaction mode, where consecutive statements may reach different server connections and a named
+ * statement prepared on one is unknown on the next: such a URL says so as Prisma's does, `pgbouncer=true`.
+ */
+export function namesStatements(url: string): boolean {
+  try {
+    return new URL(url).searchParams.get("pgbouncer") !== "true";
+  } catch {
+    return true;
+  }
+}
+
+function pgRawOn(client: pg.Pool | pg.PoolClient, named: boolean): PgRaw {
   const send = (q: Prisma.Sql) => {
-    const name = statementName(q.text);
+    const name = named ? statementName(q.text) : undefined;
     return client.query({ text: q.text, values: q.values.map(pgValue), types: PG_TYPES, ...(name === undefined ? {} : { name }) });
   };
   return {
@@ -101,7 +114,12 @@ export class Database {
     readonly prisma: PrismaClient,
     /** PostgreSQL: the driver's pool, which Prisma's adapter shares (null on SQLite). */
     private readonly pool: pg.Pool | null,
-  ) {}
+  ) {
+    this.named = namesStatements(config.url);
+  }
+
+  /** Whether its raw statements are named (see namesStatements). */
+  private readonly named: boolean;
 
   get provider(): Provider {
     return this.config.provider;
@@ -167,7 +185,7 @@ export class Database {
   /** PostgreSQL only: raw statements on the driver's pool, without Prisma (see PgRaw); errors as in `run`. */
   async pgRun<T>(what: string, fn: (raw: PgRaw) => Promise<T>): Promise<T> {
     try {
-      return await fn(pgRawOn(this.driverPool(what)));
+      return await fn(pgRawOn(this.driverPool(what), this.named));
     } catch (e) {
       throw translateError(e, what, this.where);
     }
@@ -199,7 +217,7 @@ export class Database {
     try {
       // One round trip: both are simple statements (the timeout is a checked integer, never input).
       await client.query(`BEGIN; SET LOCAL statement_timeout = ${timeoutMs}`);
-      const value = await fn(pgRawOn(client));
+      const value = await fn(pgRawOn(client, this.named));
       await client.query("COMMIT");
       return value;
     } catch (e) {

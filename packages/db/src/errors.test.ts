@@ -3,7 +3,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUser } from "./accounts.ts";
 import { syncExercises } from "./catalog.ts";
-import { Database, STATEMENT_NAMES_MAX } from "./client.ts";
+import { Database, STATEMENT_NAMES_MAX, namesStatements } from "./client.ts";
 import { parseDatabaseUrl } from "./env.ts";
 import { ConflictError, ConstraintError, DatabaseUnavailableError, DbConfigError, DbInternalError, MigrationError } from "./errors.ts";
 import { Prisma } from "./generated/sqlite/client.ts";
@@ -208,6 +208,24 @@ describe.runIf(testProviders().includes("postgresql"))("raw statements straight 
     expect(texts.filter((t) => t.statement.includes("::int + 0 AS n"))).toHaveLength(1);
     expect(texts.length).toBeGreaterThan(1);
     expect(texts.length).toBeLessThanOrEqual(STATEMENT_NAMES_MAX);
+  });
+
+  it("names no statement behind PgBouncer (a URL with pgbouncer=true, as Prisma's), where a name prepared on one server connection is unknown on the next", async () => {
+    expect(namesStatements("postgresql://u@h:5432/db?pgbouncer=true")).toBe(false);
+    expect(namesStatements("postgresql://u@h:5432/db?pgbouncer=false")).toBe(true);
+    expect(namesStatements("postgresql://u@h:5432/db")).toBe(true);
+    const url = new URL(db.config.url);
+    url.searchParams.set("pgbouncer", "true");
+    const bounced = await Database.connect(parseDatabaseUrl(url.toString()));
+    try {
+      const prepared = await bounced.pgTransaction("preparing", async (raw) => {
+        expect(await raw.rows(Prisma.sql`SELECT ${7}::int * 6 AS answer`)).toEqual([{ answer: 42 }]);
+        return raw.rows(Prisma.sql`SELECT name FROM pg_prepared_statements`);
+      });
+      expect(prepared).toEqual([]);
+    } finally {
+      await bounced.close();
+    }
   });
 
   it("is PostgreSQL's only: asked of SQLite, an internal error that says so", async () => {
