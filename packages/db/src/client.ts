@@ -93,8 +93,10 @@ export function namesStatements(url: string): boolean {
 
 function pgRawOn(client: pg.Pool | pg.PoolClient, named: boolean): PgRaw {
   const send = (q: Prisma.Sql) => {
-    const name = named ? statementName(q.text) : undefined;
-    return client.query({ text: q.text, values: q.values.map(pgValue), types: PG_TYPES, ...(name === undefined ? {} : { name }) });
+    // Prisma.Sql builds its text on every read (a result's statement has hundreds of placeholders): once.
+    const text = q.text;
+    const name = named ? statementName(text) : undefined;
+    return client.query({ text, values: q.values.map(pgValue), types: PG_TYPES, ...(name === undefined ? {} : { name }) });
   };
   return {
     rows: async <R>(q: Prisma.Sql) => (await send(q)).rows as R[],

@@ -136,8 +136,9 @@ function orderedId(now: Date): string {
  * submit on PostgreSQL: one raw statement looks up the exercise's current version, stores the row and
  * announces it (pg_notify, delivered at commit), where the Prisma path made four round trips, each
  * compiled by Prisma's query compiler on the grader's event loop (a deadline burst is 500 of these
- * beside the gradings); it goes straight to the driver (Database.pgRun). An idempotency key already used makes the insert do nothing
- * (ON CONFLICT): then the earlier submission is returned, or a ConflictError for other code.
+ * beside the gradings); it goes straight to the driver (Database.pgRun). An idempotency key already
+ * used makes the insert do nothing (ON CONFLICT): then the earlier submission is returned, or a
+ * ConflictError for other code.
  */
 async function submitPg(db: Database, data: z.output<typeof SubmitInput>, now: Date): Promise<Submitted> {
   const seed = data.seed ?? randomInt(0, 0x1_0000_0000);
@@ -185,7 +186,7 @@ export async function findByIdempotencyKey(
   type Row = { id: string; seed: bigint | string; status: SubmissionStatus; exerciseId: string; source: string; queuedAt: Date; hash: string };
   const row: Row | null =
     db.provider === "postgresql"
-      ? // Raw on PostgreSQL: a replayed POST asks this (see submitPg).
+      ? // Raw on PostgreSQL: every POST with a key asks this first (see submitPg).
         (
           await db.pgRun("looking up an idempotency key", (raw) =>
             raw.rows<Row>(Prisma.sql`
