@@ -80,7 +80,7 @@ const corpus: Hostile[] = [
   // The typed-array prototypes' own properties are locked (lockdown): the getter cannot be replaced, and the 32 MB meet the result budget.
   { name: "a replaced typed-array length getter before 32 MB", exerciseId: SDPA, source: sdpa("try { Object.defineProperty(Object.getPrototypeOf(Int8Array.prototype), 'length', { get: () => 0 }); } catch { /* locked */ }\nreturn [new Float64Array(4_000_000), Q] as unknown as [Tensor, Tensor];"), verdict: "output_limit" },
   // They stay extensible: an own getter added to Float64Array.prototype is caught before the result is read.
-  { name: "an added Float64Array length getter before 32 MB", exerciseId: SDPA, source: sdpa("Object.defineProperty(Float64Array.prototype, 'length', { get: () => 0 });\nreturn [new Float64Array(4_000_000), Q] as unknown as [Tensor, Tensor];"), verdict: "runtime_error", message: /changed 'length' on Float64Array\.prototype/ },
+  { name: "an added Float64Array length getter before 32 MB", exerciseId: SDPA, source: sdpa("Object.defineProperty(Float64Array.prototype, 'length', { get: () => 0 });\nreturn [new Float64Array(4_000_000), Q] as unknown as [Tensor, Tensor];"), verdict: "runtime_error", message: /Cannot define property length, object is not extensible/ },
   // ---- class 7: the harness through .caller / .arguments
   {
     name: ".caller and .arguments walks from a sloppy Function",

@@ -92,7 +92,10 @@ describe("a result the host cannot read is the student's error", () => {
     ["typed-array byteLength getter replaced", "Object.defineProperty(Object.getPrototypeOf(Int8Array.prototype), 'byteLength', { get: () => 0 });", "output_limit"],
     ["ArrayBuffer byteLength getter replaced", "Object.defineProperty(ArrayBuffer.prototype, 'byteLength', { get: () => 0 });", "output_limit"],
     // An own getter added to a typed-array prototype (they stay extensible): caught before any result is read.
-    ["Float64Array length made NaN", "Object.defineProperty(Float64Array.prototype, 'length', { get: () => NaN });", "runtime_error"],
+    // Float64Array.prototype is closed to additions (lockdown): the patch throws, is caught, and the budget holds.
+    ["Float64Array length made NaN", "Object.defineProperty(Float64Array.prototype, 'length', { get: () => NaN });", "output_limit"],
+    // Still open, so watched: the change is caught before anything of the result is encoded.
+    ["Array.prototype length-like getter", "Object.defineProperty(Array.prototype, 'byteLength', { get: () => NaN });", "runtime_error"],
   ])("the result budget cannot be fooled by a %s", async (_name, patch, verdict) => {
     const r = await gradeViaApi({ exerciseId: SDPA, source: sdpa(`try { ${patch} } catch { /* locked */ }\nreturn [new Float64Array(4_000_000), Q] as unknown as [Tensor, Tensor];`), seed: 5 });
     // The budget reads only getters captured before student code; the intrinsic prototypes are

@@ -70,8 +70,6 @@ describe("shared prototypes", () => {
     ["a key added to Object.prototype", `Object.defineProperty(Object.prototype, "toJSON", { value() { return 1; }, configurable: true });`, /'toJSON' on Object\.prototype/],
     ["an index setter on Array.prototype", `Object.defineProperty(Array.prototype, "0", { set(v: unknown) { void v; }, configurable: true });`, /'0' on Array\.prototype/],
     ["a Symbol key on Array.prototype", `Object.defineProperty(Array.prototype, Symbol("s"), { value: 1 });`, /'Symbol\(s\)' on Array\.prototype/],
-    ["a method added to %TypedArray%.prototype", `const T = Object.getPrototypeOf(Int8Array.prototype); Object.defineProperty(T, "sum", { value() { return 0; }, configurable: true, writable: true });`, /'sum' on %TypedArray%\.prototype/],
-    ["a method shadowed on Float32Array.prototype", `Object.defineProperty(Float32Array.prototype, "fill", { value() { return this; }, configurable: true, writable: true });`, /'fill' on Float32Array\.prototype/],
     ["the constructor replaced on Float64Array.prototype", `Object.defineProperty(Float64Array.prototype, "constructor", { value: Array, configurable: true, writable: true });`, /'constructor' on Float64Array\.prototype/],
     ["the constructor replaced on ArrayBuffer.prototype, keeping the key count", `Object.defineProperty(ArrayBuffer.prototype, "constructor", { get: () => Array, configurable: true });`, /'constructor' on ArrayBuffer\.prototype/],
     ["a method deleted from Float32Array.prototype", `delete (Float32Array.prototype as unknown as Record<string, unknown>).constructor;`, /'constructor' on Float32Array\.prototype/],
@@ -116,13 +114,33 @@ describe("shared prototypes", () => {
     ["a %TypedArray%.prototype method, by assignment", `(Object.getPrototypeOf(Int8Array.prototype) as { map: unknown }).map = () => 0;`],
     ["an ArrayBuffer.prototype getter", `Object.defineProperty(ArrayBuffer.prototype, "byteLength", { get: () => 0 });`],
     ["a method, by deleting it", `delete (Object.getPrototypeOf(Int8Array.prototype) as { subarray?: unknown }).subarray;`],
-  ])("the typed-array prototypes' own properties other than constructor cannot be changed: %s", async (_label, change) => {
+    // Closed to additions too (lockdown makes them non-extensible; the check after a call then needs no key count).
+    ["a method added to %TypedArray%.prototype", `const T = Object.getPrototypeOf(Int8Array.prototype); Object.defineProperty(T, "sum", { value() { return 0; }, configurable: true, writable: true });`],
+    ["a method shadowed on Float32Array.prototype", `Object.defineProperty(Float32Array.prototype, "fill", { value() { return this; }, configurable: true, writable: true });`],
+    ["a key added to Int32Array.prototype, by assignment", `(Int32Array.prototype as unknown as Record<string, unknown>).mark = 1;`],
+    ["a Symbol key added to ArrayBuffer.prototype", `Object.defineProperty(ArrayBuffer.prototype, Symbol("s"), { value: 1 });`],
+    ["a getter added to BigUint64Array.prototype", `Object.defineProperty(BigUint64Array.prototype, "0", { get: () => 0 });`],
+    ["the prototype of Float64Array.prototype replaced", `Object.setPrototypeOf(Float64Array.prototype, Object.create(Object.getPrototypeOf(Int8Array.prototype)));`],
+    ["the prototype of %TypedArray%.prototype replaced", `Object.setPrototypeOf(Object.getPrototypeOf(Int8Array.prototype), null);`],
+  ])("the typed-array prototypes' own properties other than constructor cannot be changed, nor keys added: %s", async (_label, change) => {
     const { loaded } = await sandboxWith(`${change}\n${ENTRY}`);
     expect(loaded.ok).toBe(false);
     if (!loaded.ok) {
       expect(loaded.kind).toBe("runtime");
-      expect(loaded.error.message).toMatch(/Cannot redefine|read only|read-only|Cannot assign|Cannot delete/i);
+      expect(loaded.error.message).toMatch(/Cannot redefine|read only|read-only|Cannot assign|Cannot delete|not extensible/i);
     }
+  });
+
+  it.each([
+    ["Reflect.defineProperty", `const T = Object.getPrototypeOf(Int8Array.prototype); const added = Reflect.defineProperty(T, "sum", { value: 1, configurable: true });`],
+    ["Reflect.setPrototypeOf", `const added = Reflect.setPrototypeOf(Uint8Array.prototype, null);`],
+    ["Reflect.set", `const added = Reflect.set(ArrayBuffer.prototype, "mark", 1);`],
+  ])("what does not throw cannot add to a typed-array prototype either (%s), and a call after it runs", async (_label, change) => {
+    const { sb, loaded } = await sandboxWith(
+      `${change}\nimport type { Tensor } from "@tfm/kit";\nexport function f(x: Tensor): Tensor { if (added) throw new Error("added"); return x.add(1); }\n`,
+    );
+    expect(loaded.ok).toBe(true);
+    expect((await sb.call("f", [fromValues([2], [1, 2])], 1_000)).ok).toBe(true);
   });
 
   it("the global bindings of the intrinsics cannot be replaced (a grader-owned driver reads them)", async () => {

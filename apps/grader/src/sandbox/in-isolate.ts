@@ -17,6 +17,8 @@ const ArrayIsArray = Array.isArray;
 const ObjectKeys = Object.keys;
 const ObjectFreeze = Object.freeze;
 const ObjectIsFrozen = Object.isFrozen;
+const ObjectPreventExtensions = Object.preventExtensions;
+const ObjectIsExtensible = Object.isExtensible;
 const MapCtor = Map;
 const ObjectGetPrototypeOf = Object.getPrototypeOf;
 const ObjectGetOwnPropertyNames = Object.getOwnPropertyNames;
@@ -649,6 +651,11 @@ interface WatchedPrototype {
   parent: unknown;
   keys: PropertyKey[];
   /**
+   * Not extensible (lockdown makes the typed-array prototypes and ArrayBuffer.prototype so): no key
+   * can be added and its prototype cannot change, so only its loose keys need a look.
+   */
+  closed: boolean;
+  /**
    * The own properties that were still configurable when watching began (lockdown leaves the
    * typed-array prototypes' `constructor` so: locking it would cost V8's species fast paths), and
    * their value, get and set, three per key. Every other own property is non-configurable: it can be
@@ -664,10 +671,11 @@ function descriptorPart(d: PropertyDescriptor, part: "value" | "get" | "set"): u
 }
 
 /**
- * Records the prototypes lockdown leaves extensible (Object.prototype and Array.prototype, whose own
- * properties are locked) or untouched (the typed arrays' and ArrayBuffer's), before student code
- * runs. A key added there (an index setter on Array.prototype, a toJSON or a getter on
- * Object.prototype) reaches every object the harness and the grader's drivers make or read.
+ * Records the prototypes lockdown leaves open, before student code runs: extensible (Object.prototype
+ * and Array.prototype, whose own properties are locked) or with a loose `constructor` (the typed
+ * arrays' and ArrayBuffer's, closed to additions). A key added there (an index setter on
+ * Array.prototype, a toJSON or a getter on Object.prototype) or a replaced constructor reaches every
+ * object the harness and the grader's drivers make or read.
  */
 function watchIntrinsics(): WatchedPrototype[] {
   const typedProto = ObjectGetPrototypeOf(Int8Array.prototype) as object;
@@ -699,7 +707,7 @@ function watchIntrinsics(): WatchedPrototype[] {
       loose.push(key);
       looseParts.push(descriptorPart(d, "value"), descriptorPart(d, "get"), descriptorPart(d, "set"));
     }
-    out.push({ proto, label, parent: ObjectGetPrototypeOf(proto), keys, loose, looseParts });
+    out.push({ proto, label, parent: ObjectGetPrototypeOf(proto), keys, closed: !ObjectIsExtensible(proto), loose, looseParts });
   }
   return out;
 }
@@ -709,8 +717,9 @@ function intrinsicChange(watched: readonly WatchedPrototype[]): string | null {
   // Object.prototype first: until it is known unchanged, reading a descriptor's parts could run a getter.
   for (let w = 0; w < watched.length; w++) {
     const item = watched[w] as WatchedPrototype;
-    if (ObjectGetPrototypeOf(item.proto) !== item.parent) return `the prototype of ${item.label}`;
-    const keys = ReflectOwnKeys(item.proto);
+    if (!item.closed && ObjectGetPrototypeOf(item.proto) !== item.parent) return `the prototype of ${item.label}`;
+    // A closed prototype's keys can only lose a loose one, which the loop below names.
+    const keys = item.closed ? item.keys : ReflectOwnKeys(item.proto);
     if (keys.length !== item.keys.length) {
       // An addition (a locked key cannot be deleted); or a loose key deleted, named below. Only on
       // this path, so a Set of the original keys is made here, not for every isolate.
@@ -958,10 +967,12 @@ const PROTOTYPE = 2;
  * about tenfold, so those two prototypes only get their existing properties locked. The
  * typed-array prototypes and ArrayBuffer.prototype get their existing properties locked except
  * `constructor` (redefining it invalidates V8's species protector; an earlier stop measured touching
- * them about threefold slower, and locking all but `constructor` measured no slower); they stay
- * extensible. What is left open (additions, and
- * `constructor`) is watched after every call (watchIntrinsics). The harness captured what it uses
- * before any student code ran, and results are compared on the host.
+ * them about threefold slower, and locking all but `constructor` measured no slower), and are made
+ * non-extensible (no protector watches that: measured no slower, and it spares the check after every
+ * call a key count of 13 prototypes, ~50 us of a cold isolate's time per call). What is left open
+ * (additions to Object.prototype and Array.prototype, and `constructor`) is watched before and after
+ * every call (watchIntrinsics). The harness captured what it uses before any student code ran, and
+ * results are compared on the host.
  */
 function lockdown(studentKit: Record<string, unknown>, how: BootOptions["lockdown"]): LockdownReport {
   let seen = new SetCtor<unknown>();
@@ -985,7 +996,10 @@ function lockdown(studentKit: Record<string, unknown>, how: BootOptions["lockdow
   const actionOf = (v: unknown): number =>
     ReflectApply(SetHas, typedPrototypes, [v]) ? LOCK_BUT_CONSTRUCTOR : ReflectApply(SetHas, lockedOnly, [v]) ? LOCK : FREEZE;
   const apply = (v: object, action: number): void => {
-    if (action === LOCK_BUT_CONSTRUCTOR) lockProperties(v, "constructor");
+    if (action === LOCK_BUT_CONSTRUCTOR) {
+      lockProperties(v, "constructor");
+      ObjectPreventExtensions(v);
+    }
     else if (action === LOCK) lockProperties(v);
     else ObjectFreeze(v);
   };
@@ -996,6 +1010,7 @@ function lockdown(studentKit: Record<string, unknown>, how: BootOptions["lockdow
    */
   const applied = (v: object, action: number): boolean => {
     if (action === FREEZE) return ObjectIsFrozen(v);
+    if (action === LOCK_BUT_CONSTRUCTOR && ObjectIsExtensible(v)) return false;
     for (const key of ReflectOwnKeys(v)) {
       if (action === LOCK_BUT_CONSTRUCTOR && key === "constructor") continue;
       const d = ObjectGetOwnPropertyDescriptor(v, key);
