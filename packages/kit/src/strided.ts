@@ -21,6 +21,25 @@ export function stridedCopy(
   const n = plan.shape[last]!;
   const ds = plan.strides[0]![last]!;
   const ss = plan.strides[1]![last]!;
+  if (last <= 2) {
+    // Up to three dimensions after coalescing (a transpose of the last two dimensions of a batch of
+    // matrices, a slice, a concatenation): plain loops, no call per row. A fresh isolate runs the kit
+    // in V8's baseline tiers, where a closure call per row of a few elements costs more than the row.
+    const dp = plan.strides[0]!;
+    const sp = plan.strides[1]!;
+    const n0 = last === 2 ? plan.shape[0]! : 1;
+    const n1 = last >= 1 ? plan.shape[last - 1]! : 1;
+    const d0 = last === 2 ? dp[0]! : 0;
+    const s0 = last === 2 ? sp[0]! : 0;
+    const d1 = last >= 1 ? dp[last - 1]! : 0;
+    const s1 = last >= 1 ? sp[last - 1]! : 0;
+    for (let a = 0, da = dstBase, sa = srcBase; a < n0; a++, da += d0, sa += s0) {
+      for (let b = 0, db = da, sb = sa; b < n1; b++, db += d1, sb += s1) {
+        for (let i = 0, d = db, s = sb; i < n; i++, d += ds, s += ss) dst[d] = src[s]!;
+      }
+    }
+    return;
+  }
   if (ds === 1 && ss === 1) {
     forEachRow(plan, [dstBase, srcBase], (offs) => {
       const d0 = offs[0]!;
