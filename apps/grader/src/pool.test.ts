@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadCatalog } from "./catalog.ts";
 import type { StageTimes } from "./grade.ts";
-import { GraderPool, HostFaultError } from "./pool.ts";
+import { GraderPool, HostFaultError, WORKER_V8_FLAGS } from "./pool.ts";
 import { slowSolution } from "../../../test/slow-solution.ts";
 
 const catalog = loadCatalog();
@@ -75,6 +75,27 @@ describe("grader pool watchdog", () => {
       expect(next.verdict).toBe("passed");
     } finally {
       await pool.close();
+    }
+  });
+});
+
+describe("grader pool workers' V8 flags", () => {
+  it("starts every worker with WORKER_V8_FLAGS, and the scripts that grade as a worker does pass the same", async () => {
+    const pool = new GraderPool({ size: 1, catalog });
+    await pool.start();
+    try {
+      const [pid] = pool.workerPids();
+      expect(pid).toBeDefined();
+      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      for (const flag of WORKER_V8_FLAGS) expect(argv).toContain(flag);
+      expect((await pool.grade({ exerciseId: "scaled-dot-product-attention", source: SOLUTION, seed: 7 })).verdict).toBe("passed");
+    } finally {
+      await pool.close();
+    }
+    const scripts = (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { scripts: Record<string, string> }).scripts;
+    for (const name of ["bench:inproc", "verdicts"]) {
+      const words = (scripts[name] ?? "").split(/\s+/);
+      for (const flag of WORKER_V8_FLAGS) expect(words, name).toContain(flag);
     }
   });
 });
