@@ -94,9 +94,11 @@ export interface BootOptions {
    * How lockdown reaches the intrinsics (see LockdownPlan): `record` walks them and returns the plan
    * (the host's first isolate), `replay` freezes the recorded objects without walking, `audit` replays
    * and then walks to check that every object the walk reaches is as the walk would leave it.
-   * Absent: the walk, as always.
+   * Absent: the walk, as always. `kit`: the same for the walk of the student kit (after the
+   * intrinsics'), which depends on the exercise's withheld entries: recorded per withheld list, and
+   * without it the kit is walked. `record` records both.
    */
-  lockdown?: { mode: "record" } | { mode: "replay" | "audit"; plan: PackedLockdownPlan };
+  lockdown?: { mode: "record" } | { mode: "replay" | "audit"; plan: PackedLockdownPlan; kit?: PackedLockdownPlan };
   /**
    * Whether the kit runs its float32 products in WebAssembly (packages/kit/src/wasm-gemm.ts). The
    * host turns it off where the memory limit is under WASM_KERNELS_MIN_MEMORY_MB (sandbox.ts).
@@ -950,6 +952,9 @@ const OVERRIDABLE: [string, string[]][] = [
 export interface LockdownReport {
   plan: LockdownPlan | null;
   replayed: boolean;
+  /** The student kit's walk (see BootOptions.lockdown's `kit`): recorded, and whether a kit plan was replayed. */
+  kitPlan: LockdownPlan | null;
+  kitReplayed: boolean;
   mismatches: string[];
 }
 
@@ -1085,11 +1090,23 @@ function lockdown(studentKit: Record<string, unknown>, how: BootOptions["lockdow
     if (d !== undefined && d.configurable === true && "value" in d) ObjectDefineProperty(g, name, { value: d.value, writable: false, enumerable: d.enumerable === true, configurable: false });
   }
   const plan = recording === null ? null : { keys: recording.keys, ops: recording.ops };
+  // The student kit, after the intrinsics (what they reached is not walked again): replayed from its
+  // own plan when there is one that fits, else walked (and recorded, for `record`); an audit replays,
+  // then walks from what the intrinsics reached to check every kit object.
+  const kit = how !== undefined && how.mode !== "record" ? how.kit : undefined;
+  const reachedByIntrinsics = auditing ? new SetCtor<unknown>(seen) : null;
+  const kitReplayed = kit !== undefined && replay(kit, [studentKit], seen, apply);
+  recording = how?.mode === "record" ? { keys: [] as string[], keyIndex: new MapCtor<string, number>(), ops: [] as number[] } : null;
+  auditing = reachedByIntrinsics !== null && kitReplayed;
+  if (!kitReplayed || auditing) {
+    if (reachedByIntrinsics !== null) seen = reachedByIntrinsics;
+    freezeDeep(studentKit, 0, ROOT, 0, null);
+  }
+  const kitPlan = recording === null ? null : { keys: recording.keys, ops: recording.ops };
   recording = null;
   auditing = false;
-  freezeDeep(studentKit, 0, ROOT, -1, null);
   void MathFloor;
-  return { plan, replayed, mismatches };
+  return { plan, replayed, kitPlan, kitReplayed, mismatches };
 }
 
 /**

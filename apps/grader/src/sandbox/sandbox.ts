@@ -190,6 +190,76 @@ export async function auditLockdownPlan(plan: PackedLockdownPlan): Promise<Lockd
   return lockdownOf(await prepare(PLAN_KEY, { mode: "audit", plan }));
 }
 
+/**
+ * The student kit's part of lockdown (every object reachable from the kit a submission imports) was
+ * walked in every isolate (~0.65 ms of a ~1.8 ms boot): unlike the intrinsics it depends on the
+ * exercise, whose withheld entries get stubs. So it has a plan per withheld list, recorded and audited
+ * like the intrinsics' (recordKitPlan: a recording isolate, then an auditing one that replays it and
+ * walks the kit), and until one has passed its audit, or where none could be made, the kit is walked
+ * as before. At most KIT_PLANS_MAX lists are kept (an exercise has one).
+ */
+export const KIT_PLANS_MAX = 64;
+/** Settled plans: a plan that passed its audit, or null (not to be used). */
+const kitPlans = new Map<string, PackedLockdownPlan | null>();
+const kitPlansPending = new Map<string, Promise<boolean>>();
+
+function kitPlanKey(key: BootKey): string {
+  return JSON.stringify([key.withheld, hasWasmKernels(key)]);
+}
+
+/** Records the student kit's walk for these options in a fresh isolate (its isolated-vm work off this thread). */
+export async function recordKitLockdownPlan(key: BootKey): Promise<PackedLockdownPlan> {
+  const recorded = lockdownOf(await prepare(key, { mode: "record" }, true));
+  if (recorded.kitPlan === null) throw new Error("the recording isolate returned no plan of the student kit");
+  return { keys: recorded.kitPlan.keys.join("\0"), ops: Int32Array.from(recorded.kitPlan.ops) };
+}
+
+/** Replays the intrinsics' plan and `kit` in a fresh isolate, then walks both there (null without an intrinsics plan). */
+export async function auditKitLockdownPlan(key: BootKey, kit: PackedLockdownPlan): Promise<LockdownReport | null> {
+  const plan = await lockdownPlanOnce();
+  return plan === null ? null : lockdownOf(await prepare(key, { mode: "audit", plan, kit }, true));
+}
+
+/** Whether the kit plan for these options is in use ("passed"), refused ("failed"), being made, or not asked for. */
+export function kitPlanStatus(key: BootKey): "passed" | "failed" | "pending" | null {
+  const k = kitPlanKey(key);
+  const settled = kitPlans.get(k);
+  if (settled !== undefined) return settled === null ? "failed" : "passed";
+  return kitPlansPending.has(k) ? "pending" : null;
+}
+
+/** The kit plan for these options, if one has passed its audit; never waits. */
+function kitPlanReady(key: BootKey): PackedLockdownPlan | undefined {
+  return kitPlans.get(kitPlanKey(key)) ?? undefined;
+}
+
+/**
+ * Records and audits the kit plan for these options, once per withheld list (concurrent callers share
+ * the work); resolves to whether a plan is in use. The isolates' work runs on isolated-vm's threads.
+ */
+export function recordKitPlan(key: BootKey): Promise<boolean> {
+  const k = kitPlanKey(key);
+  const settled = kitPlans.get(k);
+  if (settled !== undefined) return Promise.resolve(settled !== null);
+  const pending = kitPlansPending.get(k);
+  if (pending !== undefined) return pending;
+  if (kitPlans.size + kitPlansPending.size >= KIT_PLANS_MAX) return Promise.resolve(false);
+  const made = (async () => {
+    if ((await lockdownPlanOnce()) === null) return null;
+    const kit = await recordKitLockdownPlan(key);
+    const audited = await auditKitLockdownPlan(key, kit);
+    return audited !== null && audited.replayed && audited.kitReplayed && audited.mismatches.length === 0 ? kit : null;
+  })()
+    .catch(() => null)
+    .then((kit) => {
+      kitPlans.set(k, kit);
+      kitPlansPending.delete(k);
+      return kit !== null;
+    });
+  kitPlansPending.set(k, made);
+  return made;
+}
+
 async function makeLockdownPlan(): Promise<PackedLockdownPlan | null> {
   const packed = await recordLockdownPlan();
   const audited = await auditLockdownPlan(packed);
@@ -224,7 +294,11 @@ async function prepare(key: BootKey, lockdown?: BootOptions["lockdown"], backgro
     const rejected = (script as { cachedDataRejected?: boolean }).cachedDataRejected === true;
     const codeCache: SandboxSetup["codeCache"] = cached === null ? "produced" : rejected ? "rejected" : "hit";
     if (bootstrap !== null && bootstrap.cache === null && script.cachedData) bootstrap.cache = script.cachedData;
-    const how: BootOptions["lockdown"] = lockdown ?? (plan === null ? undefined : { mode: "replay", plan });
+    const kit = plan === null ? undefined : kitPlanReady(key);
+    // The first isolate of these options in this process asks for their kit plan, made beside it (see
+    // recordKitPlan); this one and those booted before it is ready walk the kit.
+    if (plan !== null && kit === undefined && lockdown === undefined) setImmediate(() => void recordKitPlan(key));
+    const how: BootOptions["lockdown"] = lockdown ?? (plan === null ? undefined : kit === undefined ? { mode: "replay", plan } : { mode: "replay", plan, kit });
     const booted = await bootContext(isolate, script, key, how, background);
     // The isolate stage is the new isolate alone; the kit stage its compile, context and boot.
     return { ...booted, isolate, codeCache, isolateMs: t1 - t0, kitMs: performance.now() - t1 };
@@ -377,16 +451,16 @@ export function prepareSpares(options: BootKey, count = sharesHiddenContext(opti
   }
 }
 
-/**
- * One isolate for one submission: created fresh, never reused across submissions. Every call
- * copies its arguments in and its result out.
- */
 /** The process's CPU time since `start` (a process.cpuUsage() reading), in ms. */
 function processCpuSinceMs(start: NodeJS.CpuUsage): number {
   const p = process.cpuUsage(start);
   return (p.user + p.system) / 1e3;
 }
 
+/**
+ * One isolate for one submission: created fresh, never reused across submissions. Every call
+ * copies its arguments in and its result out.
+ */
 export class Sandbox implements SubmissionSandbox {
   private constructor(
     private readonly isolate: ivm.Isolate,
@@ -744,6 +818,12 @@ export class Sandbox implements SubmissionSandbox {
     if (!this.isolate.isDisposed) this.isolate.dispose();
   }
 
+
+  /** Whether lockdown froze this isolate's intrinsics and student kit from recorded plans (else it walked them); asked of the harness, for tests. */
+  lockdownReplayed(): { intrinsics: boolean; kit: boolean } {
+    const r = this.booted.harness.api.getSync("lockdown", { copy: true }) as LockdownReport;
+    return { intrinsics: r.replayed, kit: r.kitReplayed };
+  }
 
   /** What the isolate's heap holds, ArrayBuffers included (0 when it cannot be asked). Takes the isolate's lock: never during a call. */
   heapBytes(): number {
