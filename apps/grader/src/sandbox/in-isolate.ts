@@ -719,16 +719,18 @@ function intrinsicChange(watched: readonly WatchedPrototype[]): string | null {
   // Object.prototype first: until it is known unchanged, reading a descriptor's parts could run a getter.
   for (let w = 0; w < watched.length; w++) {
     const item = watched[w] as WatchedPrototype;
-    if (!item.closed && ObjectGetPrototypeOf(item.proto) !== item.parent) return `the prototype of ${item.label}`;
-    // A closed prototype's keys can only lose a loose one, which the loop below names.
-    const keys = item.closed ? item.keys : ReflectOwnKeys(item.proto);
-    if (keys.length !== item.keys.length) {
-      // An addition (a locked key cannot be deleted); or a loose key deleted, named below. Only on
-      // this path, so a Set of the original keys is made here, not for every isolate.
-      const known = new SetCtor<PropertyKey>(item.keys);
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i] as PropertyKey;
-        if (!ReflectApply(SetHas, known, [key])) return `'${clip(StringCtor(key), 60)}' on ${item.label}`;
+    // A closed prototype keeps its prototype and gains no key; it can only lose a loose one, named below.
+    if (!item.closed) {
+      if (ObjectGetPrototypeOf(item.proto) !== item.parent) return `the prototype of ${item.label}`;
+      const keys = ReflectOwnKeys(item.proto);
+      if (keys.length !== item.keys.length) {
+        // An addition (a locked key cannot be deleted); or a loose key deleted, named below. Only on
+        // this path, so a Set of the original keys is made here, not for every isolate.
+        const known = new SetCtor<PropertyKey>(item.keys);
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i] as PropertyKey;
+          if (!ReflectApply(SetHas, known, [key])) return `'${clip(StringCtor(key), 60)}' on ${item.label}`;
+        }
       }
     }
     const parts = item.looseParts;

@@ -228,10 +228,20 @@ export function kitPlanStatus(key: BootKey): "passed" | "failed" | "pending" | n
   return kitPlansPending.has(k) ? "pending" : null;
 }
 
-/** The kit plan for these options, if one has passed its audit; never waits. */
-function kitPlanReady(key: BootKey): PackedLockdownPlan | undefined {
-  return kitPlans.get(kitPlanKey(key)) ?? undefined;
+/**
+ * The kit plan for these options if one has passed its audit; never waits. The first time these options
+ * are asked about, their plan is requested (recordKitPlan, on a later turn of the event loop).
+ */
+function kitPlanFor(key: BootKey): PackedLockdownPlan | undefined {
+  const k = kitPlanKey(key);
+  const settled = kitPlans.get(k);
+  if (settled !== undefined) return settled ?? undefined;
+  if (!kitPlansPending.has(k)) setImmediate(() => void recordKitPlan(key));
+  return undefined;
 }
+
+/** Recordings run one after another: the first gradings of a worker's exercises would otherwise boot two isolates each at once. */
+let kitPlansInLine: Promise<unknown> = Promise.resolve();
 
 /**
  * Records and audits the kit plan for these options, once per withheld list (concurrent callers share
@@ -244,12 +254,13 @@ export function recordKitPlan(key: BootKey): Promise<boolean> {
   const pending = kitPlansPending.get(k);
   if (pending !== undefined) return pending;
   if (kitPlans.size + kitPlansPending.size >= KIT_PLANS_MAX) return Promise.resolve(false);
-  const made = (async () => {
-    if ((await lockdownPlanOnce()) === null) return null;
-    const kit = await recordKitLockdownPlan(key);
-    const audited = await auditKitLockdownPlan(key, kit);
-    return audited !== null && audited.replayed && audited.kitReplayed && audited.mismatches.length === 0 ? kit : null;
-  })()
+  const made = kitPlansInLine
+    .then(async () => {
+      if ((await lockdownPlanOnce()) === null) return null;
+      const kit = await recordKitLockdownPlan(key);
+      const audited = await auditKitLockdownPlan(key, kit);
+      return audited !== null && audited.replayed && audited.kitReplayed && audited.mismatches.length === 0 ? kit : null;
+    })
     .catch(() => null)
     .then((kit) => {
       kitPlans.set(k, kit);
@@ -257,6 +268,7 @@ export function recordKitPlan(key: BootKey): Promise<boolean> {
       return kit !== null;
     });
   kitPlansPending.set(k, made);
+  kitPlansInLine = made;
   return made;
 }
 
@@ -294,10 +306,8 @@ async function prepare(key: BootKey, lockdown?: BootOptions["lockdown"], backgro
     const rejected = (script as { cachedDataRejected?: boolean }).cachedDataRejected === true;
     const codeCache: SandboxSetup["codeCache"] = cached === null ? "produced" : rejected ? "rejected" : "hit";
     if (bootstrap !== null && bootstrap.cache === null && script.cachedData) bootstrap.cache = script.cachedData;
-    const kit = plan === null ? undefined : kitPlanReady(key);
-    // The first isolate of these options in this process asks for their kit plan, made beside it (see
-    // recordKitPlan); this one and those booted before it is ready walk the kit.
-    if (plan !== null && kit === undefined && lockdown === undefined) setImmediate(() => void recordKitPlan(key));
+    // Isolates booted before their options' kit plan is ready walk the kit (see kitPlanFor).
+    const kit = plan === null || lockdown !== undefined ? undefined : kitPlanFor(key);
     const how: BootOptions["lockdown"] = lockdown ?? (plan === null ? undefined : kit === undefined ? { mode: "replay", plan } : { mode: "replay", plan, kit });
     const booted = await bootContext(isolate, script, key, how, background);
     // The isolate stage is the new isolate alone; the kit stage its compile, context and boot.
@@ -608,29 +618,20 @@ export class Sandbox implements SubmissionSandbox {
   }
 
   /**
-   * CPU time used from now, in milliseconds: the smaller of the isolate's clock and the process's (see
-   * withCpuBudget for why both). `watched`: the process's clock is read thread by thread, and only
-   * the busiest thread counts (thread-cpu.ts): the call runs on one of isolated-vm's threads, and
-   * what the process's other threads do meanwhile is not the call's.
+   * CPU time used from now by a watched call, in milliseconds: the smaller of the isolate's clock and
+   * the host's (see withCpuBudget for why both). The host's is read thread by thread and only the
+   * busiest thread counts (thread-cpu.ts): the call runs on one of isolated-vm's threads, and what the
+   * process's other threads do meanwhile is not the call's; without /proc, the process's clock.
    */
-  private cpuMeter(watched = false): () => number {
+  private cpuMeter(): () => number {
     const c0 = this.isolate.cpuTime;
     const p0 = process.cpuUsage();
-    const t0 = watched ? threadCpuTimes() : null;
+    const t0 = threadCpuTimes();
     return () => {
-      let hostMs: number;
       const t = t0 === null ? null : threadCpuTimes();
-      if (t0 !== null && t !== null) hostMs = busiestThreadMs(t0, t);
-      else {
-        const p = process.cpuUsage(p0);
-        hostMs = (p.user + p.system) / 1e3;
-      }
-      try {
-        return Math.min(Number(this.isolate.cpuTime - c0) / 1e6, hostMs);
-      } catch {
-        // Disposed meanwhile (a memory limit, on isolated-vm's own thread): only the host's clock is left.
-        return hostMs;
-      }
+      const hostMs = t0 !== null && t !== null ? busiestThreadMs(t0, t) : processCpuSinceMs(p0);
+      // A disposed isolate (a memory limit, on isolated-vm's own thread) leaves the host's clock only.
+      return Math.min(this.isolateCpuSinceMs(c0), hostMs);
     };
   }
 
@@ -655,7 +656,7 @@ export class Sandbox implements SubmissionSandbox {
     // test/fast-path.test.ts "CPU time used by the grader's other threads"; where there is no /proc,
     // the process's CPU time, which includes them). The smaller of the two is charged: never a stall,
     // never another thread's work.
-    const used = this.cpuMeter(true);
+    const used = this.cpuMeter();
     const w0 = performance.now();
     const rss0 = process.memoryUsage.rss();
     const wallMs = budgetMs * WALL_FACTOR + WALL_SLACK_MS;
