@@ -7,6 +7,7 @@
 const reflectApply = Reflect.apply;
 const reflectDefine = Reflect.defineProperty;
 const objectCreate = Object.create;
+const arrayOf = Array.of;
 const getProto = Object.getPrototypeOf;
 const getOwnDesc = Object.getOwnPropertyDescriptor;
 const symToStringTag = Symbol.toStringTag;
@@ -28,8 +29,16 @@ export function typedArrayLength(x: unknown): number {
   return typeof n === "number" ? n : -1;
 }
 
-/** A fresh number[] copy built with defineProperty on a null-prototype descriptor. */
+/**
+ * A fresh number[] copy that never consults the prototype chain. Up to 64 elements (every shape) by
+ * `Array.of` (captured above), which creates each element as an own data property (no setter on
+ * Array.prototype or Object.prototype runs) and is several times cheaper than a defineProperty per
+ * element in a locked-down realm (V8 takes its slow path for every descriptor once Object.prototype's
+ * properties are locked); longer ones (no argument list that long) by defineProperty on a
+ * null-prototype descriptor.
+ */
 export function safeArrayCopy(src: readonly number[]): number[] {
+  if (src.length <= 64) return reflectApply(arrayOf, undefined, src) as number[];
   const out: number[] = [];
   const n = src.length;
   for (let i = 0; i < n; i++) {

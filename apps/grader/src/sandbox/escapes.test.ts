@@ -108,6 +108,23 @@ describe("shared prototypes", () => {
     expectRuntime(await sb.call("f", [fromValues([2], [1, 2])], 1_000), /'0' on Array\.prototype/);
   });
 
+  // The harness decodes a call's arguments with plain writes, relying on the check made just before:
+  // nothing of the submission may run between that check and the entry point. Reading the export is
+  // the submission's code (a getter), so the check comes after it.
+  it.each([
+    ["an index setter on Array.prototype", `Object.defineProperty(Array.prototype, "0", { set(v: unknown) { console.log("setter saw", typeof v); }, configurable: true });`, /'0' on Array\.prototype/],
+    ["a setter for the argument's keys on Object.prototype", `Object.defineProperty(Object.prototype, "w", { set(v: unknown) { console.log("setter saw", typeof v); }, configurable: true });`, /'w' on Object\.prototype/],
+  ])("a getter on the export that adds %s fails the call before its arguments are decoded", async (_label, change, named) => {
+    const { sb, loaded } = await sandboxWith(
+      `declare const module: { exports: unknown };\nlet ran = 0;\nmodule.exports = { get f() { ${change} return (x: unknown) => { ran++; return x; }; }, get ran() { return ran; } };\n`,
+    );
+    expect(loaded.ok).toBe(true);
+    expectRuntime(await sb.call("f", [{ w: fromValues([2], [1, 2]) }], 1_000), named);
+    // No setter ran on the harness's writes (each would have printed), and the entry point never ran.
+    expect((await sb.drainConsole()).text).not.toMatch(/setter saw/);
+    expectRuntime(await sb.call("ran", [], 1_000), named);
+  });
+
   it.each([
     ["a %TypedArray%.prototype method", `Object.defineProperty(Object.getPrototypeOf(Int8Array.prototype), "fill", { value() { return this; } });`],
     ["a %TypedArray%.prototype getter", `Object.defineProperty(Object.getPrototypeOf(Int8Array.prototype), "length", { get: () => 0 });`],

@@ -70,7 +70,9 @@ const KitMemoryError = kit.KitMemoryError;
  * lockdown): a plain `x[i] = v` or `rec.k = v` of the harness would run a setter the student added
  * there, and a read of a missing own key would run a getter. So the harness writes only with this
  * (a define never consults the prototype chain; the descriptor has no prototype either, so a `get`
- * or `value` added to Object.prototype cannot change its meaning) and reads wire keys as own ones.
+ * or `value` added to Object.prototype cannot change its meaning) and reads wire keys as own ones,
+ * wherever code of the submission may have run since the last intrinsics check (encode reads the
+ * submission's result: its getters run). decode, which runs right after a check, writes plainly.
  */
 const DATA_DESCRIPTOR: PropertyDescriptor = ObjectSetPrototypeOf({ value: undefined, writable: true, enumerable: true, configurable: true }, null);
 function defineOwn(target: object, key: PropertyKey, value: unknown): void {
@@ -78,13 +80,6 @@ function defineOwn(target: object, key: PropertyKey, value: unknown): void {
   ObjectDefineProperty(target, key, DATA_DESCRIPTOR);
   DATA_DESCRIPTOR.value = undefined;
 }
-/** An own data property's value, or undefined: never a getter, never the prototype chain. */
-function ownValue(target: object, key: PropertyKey): unknown {
-  const d = ObjectGetOwnPropertyDescriptor(target, key);
-  if (d === undefined || ReflectApply(ObjectHasOwn, undefined, [d, "value"]) !== true) return undefined;
-  return d.value;
-}
-
 export interface BootOptions {
   withheld: string[];
   consoleBytes: number;
@@ -274,15 +269,20 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
     // Where this call's console output begins (see drainBeforeCall).
     consoleAtCall = consoleText.length;
     exceededAtCall = state.outputExceeded;
-    const tamperedBefore = checkIntrinsics();
-    if (tamperedBefore !== null) return tamperedBefore;
+    // Sticky (see checkIntrinsics): a load that changed a prototype left no module to call.
+    if (tampered !== null) return tampered;
     if (exportsObject === null) return fail("runtime", new Error("internal: module not loaded"));
     let fn: unknown;
     try {
       fn = exportsObject[entry];
     } catch (e) {
-      return classify(e);
+      return checkIntrinsics() ?? classify(e);
     }
+    // After the export's read (a getter there is the submission's code) and before the arguments are
+    // decoded: from here until the entry point is called only the harness and the kit run, on
+    // prototypes known to be as lockdown left them (decode relies on it).
+    const tamperedBefore = checkIntrinsics();
+    if (tamperedBefore !== null) return tamperedBefore;
     if (typeof fn !== "function") {
       return {
         ok: false,
@@ -301,7 +301,7 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
     const inputs: InputSnapshot[] = [];
     try {
       const decoded: unknown[] = [];
-      for (let i = 0; i < args.length; i++) defineOwn(decoded, i, decode(args[i], `argument ${i + 1}`, inputs));
+      for (let i = 0; i < args.length; i++) decoded[i] = decode(args[i], `argument ${i + 1}`, inputs);
       result = ReflectApply(fn, undefined, decoded);
     } catch (e) {
       return checkIntrinsics() ?? classify(e);
@@ -411,9 +411,8 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
       // A copy of exactly these elements: a view would carry its whole underlying buffer across.
       const data = new Ctor(length);
       ReflectApply(TypedArraySet, data, [parts.data]);
-      const shapeCopy: number[] = [];
-      for (let i = 0; i < rank; i++) defineOwn(shapeCopy, i, shape[i] as number);
-      return { $tensor: { dtype: parts.dtype, shape: shapeCopy, data } };
+      // tensorParts' shape is a fresh array of the kit's own making, checked above and seen by nothing else.
+      return { $tensor: { dtype: parts.dtype, shape, data } };
     }
     if (ReflectApply(SetHas, seen, [obj])) throw new TypeError("the result contains a cycle (an object that contains itself)");
     ReflectApply(SetAdd, seen, [obj]);
@@ -488,19 +487,23 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
    * A wire value as the submission gets it (tensors become the kit's, sharing the wire arrays), and a
    * copy of every tensor's data in `inputs`, taken before any student code runs: the caller's tensors
    * must come back unchanged (in-place ops such as fill_ or copy_ on an argument), and the copies tell.
+   * Runs only right after the intrinsics check passed (call, warm) and before any code of the
+   * submission: Object.prototype and Array.prototype then hold nothing but what lockdown left, so its
+   * plain reads of the host's copies and plain writes to its own fresh arrays and records run no
+   * accessor (a defineProperty per write took V8's slow path: ~20% of a call's harness time).
    */
   function decode(v: unknown, where: string, inputs: InputSnapshot[]): unknown {
     if (v === null || typeof v !== "object") return v;
     if (ArrayIsArray(v)) {
       const arr: unknown[] = [];
-      for (let i = 0; i < v.length; i++) defineOwn(arr, i, decode(v[i], `${where}[${i}]`, inputs));
+      for (let i = 0; i < v.length; i++) arr[i] = decode(v[i], `${where}[${i}]`, inputs);
       return arr;
     }
-    const t = ownValue(v, "$tensor") as { dtype: "float32" | "int32" | "bool"; shape: number[]; data: Float32Array | Int32Array | Uint8Array } | undefined;
+    const t = (v as { $tensor?: unknown }).$tensor as { dtype: "float32" | "int32" | "bool"; shape: number[]; data: Float32Array | Int32Array | Uint8Array } | undefined;
     if (t !== undefined) {
-      const dtype = ownValue(t, "dtype") as "float32" | "int32" | "bool";
-      const data = ownValue(t, "data") as Float32Array | Int32Array | Uint8Array;
-      const tensor = fromParts(dtype, ownValue(t, "shape") as number[], data);
+      const dtype = t.dtype;
+      const data = t.data;
+      const tensor = fromParts(dtype, t.shape, data);
       // fromParts checked that data is a typed array of the dtype's kind: copied natively.
       const Ctor = dtype === "float32" ? Float32ArrayCtor : dtype === "int32" ? Int32ArrayCtor : Uint8ArrayCtor;
       const n = ReflectApply(TypedArrayLength, data, []) as number;
@@ -516,14 +519,17 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
               copyValues: copy,
             }
           : { where, live: data, copy, liveValues: null, copyValues: null };
-      defineOwn(inputs, inputs.length, snapshot);
+      inputs[inputs.length] = snapshot;
       return tensor;
     }
     const rec: Record<string, unknown> = {};
     const keys = ObjectKeys(v);
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
-      defineOwn(rec, key, decode((v as Record<string, unknown>)[key], `${where}.${key}`, inputs));
+      const value = decode((v as Record<string, unknown>)[key], `${where}.${key}`, inputs);
+      // "__proto__" would run Object.prototype's setter: defined as a key like any other.
+      if (key === "__proto__") defineOwn(rec, key, value);
+      else rec[key] = value;
     }
     return rec;
   }

@@ -36,6 +36,16 @@ describe("sandbox boundary", () => {
     if (out.ok && isWireTensorLike(out.value)) expect(Array.from(out.value.$tensor.data)).toEqual([8, 8, 8, 8]);
   });
 
+  it("an argument's own '__proto__' key arrives as a key, not as the record's prototype", async () => {
+    const { sb } = await sandboxWith(`
+      export function f(r: Record<string, unknown>): unknown[] {
+        return [Object.keys(r).join(","), Object.getPrototypeOf(r) === Object.prototype, Object.getOwnPropertyDescriptor(r, "__proto__")?.value ?? null];
+      }`);
+    const arg = Object.fromEntries([["__proto__", 5], ["a", 2]]) as WireValue;
+    const out = await sb.call("f", [arg], 1_000);
+    expect(out).toEqual({ ok: true, value: ["__proto__,a", true, 5] });
+  });
+
   it("replaces withheld kit entries with a stub that explains", async () => {
     const { sb } = await sandboxWith(
       `import { F, type Tensor } from "@tfm/kit";
