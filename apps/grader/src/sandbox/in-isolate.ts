@@ -29,6 +29,7 @@ const ReflectApply = Reflect.apply;
 const ReflectConstruct = Reflect.construct;
 const ObjectSetPrototypeOf = Object.setPrototypeOf;
 const ObjectHasOwn = Object.hasOwn;
+const ObjectPrototype = Object.prototype;
 const ReflectDeleteProperty = Reflect.deleteProperty;
 const StringCtor = String;
 const MathMin = Math.min;
@@ -527,8 +528,9 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string;
       const value = decode((v as Record<string, unknown>)[key], `${where}.${key}`, inputs);
-      // "__proto__" would run Object.prototype's setter: defined as a key like any other.
-      if (key === "__proto__") defineOwn(rec, key, value);
+      // A name Object.prototype has (`__proto__`, an accessor; `hasOwnProperty` and the rest, read-only
+      // since lockdown, where an assignment throws) is defined as a key like any other.
+      if (key in ObjectPrototype) defineOwn(rec, key, value);
       else rec[key] = value;
     }
     return rec;

@@ -36,14 +36,17 @@ describe("sandbox boundary", () => {
     if (out.ok && isWireTensorLike(out.value)) expect(Array.from(out.value.$tensor.data)).toEqual([8, 8, 8, 8]);
   });
 
-  it("an argument's own '__proto__' key arrives as a key, not as the record's prototype", async () => {
+  it("an argument's keys that Object.prototype also has arrive as its own keys", async () => {
     const { sb } = await sandboxWith(`
       export function f(r: Record<string, unknown>): unknown[] {
-        return [Object.keys(r).join(","), Object.getPrototypeOf(r) === Object.prototype, Object.getOwnPropertyDescriptor(r, "__proto__")?.value ?? null];
+        return [Object.keys(r).join(","), Object.getPrototypeOf(r) === Object.prototype, Object.keys(r).map((k) => Object.getOwnPropertyDescriptor(r, k)?.value ?? null)];
       }`);
-    const arg = Object.fromEntries([["__proto__", 5], ["a", 2]]) as WireValue;
+    // __proto__ is an accessor there; hasOwnProperty, isPrototypeOf and __lookupGetter__ are read-only
+    // data properties after lockdown (an assignment would throw); toString has lockdown's override setter.
+    const keys = ["__proto__", "hasOwnProperty", "isPrototypeOf", "__lookupGetter__", "toString", "constructor", "a"];
+    const arg = Object.fromEntries(keys.map((k, i) => [k, i])) as WireValue;
     const out = await sb.call("f", [arg], 1_000);
-    expect(out).toEqual({ ok: true, value: ["__proto__,a", true, 5] });
+    expect(out).toEqual({ ok: true, value: [keys.join(","), true, keys.map((_, i) => i)] });
   });
 
   it("replaces withheld kit entries with a stub that explains", async () => {
