@@ -32,10 +32,9 @@ export function typedArrayLength(x: unknown): number {
 /**
  * A fresh number[] copy that never consults the prototype chain. Up to 64 elements (every shape) by
  * `Array.of` (captured above), which creates each element as an own data property (no setter on
- * Array.prototype or Object.prototype runs) and is several times cheaper than a defineProperty per
- * element in a locked-down realm (V8 takes its slow path for every descriptor once Object.prototype's
- * properties are locked); longer ones (no argument list that long) by defineProperty on a
- * null-prototype descriptor.
+ * Array.prototype or Object.prototype runs) and measured cheaper than a defineProperty per element in
+ * a locked-down isolate (README, stop 32); longer ones (no argument list that long) by defineProperty
+ * on a null-prototype descriptor.
  */
 export function safeArrayCopy(src: readonly number[]): number[] {
   if (src.length <= 64) return reflectApply(arrayOf, undefined, src) as number[];

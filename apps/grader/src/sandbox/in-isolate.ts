@@ -491,7 +491,7 @@ export function boot(options: BootOptions, sink?: ConsoleSink) {
    * Runs only right after the intrinsics check passed (call, warm) and before any code of the
    * submission: Object.prototype and Array.prototype then hold nothing but what lockdown left, so its
    * plain reads of the host's copies and plain writes to its own fresh arrays and records run no
-   * accessor (a defineProperty per write took V8's slow path: ~20% of a call's harness time).
+   * accessor (a defineProperty per write cost ~20% of a call's harness time: README, stop 32).
    */
   function decode(v: unknown, where: string, inputs: InputSnapshot[]): unknown {
     if (v === null || typeof v !== "object") return v;
