@@ -72,6 +72,11 @@ export interface StageTimes {
   /** Hidden sessions run in the context of the visible session (see SubmissionSession.handToHidden). */
   hiddenShared: number;
   calls: number;
+  /**
+   * The isolate's own CPU time in those calls, as charged to the submission (isolated-vm's clock on the
+   * fast path, see Sandbox.call): the figure that moves least with the machine's load (bench:inproc).
+   */
+  callCpuMs: number;
   /** Calls stopped on the fast path by a busy host and run again under the CPU watch (see Sandbox.call). */
   preempted: number;
   /** The cases' arguments and the hidden cases' references made while esbuild transpiled (see prepareWhile): overlaps transpileMs. */
@@ -130,7 +135,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   if (entry === undefined) throw new UnknownExerciseError(`unknown exercise '${job.exerciseId}'`);
   const meta = entry.meta;
   const timings = { transpileMs: 0, sandboxMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0 };
-  const stages: StageTimes = { transpileMs: 0, isolateMs: 0, kitMs: 0, hiddenMs: 0, loadMs: 0, runMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0, isolates: 0, codeCacheHits: 0, spares: 0, hiddenShared: 0, calls: 0, preempted: 0, prepareMs: 0, preparedCases: 0 };
+  const stages: StageTimes = { transpileMs: 0, isolateMs: 0, kitMs: 0, hiddenMs: 0, loadMs: 0, runMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0, isolates: 0, codeCacheHits: 0, spares: 0, hiddenShared: 0, calls: 0, callCpuMs: 0, preempted: 0, prepareMs: 0, preparedCases: 0 };
   // The profile's total is the whole grading, hidden session included (the result's total is not).
   const report = (): void => {
     if (deps.onStages === undefined) return;
@@ -442,6 +447,7 @@ class SubmissionSession {
     }
     let outcome = await sandbox.call(this.entry.meta.entry, args, timeLeft(clock, this.entry.meta.limits.callTimeoutMs));
     spend(clock, sandbox.lastCpuMs ?? performance.now() - t, outcome);
+    this.stages.callCpuMs += sandbox.lastCpuMs ?? 0;
     if (!outcome.ok && outcome.kind === "preempted") {
       // A busy host stopped the fast path (see Sandbox.call): the same call again, in a fresh isolate
       // (as after a memory limit), under the CPU watch, where only the isolate's CPU time counts.
@@ -452,6 +458,7 @@ class SubmissionSession {
       const tw = performance.now();
       outcome = await again.call(this.entry.meta.entry, args, timeLeft(clock, this.entry.meta.limits.callTimeoutMs), true);
       spend(clock, again.lastCpuMs ?? performance.now() - tw, outcome);
+      this.stages.callCpuMs += again.lastCpuMs ?? 0;
     }
     this.noteTampering(outcome);
     this.timings.sandboxMs += performance.now() - t;

@@ -650,3 +650,32 @@ ${SOLUTION}`;
     expect(stages.some((s) => s.spares === 1), JSON.stringify(stages.map((s) => s.spares))).toBe(true);
   });
 });
+
+describe("the calls' isolate CPU in the stages (bench:inproc's steadiest figure)", () => {
+  let backend: string;
+  beforeAll(async () => {
+    backend = await initBackend();
+  });
+  const stagesOf = async (j: GradeJob) => {
+    let stages: StageTimes | null = null;
+    const r = await gradeSubmission(j, { catalog, backend, references: new ReferenceCache(), onStages: (s) => (stages = s) });
+    if (stages === null) throw new Error("no stages reported");
+    return { r, stages: stages as StageTimes };
+  };
+
+  it("counts every call, visible and hidden, and never more than the calls' wall time", async () => {
+    const { r, stages } = await stagesOf(job(61, "call cpu"));
+    expect(r.verdict).toBe("passed");
+    expect(stages.calls).toBeGreaterThan(20);
+    expect(stages.callCpuMs).toBeGreaterThan(0);
+    // runMs is the calls' wall time (both sessions); the isolate's CPU inside them cannot exceed it.
+    expect(stages.callCpuMs).toBeLessThanOrEqual(stages.runMs + 1);
+  });
+
+  it("charges an endless loop its call limit", async () => {
+    const loop = `export function scaledDotProductAttention(): never { for (;;) {} }\n`;
+    const { r, stages } = await stagesOf({ ...job(62), source: loop });
+    expect(r.verdict).toBe("time_limit");
+    expect(stages.callCpuMs).toBeGreaterThanOrEqual(entry.meta.limits.callTimeoutMs);
+  });
+});
