@@ -767,7 +767,7 @@ export class Sandbox implements SubmissionSandbox {
     const w0 = performance.now();
     try {
       const result = run();
-      this.lastCpuMs = Number(this.isolate.cpuTime - iso0) / 1e6;
+      this.lastCpuMs = this.isolateCpuSinceMs(iso0);
       return result;
     } catch (e) {
       // Stopped: isolated-vm's clock then counts the wall time of the call, and the process's includes
