@@ -11,6 +11,7 @@ import { contiguousStrides, sameShape, shapeNumel, stridesAreDense } from "./sha
 import { stridedCopy } from "./strided.ts";
 import type { Tensor, TensorLike } from "./tensor.ts";
 import { dataOf, describe, dtypeOf, isTensor, makeTensor, shapeOf, stridesOf } from "./tensor.ts";
+import { WASM_ELEMENTWISE_MIN, hasWasmElementwise, wasmElementwise, wasmElementwiseFits, wasmWhere } from "./wasm-gemm.ts";
 
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
@@ -115,6 +116,20 @@ function binaryRun(
   }
 }
 
+/**
+ * A large float32 op (equal shapes, or a scalar against a tensor) in WebAssembly, the JS loop's
+ * result to the bit (wasm-gemm.ts: wasmElementwise); false when it does not run there.
+ */
+function viaWasm(op: BinaryOp, a: Operand, b: Operand, same: boolean, outType: DType, out: Storage, numel: number): boolean {
+  if (!hasWasmElementwise(op) || !wasmElementwiseFits(numel)) return false;
+  // A comparison's result is bool; the arithmetic ops here have a float32 result or stay in JS.
+  if (!isCompare(op) && outType !== "float32") return false;
+  const aScalar = !same && a.shape.length === 0;
+  const bScalar = !same && b.shape.length === 0;
+  if ((!aScalar && a.dtype !== "float32") || (!bScalar && b.dtype !== "float32")) return false;
+  return wasmElementwise(op, aScalar ? null : (a.data as Float32Array), aScalar ? a.data[0]! : 0, bScalar ? null : (b.data as Float32Array), bScalar ? b.data[0]! : 0, out as Float32Array | Uint8Array, numel);
+}
+
 /** Elementwise binary op with broadcasting and type promotion. */
 export function binary(op: BinaryOp, x: TensorLike, y: TensorLike): Tensor {
   if (!isTensor(x) && !isTensor(y)) requireTensor(x, op, "input");
@@ -160,6 +175,7 @@ export function binary(op: BinaryOp, x: TensorLike, y: TensorLike): Tensor {
   const aScalar = a.shape.length === 0;
   const bScalar = b.shape.length === 0;
   if (same || aScalar || bScalar) {
+    if (numel >= WASM_ELEMENTWISE_MIN && viaWasm(op, a, b, same, outType, out, numel)) return makeTensor(outType, outShape, out);
     binaryRun(op, out, 0, a.data, 0, aScalar && !same ? 0 : 1, b.data, 0, bScalar && !same ? 0 : 1, numel);
     if (outType === "bool" && op === "add") for (let i = 0; i < numel; i++) out[i] = out[i]! !== 0 ? 1 : 0;
     return makeTensor(outType, outShape, out);
@@ -446,6 +462,15 @@ export function where(c: Tensor, x: TensorLike, y: TensorLike): Tensor {
   const numel = shapeNumel(outShape);
   const out = alloc(outType, numel, outShape);
   if (numel === 0) return makeTensor(outType, outShape, out);
+  if (numel >= WASM_ELEMENTWISE_MIN && outType === "float32" && wasmElementwiseFits(numel) && sameShape(cs, outShape)) {
+    // A large float32 where with each operand the result's shape or 0-d: in WebAssembly (wasmWhere).
+    const aScalar = a.shape.length === 0;
+    const bScalar = b.shape.length === 0;
+    const fits = (aScalar || (a.dtype === "float32" && sameShape(a.shape, outShape))) && (bScalar || (b.dtype === "float32" && sameShape(b.shape, outShape)));
+    if (fits && wasmWhere(dataOf(cond) as Uint8Array, aScalar ? null : (a.data as Float32Array), aScalar ? a.data[0]! : 0, bScalar ? null : (b.data as Float32Array), bScalar ? b.data[0]! : 0, out as Float32Array, numel)) {
+      return makeTensor(outType, outShape, out);
+    }
+  }
   const plan = coalesce(outShape, [
     contiguousStrides(outShape),
     broadcastStrides(cs, outShape),

@@ -3,14 +3,20 @@ import { F } from "./functional.ts";
 import type { Tensor } from "./tensor.ts";
 import { torch } from "./torch.ts";
 import { makeRng } from "./test-helpers.ts";
-import { gemmModuleBytes, WASM_GEMM_MAX_FLOATS, WASM_GEMM_MAX_MACS, setWasmGemmEnabled, wasmGemm, wasmGemmFits } from "./wasm-gemm.ts";
-import { encodeGemmModule } from "./wasm-gemm-module.ts";
+import {
+  bulkModuleBytes, gemmModuleBytes, WASM_ELEMENTWISE_MIN, WASM_GEMM_MAX_FLOATS, WASM_GEMM_MAX_MACS, setWasmGemmEnabled, wasmElementwise, wasmFirstDifference, wasmGemm, wasmGemmFits, wasmWhere,
+} from "./wasm-gemm.ts";
+import { encodeBulkModule, encodeGemmModule } from "./wasm-gemm-module.ts";
 
 afterEach(() => setWasmGemmEnabled(true));
 
 describe("the module's bytes", () => {
   it("are what wasm-gemm-module.ts encodes (after changing the encoder, put what it prints into gemmModuleBytes)", () => {
     expect(Array.from(gemmModuleBytes()).join(", ")).toBe(Array.from(encodeGemmModule()).join(", "));
+  });
+
+  it("of the bulk module too (put what it prints into bulkModuleBytes)", () => {
+    expect(Array.from(bulkModuleBytes()).join(", ")).toBe(Array.from(encodeBulkModule()).join(", "));
   });
 });
 
@@ -126,6 +132,156 @@ describe("float32 products in WebAssembly", () => {
     for (const [a, b] of [small, large, small]) {
       const [x, y] = both(() => torch.matmul(a, b));
       expectSameBits(x, y, `[${a.shape}] @ [${b.shape}]`);
+    }
+  });
+});
+
+describe("large elementwise ops in WebAssembly", () => {
+  const OPS = ["add", "sub", "mul", "div", "minimum", "maximum", "eq", "ne", "lt", "gt", "le", "ge"] as const;
+  /** Python numbers, some not float32 values (0.7, 1/3), and the awkward ones. */
+  const SCALARS = [0.7, 1 / 3, -2, 0, -0, 1e-40, 3e38, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
+  const SIZES = [WASM_ELEMENTWISE_MIN, 1500, 4099];
+
+  function expectSame(x: Tensor, y: Tensor, label: string): void {
+    expect(x.dtype, label).toBe(y.dtype);
+    if (x.dtype === "float32") expectSameBits(x, y, label);
+    else expect(x.tolist(), label).toEqual(y.tolist());
+  }
+
+  it("gives the JS loop's result to the bit for every op: tensor with tensor, with a Python number either side, with a 0-d tensor", () => {
+    const rng = makeRng(33);
+    let compared = 0;
+    for (const n of SIZES) {
+      for (const special of [false, true]) {
+        const a = tensorOf(rng, [n], special);
+        const b = tensorOf(rng, [n], special);
+        const a2 = a.view(n === 1500 ? [30, 50] : [n]);
+        const b2 = b.view(n === 1500 ? [30, 50] : [n]);
+        for (const op of OPS) {
+          const run = (x: Tensor | number, y: Tensor | number) => (torch as unknown as Record<string, (x: Tensor | number, y: Tensor | number) => Tensor>)[op]!(x, y);
+          const cases: [string, () => Tensor][] = [
+            ["tensor op tensor", () => run(a2, b2)],
+            ["tensor op 0-d float32", () => run(a2, torch.tensor(2.5))],
+            ["0-d int32 op tensor", () => run(torch.tensor(3, { dtype: "int32" }), b2)],
+          ];
+          for (const s of SCALARS) cases.push([`tensor op ${s}`, () => run(a2, s)], [`${s} op tensor`, () => run(s, b2)]);
+          for (const [what, f] of cases) {
+            const [x, y] = both(f);
+            expectSame(x, y, `${op}, n ${n}${special ? ", special values" : ""}: ${what}`);
+            compared++;
+          }
+        }
+      }
+    }
+    expect(compared).toBe(SIZES.length * 2 * OPS.length * (3 + 2 * SCALARS.length));
+  });
+
+  it("runs them there: the kernels write what the JS loop would, and say when they did not", () => {
+    const rng = makeRng(5);
+    const n = 2000;
+    const x = Float32Array.from({ length: n }, () => (rng() - 0.5) * 10);
+    const y = Float32Array.from({ length: n }, () => (rng() - 0.5) * 10);
+    const sum = new Float32Array(n);
+    expect(wasmElementwise("add", x, 0, y, 0, sum, n)).toBe(true);
+    expect(sum.every((v, i) => v === Math.fround(x[i]! + y[i]!))).toBe(true);
+    const ge = new Uint8Array(n);
+    expect(wasmElementwise("ge", x, 0, null, 0.7, ge, n)).toBe(true);
+    expect(ge.every((v, i) => v === (x[i]! >= 0.7 ? 1 : 0))).toBe(true);
+    const quotient = new Float32Array(n);
+    expect(wasmElementwise("div", null, 1, x, 0, quotient, n)).toBe(true);
+    expect(quotient.every((v, i) => v === Math.fround(1 / x[i]!))).toBe(true);
+    const picked = new Float32Array(n);
+    const cond = Uint8Array.from(ge);
+    expect(wasmWhere(cond, x, 0, null, 0.1, picked, n)).toBe(true);
+    expect(picked.every((v, i) => v === (cond[i] ? x[i] : Math.fround(0.1)))).toBe(true);
+    // Under WASM_ELEMENTWISE_MIN, switched off, or past WASM_GEMM_MAX_FLOATS: false, nothing written.
+    const untouched = new Float32Array(n).fill(7);
+    expect(wasmElementwise("add", x.subarray(0, WASM_ELEMENTWISE_MIN - 1), 0, null, 1, untouched, WASM_ELEMENTWISE_MIN - 1)).toBe(false);
+    setWasmGemmEnabled(false);
+    expect(wasmElementwise("add", x, 0, y, 0, untouched, n)).toBe(false);
+    expect(wasmWhere(cond, x, 0, y, 0, untouched, n)).toBe(false);
+    setWasmGemmEnabled(true);
+    const huge = WASM_GEMM_MAX_FLOATS;
+    expect(wasmElementwise("add", new Float32Array(huge), 0, null, 1, new Float32Array(huge), huge)).toBe(false);
+    expect(untouched.every((v) => v === 7)).toBe(true);
+  });
+
+  it("gives where's JS result to the bit, with tensors or numbers on either side, and leaves broadcasting to JS", () => {
+    const rng = makeRng(8);
+    for (const n of SIZES) {
+      const c = torch.rand([n], { generator: new torch.Generator().manualSeed(n) }).lt(0.5);
+      const a = tensorOf(rng, [n], true);
+      const b = tensorOf(rng, [n], true);
+      for (const [what, f] of [
+        ["tensors", () => torch.where(c, a, b)],
+        ["tensor and 0", () => torch.where(c, a, 0)],
+        ["0.7 and tensor", () => torch.where(c, 0.7, b)],
+        ["NaN and -Infinity", () => torch.where(c, Number.NaN, Number.NEGATIVE_INFINITY)],
+        ["a 0-d float32 tensor", () => torch.where(c, torch.tensor(1.5), b)],
+        ["a broadcast row", () => torch.where(c.view([1, n]), a.view([1, n]), torch.ones([3, 1]))],
+        ["int32 operands", () => torch.where(c, torch.ones([n], { dtype: "int32" }), 2)],
+      ] as [string, () => Tensor][]) {
+        const [x, y] = both(f);
+        expectSame(x, y, `where, n ${n}: ${what}`);
+      }
+    }
+  });
+
+  it("finds the first differing int32 element from any start, as a scan does", () => {
+    const rng = makeRng(21);
+    for (const n of [WASM_ELEMENTWISE_MIN, 3000, 40_000]) {
+      const a = Int32Array.from({ length: n }, () => Math.floor(rng() * 2 ** 32) | 0);
+      const b = Int32Array.from(a);
+      expect(wasmFirstDifference(a, b, n, 0)).toBe(-1);
+      const at = [0, 1, Math.floor(n / 2), n - 1];
+      for (const i of at) b[i] = ~a[i]!;
+      let from = 0;
+      const found: number[] = [];
+      for (;;) {
+        const d = wasmFirstDifference(a, b, n, from);
+        if (d === null) {
+          // Fewer than WASM_ELEMENTWISE_MIN left: the caller scans the rest itself.
+          expect(n - from).toBeLessThan(WASM_ELEMENTWISE_MIN);
+          for (let i = from; i < n; i++) if (a[i] !== b[i]) found.push(i);
+          break;
+        }
+        if (d === -1) break;
+        found.push(d);
+        from = d + 1;
+      }
+      expect(found, `n ${n}`).toEqual(at);
+    }
+    setWasmGemmEnabled(false);
+    expect(wasmFirstDifference(new Int32Array(2000), new Int32Array(2000), 2000, 0)).toBeNull();
+  });
+
+  it("keeps small ops, int32 ops and pow in JS, with the same results", () => {
+    const small = torch.arange(0, 10).float();
+    expect(torch.add(small, 1).tolist()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const ints = torch.arange(0, 3000);
+    expect(torch.add(ints, 1).dtype).toBe("int32");
+    expect(torch.add(ints, 1).sum().item()).toBe((3000 * 3001) / 2);
+    const [x, y] = both(() => torch.pow(torch.full([2000], 1.5), 2));
+    expectSameBits(x, y, "pow");
+  });
+
+  it("draws the JS generator's numbers to the bit, and leaves its state where the JS loop would", () => {
+    for (const seed of [0, 1, 2024, 2 ** 31 - 1]) {
+      const draw = () => {
+        const g = new torch.Generator().manualSeed(seed);
+        // rand (float32), randn (Box-Muller on float64 chunks of 4,096 uniforms), uniform_ in a range,
+        // the kit's own dropout; then small draws (JS) that go on from the state the large ones left.
+        return torch.cat([
+          torch.rand([3000], { generator: g }),
+          torch.randn([2500], { generator: g }),
+          torch.empty([1200]).uniform_(-0.3, 0.7, g),
+          torch.rand([5], { generator: g }),
+          F.dropout(torch.ones([2000]), 0.3, true, g),
+          torch.rand([7], { generator: g }),
+        ]);
+      };
+      const [x, y] = both(draw);
+      expectSameBits(x, y, `seed ${seed}`);
     }
   });
 });

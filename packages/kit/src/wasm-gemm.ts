@@ -14,10 +14,14 @@
  * on random shapes). Only float32 products within WASM_GEMM_MAX_FLOATS and WASM_GEMM_MAX_MACS come
  * here; the rest, and every product where WebAssembly is missing or fails, run the JS kernel.
  *
+ * Since stop 33 a second module (`bulkModuleBytes`, instantiated in a context only when first needed)
+ * runs large elementwise ops, where, the generator's uniforms and the harness's comparison of a
+ * call's inputs with their copies (WASM_ELEMENTWISE_MIN and below).
+ *
  * Sandboxing: the grader removes the `WebAssembly` global before a submission's code runs; the kit
  * keeps only the two constructors captured below, at its own evaluation, in this module's scope,
- * and nothing it hands out reaches the instance or its memory (results are copied out). The memory
- * is outside isolated-vm's heap limit, so it is bounded here (SECURITY.md).
+ * and nothing it hands out reaches an instance or its memory (results are copied out). The memories
+ * are outside isolated-vm's heap limit, so they are bounded here (SECURITY.md).
  */
 
 /** The most floats (operands, bias and result together) a product may copy into the module's memory: 4 MB. */
@@ -155,5 +159,249 @@ export function wasmGemm(
     return false;
   }
   out.set(view.subarray(outBase, outBase + out.length));
+  return true;
+}
+
+type ElementwiseFn = (x: number, y: number, out: number, n: number, xs: number, ys: number, sx: number, sy: number) => void;
+type WhereFn = (c: number, x: number, y: number, out: number, n: number, xs: number, ys: number, sx: number, sy: number) => void;
+type DiffFn = (a: number, b: number, n: number) => number;
+type UniformsFn = (out: number, n: number, st: number, a: number, span: number, wide: number) => void;
+
+interface Bulk {
+  elementwise: Map<string, ElementwiseFn>;
+  where: WhereFn;
+  diff: DiffFn;
+  uniforms: UniformsFn;
+  memory: WasmMemory;
+  view: Float32Array;
+  bytes: Uint8Array;
+  words: Int32Array;
+}
+
+/** undefined: not tried yet; null: unavailable here (then never tried again in this realm). */
+let bulk: Bulk | null | undefined;
+
+// wasm-gemm-module.ts's encodeBulkModule, as a literal (see gemmModuleBytes).
+export function bulkModuleBytes(): Uint8Array {
+  return new Uint8Array([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 40, 4, 96, 8, 127, 127, 127, 127, 127, 127, 124, 124, 0, 96, 9, 127,
+    127, 127, 127, 127, 127, 127, 124, 124, 0, 96, 3, 127, 127, 127, 1, 127, 96, 6, 127, 127, 127, 124,
+    124, 127, 0, 3, 16, 15, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 5, 3, 1, 0, 1, 7, 110, 16, 3,
+    97, 100, 100, 0, 0, 3, 115, 117, 98, 0, 1, 3, 109, 117, 108, 0, 2, 3, 100, 105, 118, 0, 3, 7, 109,
+    105, 110, 105, 109, 117, 109, 0, 4, 7, 109, 97, 120, 105, 109, 117, 109, 0, 5, 2, 101, 113, 0, 6, 2,
+    110, 101, 0, 7, 2, 108, 116, 0, 8, 2, 103, 116, 0, 9, 2, 108, 101, 0, 10, 2, 103, 101, 0, 11, 5, 119,
+    104, 101, 114, 101, 0, 12, 4, 100, 105, 102, 102, 0, 13, 8, 117, 110, 105, 102, 111, 114, 109, 115,
+    0, 14, 6, 109, 101, 109, 111, 114, 121, 2, 0, 10, 131, 10, 15, 77, 1, 1, 127, 65, 0, 33, 8, 2, 64,
+    3, 64, 32, 8, 32, 3, 78, 13, 1, 32, 2, 32, 8, 65, 2, 116, 106, 32, 6, 32, 0, 32, 8, 65, 2, 116, 106,
+    42, 2, 0, 187, 32, 4, 27, 32, 7, 32, 1, 32, 8, 65, 2, 116, 106, 42, 2, 0, 187, 32, 5, 27, 160, 182,
+    56, 2, 0, 32, 8, 65, 1, 106, 33, 8, 12, 0, 11, 11, 11, 77, 1, 1, 127, 65, 0, 33, 8, 2, 64, 3, 64, 32,
+    8, 32, 3, 78, 13, 1, 32, 2, 32, 8, 65, 2, 116, 106, 32, 6, 32, 0, 32, 8, 65, 2, 116, 106, 42, 2, 0,
+    187, 32, 4, 27, 32, 7, 32, 1, 32, 8, 65, 2, 116, 106, 42, 2, 0, 187, 32, 5, 27, 161, 182, 56, 2, 0,
+    32, 8, 65, 1, 106, 33, 8, 12, 0, 11, 11, 11, 77, 1, 1, 127, 65, 0, 33, 8, 2, 64, 3, 64, 32, 8, 32,
+    3, 78, 13, 1, 32, 2, 32, 8, 65, 2, 116, 106, 32, 6, 32, 0, 32, 8, 65, 2, 116, 106, 42, 2, 0, 187, 32,
+    4, 27, 32, 7, 32, 1, 32, 8, 65, 2, 116, 106, 42, 2, 0, 187, 32, 5, 27, 162, 182, 56, 2, 0, 32, 8, 65,
+    1, 106, 33, 8, 12, 0, 11, 11, 11, 77, 1, 1, 127, 65, 0, 33, 8, 2, 64, 3, 64, 32, 8, 32, 3, 78, 13,
+    1, 32, 2, 32, 8, 65, 2, 116, 106, 32, 6, 32, 0, 32, 8, 65, 2, 116, 106, 42, 2, 0, 187, 32, 4, 27, 32,
+    7, 32, 1, 32, 8, 65, 2, 116, 106, 42, 2, 0, 187, 32, 5, 27, 163, 182, 56, 2, 0, 32, 8, 65, 1, 106,
+    33, 8, 12, 0, 11, 11, 11, 77, 1, 1, 127, 65, 0, 33, 8, 2, 64, 3, 64, 32, 8, 32, 3, 78, 13, 1, 32, 2,
+    32, 8, 65, 2, 116, 106, 32, 6, 32, 0, 32, 8, 65, 2, 116, 106, 42, 2, 0, 187, 32, 4, 27, 32, 7, 32,
+    1, 32, 8, 65, 2, 116, 106, 42, 2, 0, 187, 32, 5, 27, 164, 182, 56, 2, 0, 32, 8, 65, 1, 106, 33, 8,
+    12, 0, 11, 11, 11, 77, 1, 1, 127, 65, 0, 33, 8, 2, 64, 3, 64, 32, 8, 32, 3, 78, 13, 1, 32, 2, 32, 8,
+    65, 2, 116, 106, 32, 6, 32, 0, 32, 8, 65, 2, 116, 106, 42, 2, 0, 187, 32, 4, 27, 32, 7, 32, 1, 32,
+    8, 65, 2, 116, 106, 42, 2, 0, 187, 32, 5, 27, 165, 182, 56, 2, 0, 32, 8, 65, 1, 106, 33, 8, 12, 0,
+    11, 11, 11, 73, 1, 1, 127, 65, 0, 33, 8, 2, 64, 3, 64, 32, 8, 32, 3, 78, 13, 1, 32, 2, 32, 8, 106,
+    32, 6, 32, 0, 32, 8, 65, 2, 116, 106, 42, 2, 0, 187, 32, 4, 27, 32, 7, 32, 1, 32, 8, 65, 2, 116, 106,
+    42, 2, 0, 187, 32, 5, 27, 97, 58, 0, 0, 32, 8, 65, 1, 106, 33, 8, 12, 0, 11, 11, 11, 73, 1, 1, 127,
+    65, 0, 33, 8, 2, 64, 3, 64, 32, 8, 32, 3, 78, 13, 1, 32, 2, 32, 8, 106, 32, 6, 32, 0, 32, 8, 65, 2,
+    116, 106, 42, 2, 0, 187, 32, 4, 27, 32, 7, 32, 1, 32, 8, 65, 2, 116, 106, 42, 2, 0, 187, 32, 5, 27,
+    98, 58, 0, 0, 32, 8, 65, 1, 106, 33, 8, 12, 0, 11, 11, 11, 73, 1, 1, 127, 65, 0, 33, 8, 2, 64, 3, 64,
+    32, 8, 32, 3, 78, 13, 1, 32, 2, 32, 8, 106, 32, 6, 32, 0, 32, 8, 65, 2, 116, 106, 42, 2, 0, 187, 32,
+    4, 27, 32, 7, 32, 1, 32, 8, 65, 2, 116, 106, 42, 2, 0, 187, 32, 5, 27, 99, 58, 0, 0, 32, 8, 65, 1,
+    106, 33, 8, 12, 0, 11, 11, 11, 73, 1, 1, 127, 65, 0, 33, 8, 2, 64, 3, 64, 32, 8, 32, 3, 78, 13, 1,
+    32, 2, 32, 8, 106, 32, 6, 32, 0, 32, 8, 65, 2, 116, 106, 42, 2, 0, 187, 32, 4, 27, 32, 7, 32, 1, 32,
+    8, 65, 2, 116, 106, 42, 2, 0, 187, 32, 5, 27, 100, 58, 0, 0, 32, 8, 65, 1, 106, 33, 8, 12, 0, 11, 11,
+    11, 73, 1, 1, 127, 65, 0, 33, 8, 2, 64, 3, 64, 32, 8, 32, 3, 78, 13, 1, 32, 2, 32, 8, 106, 32, 6, 32,
+    0, 32, 8, 65, 2, 116, 106, 42, 2, 0, 187, 32, 4, 27, 32, 7, 32, 1, 32, 8, 65, 2, 116, 106, 42, 2, 0,
+    187, 32, 5, 27, 101, 58, 0, 0, 32, 8, 65, 1, 106, 33, 8, 12, 0, 11, 11, 11, 73, 1, 1, 127, 65, 0, 33,
+    8, 2, 64, 3, 64, 32, 8, 32, 3, 78, 13, 1, 32, 2, 32, 8, 106, 32, 6, 32, 0, 32, 8, 65, 2, 116, 106,
+    42, 2, 0, 187, 32, 4, 27, 32, 7, 32, 1, 32, 8, 65, 2, 116, 106, 42, 2, 0, 187, 32, 5, 27, 102, 58,
+    0, 0, 32, 8, 65, 1, 106, 33, 8, 12, 0, 11, 11, 11, 94, 2, 1, 127, 2, 125, 32, 7, 182, 33, 10, 32, 8,
+    182, 33, 11, 65, 0, 33, 9, 2, 64, 3, 64, 32, 9, 32, 4, 78, 13, 1, 32, 3, 32, 9, 65, 2, 116, 106, 32,
+    10, 32, 1, 32, 9, 65, 2, 116, 106, 42, 2, 0, 32, 5, 27, 32, 11, 32, 2, 32, 9, 65, 2, 116, 106, 42,
+    2, 0, 32, 6, 27, 32, 0, 32, 9, 106, 45, 0, 0, 27, 56, 2, 0, 32, 9, 65, 1, 106, 33, 9, 12, 0, 11, 11,
+    11, 61, 1, 1, 127, 65, 0, 33, 3, 2, 64, 3, 64, 32, 3, 32, 2, 78, 13, 1, 32, 0, 32, 3, 65, 2, 116, 106,
+    40, 2, 0, 32, 1, 32, 3, 65, 2, 116, 106, 40, 2, 0, 71, 4, 64, 32, 3, 15, 11, 32, 3, 65, 1, 106, 33,
+    3, 12, 0, 11, 11, 65, 127, 11, 211, 1, 2, 8, 127, 1, 124, 32, 2, 40, 2, 0, 33, 7, 32, 2, 40, 2, 4,
+    33, 8, 32, 2, 40, 2, 8, 33, 9, 32, 2, 40, 2, 12, 33, 10, 65, 0, 33, 6, 2, 64, 3, 64, 32, 6, 32, 1,
+    78, 13, 1, 32, 8, 65, 5, 108, 33, 11, 32, 11, 65, 7, 119, 65, 9, 108, 33, 12, 32, 8, 65, 9, 116, 33,
+    13, 32, 9, 32, 7, 115, 33, 9, 32, 10, 32, 8, 115, 33, 10, 32, 8, 32, 9, 115, 33, 8, 32, 7, 32, 10,
+    115, 33, 7, 32, 9, 32, 13, 115, 33, 9, 32, 10, 65, 11, 119, 33, 10, 32, 3, 32, 4, 32, 12, 65, 8, 118,
+    184, 68, 0, 0, 0, 0, 0, 0, 112, 65, 163, 162, 160, 33, 14, 32, 5, 4, 64, 32, 0, 32, 6, 65, 3, 116,
+    106, 32, 14, 57, 3, 0, 5, 32, 0, 32, 6, 65, 2, 116, 106, 32, 14, 182, 56, 2, 0, 11, 32, 6, 65, 1, 106,
+    33, 6, 12, 0, 11, 11, 32, 2, 32, 7, 54, 2, 0, 32, 2, 32, 8, 54, 2, 4, 32, 2, 32, 9, 54, 2, 8, 32, 2,
+    32, 10, 54, 2, 12, 11,
+  ]);
+}
+
+function loadBulk(): Bulk | null {
+  if (bulk !== undefined) return bulk;
+  bulk = null;
+  if (API === null) return null;
+  try {
+    const instance = new API.Instance(new API.Module(bulkModuleBytes()), {});
+    const memory = instance.exports.memory as WasmMemory;
+    const elementwise = new Map<string, ElementwiseFn>();
+    for (const op of ELEMENTWISE_OP_NAMES) elementwise.set(op, instance.exports[op] as ElementwiseFn);
+    bulk = {
+      elementwise,
+      where: instance.exports.where as WhereFn,
+      diff: instance.exports.diff as DiffFn,
+      uniforms: instance.exports.uniforms as UniformsFn,
+      memory,
+      view: new Float32Array(memory.buffer),
+      bytes: new Uint8Array(memory.buffer),
+      words: new Int32Array(memory.buffer),
+    };
+  } catch {
+    // No WebAssembly here after all: the JS loops.
+  }
+  return bulk;
+}
+
+/** The bulk module with room for `floats` 4-byte values, or null (no WebAssembly here, or its memory cannot grow). */
+function reserve(floats: number): Bulk | null {
+  const w = loadBulk();
+  if (w === null) return null;
+  if (w.view.length < floats) {
+    try {
+      w.memory.grow(Math.ceil((floats - w.view.length) / PAGE_FLOATS));
+    } catch {
+      return null;
+    }
+    w.view = new Float32Array(w.memory.buffer);
+    w.bytes = new Uint8Array(w.memory.buffer);
+    w.words = new Int32Array(w.memory.buffer);
+  }
+  return w;
+}
+
+/**
+ * Elementwise ops on at least this many elements run in WebAssembly (wasmElementwise, wasmWhere,
+ * wasmFirstDifference); smaller ones stay in JS, where copying in and out would cost about what the
+ * heap numbers do (stop 28 measured an all-sizes version: layer-norm's grading ~13% slower). In a
+ * cold isolate the JS loops cost ~50 ns per element and op (dropout's statistical test, 40,000
+ * elements: ~11 ms of isolate CPU in one call); here a few ns.
+ */
+export const WASM_ELEMENTWISE_MIN = 1024;
+
+/** The ops with a kernel: ops-elementwise.ts's names (the module's exports, wasm-gemm-module.ts's ELEMENTWISE_OPS). */
+const ELEMENTWISE_OP_NAMES = ["add", "sub", "mul", "div", "minimum", "maximum", "eq", "ne", "lt", "gt", "le", "ge"] as const;
+export type WasmElementwiseOp = (typeof ELEMENTWISE_OP_NAMES)[number];
+const COMPARES: ReadonlySet<string> = new Set(["eq", "ne", "lt", "gt", "le", "ge"]);
+
+export function hasWasmElementwise(op: string): op is WasmElementwiseOp {
+  return (ELEMENTWISE_OP_NAMES as readonly string[]).includes(op);
+}
+
+/** Whether n elements would run in WebAssembly (see WASM_ELEMENTWISE_MIN; the caller still gets false back if they cannot). */
+export function wasmElementwiseFits(n: number): boolean {
+  return enabled && n >= WASM_ELEMENTWISE_MIN && 4 * n <= WASM_GEMM_MAX_FLOATS;
+}
+
+/**
+ * out[i] = x[i] op y[i] for i < n, as ops-elementwise.ts's JS loop computes it: the float32 operands
+ * promoted to doubles, the op in doubles, the result rounded once to float32 (add, sub, mul, div,
+ * minimum, maximum: Math.min/max's NaN and signed-zero rules are WebAssembly's f64.min/max) or a 0/1
+ * byte (the comparisons). An operand given as null is the scalar `sx` / `sy` for every i (a Python
+ * number or a 0-d tensor's value, not rounded). False, having written nothing, when it cannot run here.
+ */
+export function wasmElementwise(
+  op: WasmElementwiseOp, x: Float32Array | null, sx: number, y: Float32Array | null, sy: number, out: Float32Array | Uint8Array, n: number,
+): boolean {
+  if (!wasmElementwiseFits(n)) return false;
+  const compare = COMPARES.has(op);
+  // Operands at 0 and 4n bytes, the result after them.
+  const w = reserve(compare ? 2 * n + Math.ceil(n / 4) : 3 * n);
+  if (w === null) return false;
+  const fn = w.elementwise.get(op);
+  if (fn === undefined) return false;
+  if (x !== null) w.view.set(x, 0);
+  if (y !== null) w.view.set(y, n);
+  // A scalar's address is the other operand's (it is never read: the kernel takes the value).
+  const xAt = x !== null ? 0 : 4 * n;
+  const yAt = y !== null ? 4 * n : 0;
+  try {
+    fn(xAt, yAt, 8 * n, n, x === null ? 1 : 0, y === null ? 1 : 0, sx, sy);
+  } catch {
+    return false;
+  }
+  // Views made here, not subarray (which would ask the arrays' constructor for a species).
+  if (compare) out.set(new Uint8Array(w.memory.buffer, 8 * n, n));
+  else out.set(new Float32Array(w.memory.buffer, 8 * n, n));
+  return true;
+}
+
+/**
+ * out[i] = c[i] ? x[i] : y[i] for i < n (float32; a null operand is the scalar sx / sy, rounded to
+ * float32 as the JS loop's store rounds it). False, having written nothing, when it cannot run here.
+ */
+export function wasmWhere(c: Uint8Array, x: Float32Array | null, sx: number, y: Float32Array | null, sy: number, out: Float32Array, n: number): boolean {
+  if (!wasmElementwiseFits(n)) return false;
+  // x at 0, y at 4n, out at 8n, c at 12n bytes.
+  const w = reserve(3 * n + Math.ceil(n / 4));
+  if (w === null) return false;
+  if (x !== null) w.view.set(x, 0);
+  if (y !== null) w.view.set(y, n);
+  w.bytes.set(c, 12 * n);
+  try {
+    w.where(12 * n, x !== null ? 0 : 8 * n, y !== null ? 4 * n : 8 * n, 8 * n, n, x === null ? 1 : 0, y === null ? 1 : 0, sx, sy);
+  } catch {
+    return false;
+  }
+  out.set(new Float32Array(w.memory.buffer, 8 * n, n));
+  return true;
+}
+
+/**
+ * The first index i, from <= i < n, at which a[i] !== b[i] (two int32 arrays of n elements), -1 if
+ * none; null when it cannot run here (fewer than WASM_ELEMENTWISE_MIN left to compare, no
+ * WebAssembly, a copy failed). The grader's harness compares a call's inputs with its copies so
+ * (in-isolate.ts, changedInput); only %TypedArray%.prototype.set reads them.
+ */
+export function wasmFirstDifference(a: Int32Array, b: Int32Array, n: number, from: number): number | null {
+  if (!wasmElementwiseFits(n - from)) return null;
+  const w = reserve(2 * n);
+  if (w === null) return null;
+  let at: number;
+  try {
+    w.words.set(a, 0);
+    w.words.set(b, n);
+    at = w.diff(4 * from, 4 * (n + from), n - from);
+  } catch {
+    return null;
+  }
+  return at < 0 ? -1 : from + at;
+}
+
+/**
+ * random.ts's uniforms in WebAssembly: n numbers of xoshiro128** from `state` (its four words, read
+ * and written back), out[i] = a + span * (r >>> 8) / 2^24 in doubles, stored in out (float32:
+ * rounded once; float64: as is), the JS loop's numbers to the bit. False, having changed nothing,
+ * when it cannot run here (under WASM_ELEMENTWISE_MIN numbers, no WebAssembly).
+ */
+export function wasmUniforms(state: Int32Array, out: Float32Array | Float64Array, n: number, a: number, span: number): boolean {
+  if (!wasmElementwiseFits(2 * n)) return false;
+  const wide = out.BYTES_PER_ELEMENT === 8;
+  // The state's 16 bytes at 0, the numbers after them.
+  const w = reserve(4 + (wide ? 2 * n : n));
+  if (w === null) return false;
+  w.words.set(state, 0);
+  try {
+    w.uniforms(16, n, 0, a, span, wide ? 1 : 0);
+  } catch {
+    return false;
+  }
+  out.set(wide ? new Float64Array(w.memory.buffer, 16, n) : new Float32Array(w.memory.buffer, 16, n));
+  state.set(new Int32Array(w.memory.buffer, 0, 4));
   return true;
 }

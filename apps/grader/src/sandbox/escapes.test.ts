@@ -202,16 +202,26 @@ describe("code that runs outside a call", () => {
   });
 
   // The kit runs its float32 products in WebAssembly (packages/kit/src/wasm-gemm.ts): it keeps the
-  // constructors it captured before the global was removed, and its instance and memory in a module
-  // scope. None of it may be reachable from a submission, before or after the kit has used it.
-  it("WebAssembly, the kit's module, instance and memory are out of reach after the kit has run a product", async () => {
-    const { sb, loaded } = await sandboxWith(`import * as kit from "@tfm/kit";
+  // constructors it captured before the global was removed, and its instances and memories in a module
+  // scope. None of it may be reachable from a submission, before or after the kit has used it: the
+  // product module, and since stop 33 the bulk module of large elementwise ops, where and the
+  // generator's uniforms (5,000 elements: over WASM_ELEMENTWISE_MIN, each result under 64 KB).
+  for (const [what, use] of [
+    ["a product", "kit.torch.matmul(x.view(1, 2), x.view(2, 1)).add(kit.F.linear(x.view(1, 2), x.view(1, 2)))"],
+    [
+      "large elementwise ops, where and random draws",
+      "(() => { const g = new kit.torch.Generator().manualSeed(3); const u = kit.torch.rand([5000], { generator: g }); " +
+        "return kit.torch.where(u.ge(0.5), u.div(0.7), 0).add(kit.torch.randn([5000], { generator: g })).mul(u); })()",
+    ],
+  ] as const) {
+    it(`WebAssembly, the kit's modules, instances and memories are out of reach after the kit has run ${what}`, async () => {
+      const { sb, loaded } = await sandboxWith(`import * as kit from "@tfm/kit";
 import type { Tensor } from "@tfm/kit";
 const g = globalThis as Record<string, unknown>;
 export function f(x: Tensor): number[] {
-  const product = kit.torch.matmul(x.view(1, 2), x.view(2, 1)).add(kit.F.linear(x.view(1, 2), x.view(1, 2)));
+  const product = ${use};
   const globals = [g.WebAssembly, Reflect.get(globalThis, "WebAssembly"), (Function("return this")() as Record<string, unknown>).WebAssembly, (0, eval)("typeof WebAssembly")];
-  // Everything reachable from the kit's namespace and the product: own values (getters are not run), prototypes.
+  // Everything reachable from the kit's namespace and the result: own values (getters are not run), prototypes.
   const seen = new Set<unknown>();
   const todo: unknown[] = [kit, product, x];
   let wasmObjects = 0;
@@ -233,16 +243,17 @@ export function f(x: Tensor): number[] {
   return [globals.filter((w) => w !== undefined && w !== "undefined").length, wasmObjects, bigBuffers, seen.size];
 }
 `);
-    expect(loaded.ok).toBe(true);
-    const out = await sb.call("f", [fromValues([2], [1, 2])], 2_000);
-    expect(out.ok, out.ok ? "" : out.error.message).toBe(true);
-    if (out.ok) {
-      const [globals, wasmObjects, bigBuffers, walked] = out.value as number[];
-      expect({ globals, wasmObjects, bigBuffers }).toEqual({ globals: 0, wasmObjects: 0, bigBuffers: 0 });
-      // The walk did reach the kit (its functions, classes and prototypes), not only the arguments.
-      expect(walked).toBeGreaterThan(200);
-    }
-  });
+      expect(loaded.ok).toBe(true);
+      const out = await sb.call("f", [fromValues([2], [1, 2])], 2_000);
+      expect(out.ok, out.ok ? "" : out.error.message).toBe(true);
+      if (out.ok) {
+        const [globals, wasmObjects, bigBuffers, walked] = out.value as number[];
+        expect({ globals, wasmObjects, bigBuffers }).toEqual({ globals: 0, wasmObjects: 0, bigBuffers: 0 });
+        // The walk did reach the kit (its functions, classes and prototypes), not only the arguments.
+        expect(walked).toBeGreaterThan(200);
+      }
+    });
+  }
 
   it("a call that tries every way to leave work for later leaves the isolate idle once it returns", async () => {
     // Written to run wherever each way exists: the isolate's CPU clock must not move after the call.

@@ -196,6 +196,39 @@ describe("sandbox boundary", () => {
     expect(await changed("equal values")).toBeNull();
     expect(await changed("one ulp")).toBe("argument 1[0]");
   });
+
+  it("tells the same of large inputs, which are compared in WebAssembly: a change anywhere, NaN for another NaN and -0 for 0 not", async () => {
+    // 5,000 elements (over WASM_ELEMENTWISE_MIN): x holds a NaN with a payload of its own at 10 and -0 at 20.
+    const { sb } = await sandboxWith(`
+      import { torch, type Tensor } from "@tfm/kit";
+      export function f(x: Tensor, ids: Tensor, which: string): number {
+        const at = (i: number) => torch.arange(0, 5000).eq(i);
+        // Written over with a NaN of another payload (0/0's) and with +0: their bits differ, their values do not.
+        if (which === "equal values" || which === "equal, then changed" || which === "equal, then changed last") x.copy_(torch.where(at(10), Number.NaN, torch.where(at(20), 0, x)));
+        if (which === "equal, then changed") x.copy_(torch.where(at(4321), 7, x));
+        if (which === "equal, then changed last") x.copy_(torch.where(at(4999), x.add(1e-3), x));
+        if (which === "first") x.copy_(torch.where(at(0), 5, x));
+        if (which === "ids") ids.copy_(torch.where(at(3500), 1, ids));
+        if (which === "ids last") ids.copy_(torch.where(at(4999), -1, ids));
+        return 0;
+      }`);
+    const x = new Float32Array(5000).map((_, i) => i / 7);
+    new Int32Array(x.buffer)[10] = 0x7fc01234;
+    x[20] = -0;
+    const args = (which: string): WireValue[] => [wireTensor("float32", [5000], x.slice()), wireTensor("int32", [5000], new Int32Array(5000).map((_, i) => i % 97)), which];
+    const changed = async (which: string) => {
+      const out = await sb.call("f", args(which), 2_000);
+      if (!out.ok) throw new Error(out.error.message);
+      return out.inputChanged ?? null;
+    };
+    expect(await changed("none")).toBeNull();
+    expect(await changed("equal values")).toBeNull();
+    expect(await changed("equal, then changed")).toBe("argument 1");
+    expect(await changed("equal, then changed last")).toBe("argument 1");
+    expect(await changed("first")).toBe("argument 1");
+    expect(await changed("ids")).toBe("argument 2");
+    expect(await changed("ids last")).toBe("argument 2");
+  });
 });
 
 describe("the CPU watch (the watched path: Sandbox.call with watched = true)", () => {
