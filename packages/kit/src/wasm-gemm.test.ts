@@ -140,7 +140,7 @@ describe("large elementwise ops in WebAssembly", () => {
   const OPS = ["add", "sub", "mul", "div", "minimum", "maximum", "eq", "ne", "lt", "gt", "le", "ge"] as const;
   /** Python numbers, some not float32 values (0.7, 1/3), and the awkward ones. */
   const SCALARS = [0.7, 1 / 3, -2, 0, -0, 1e-40, 3e38, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
-  const SIZES = [WASM_ELEMENTWISE_MIN, 1500, 4099];
+  const SIZES = [WASM_ELEMENTWISE_MIN, 5000, 3 * WASM_ELEMENTWISE_MIN + 3];
 
   function expectSame(x: Tensor, y: Tensor, label: string): void {
     expect(x.dtype, label).toBe(y.dtype);
@@ -155,8 +155,8 @@ describe("large elementwise ops in WebAssembly", () => {
       for (const special of [false, true]) {
         const a = tensorOf(rng, [n], special);
         const b = tensorOf(rng, [n], special);
-        const a2 = a.view(n === 1500 ? [30, 50] : [n]);
-        const b2 = b.view(n === 1500 ? [30, 50] : [n]);
+        const a2 = a.view(n === 5000 ? [50, 100] : [n]);
+        const b2 = b.view(n === 5000 ? [50, 100] : [n]);
         for (const op of OPS) {
           const run = (x: Tensor | number, y: Tensor | number) => (torch as unknown as Record<string, (x: Tensor | number, y: Tensor | number) => Tensor>)[op]!(x, y);
           const cases: [string, () => Tensor][] = [
@@ -178,7 +178,7 @@ describe("large elementwise ops in WebAssembly", () => {
 
   it("runs them there: the kernels write what the JS loop would, and say when they did not", () => {
     const rng = makeRng(5);
-    const n = 2000;
+    const n = 5000;
     const x = Float32Array.from({ length: n }, () => (rng() - 0.5) * 10);
     const y = Float32Array.from({ length: n }, () => (rng() - 0.5) * 10);
     const sum = new Float32Array(n);
@@ -229,7 +229,7 @@ describe("large elementwise ops in WebAssembly", () => {
 
   it("finds the first differing int32 element from any start, as a scan does", () => {
     const rng = makeRng(21);
-    for (const n of [WASM_ELEMENTWISE_MIN, 3000, 40_000]) {
+    for (const n of [WASM_ELEMENTWISE_MIN, 3 * WASM_ELEMENTWISE_MIN + 7, 40_000]) {
       const a = Int32Array.from({ length: n }, () => Math.floor(rng() * 2 ** 32) | 0);
       const b = Int32Array.from(a);
       expect(wasmFirstDifference(a, b, n, 0)).toBe(-1);
@@ -252,7 +252,7 @@ describe("large elementwise ops in WebAssembly", () => {
       expect(found, `n ${n}`).toEqual(at);
     }
     setWasmGemmEnabled(false);
-    expect(wasmFirstDifference(new Int32Array(2000), new Int32Array(2000), 2000, 0)).toBeNull();
+    expect(wasmFirstDifference(new Int32Array(5000), new Int32Array(5000), 5000, 0)).toBeNull();
   });
 
   it("keeps small ops, int32 ops and pow in JS, with the same results", () => {
@@ -269,14 +269,14 @@ describe("large elementwise ops in WebAssembly", () => {
     for (const seed of [0, 1, 2024, 2 ** 31 - 1]) {
       const draw = () => {
         const g = new torch.Generator().manualSeed(seed);
-        // rand (float32), randn (Box-Muller on float64 chunks of 4,096 uniforms), uniform_ in a range,
+        // rand (float32), randn (Box-Muller on float64 chunks of 4,096 uniforms: 9,000 of them), uniform_ in a range,
         // the kit's own dropout; then small draws (JS) that go on from the state the large ones left.
         return torch.cat([
-          torch.rand([3000], { generator: g }),
-          torch.randn([2500], { generator: g }),
-          torch.empty([1200]).uniform_(-0.3, 0.7, g),
+          torch.rand([5000], { generator: g }),
+          torch.randn([4500], { generator: g }),
+          torch.empty([4200]).uniform_(-0.3, 0.7, g),
           torch.rand([5], { generator: g }),
-          F.dropout(torch.ones([2000]), 0.3, true, g),
+          F.dropout(torch.ones([6000]), 0.3, true, g),
           torch.rand([7], { generator: g }),
         ]);
       };

@@ -287,12 +287,15 @@ function reserve(floats: number): Bulk | null {
 
 /**
  * Elementwise ops on at least this many elements run in WebAssembly (wasmElementwise, wasmWhere,
- * wasmFirstDifference); smaller ones stay in JS, where copying in and out would cost about what the
- * heap numbers do (stop 28 measured an all-sizes version: layer-norm's grading ~13% slower). In a
- * cold isolate the JS loops cost ~50 ns per element and op (dropout's statistical test, 40,000
- * elements: ~11 ms of isolate CPU in one call); here a few ns.
+ * wasmUniforms, wasmFirstDifference); smaller ones stay in JS. In a cold isolate the JS loops cost
+ * ~50 ns per element and op (dropout's statistical test, 40,000 elements: ~11 ms of isolate CPU in
+ * one call), here a few ns, but the first use in a context instantiates the bulk module (~0.2 ms) and
+ * each op copies its operands in and out: stop 28 measured an all-sizes version (layer-norm's grading
+ * ~13% slower), and a threshold of 1,024 left encoder-block ~5% slower than 4,096 (its few ops of 1-4 K
+ * elements did not pay for the instantiation). The chapter's large tensors (dropout's 40,000,
+ * weight-init's 8-20 K) are over it.
  */
-export const WASM_ELEMENTWISE_MIN = 1024;
+export const WASM_ELEMENTWISE_MIN = 4096;
 
 /** The ops with a kernel: ops-elementwise.ts's names (the module's exports, wasm-gemm-module.ts's ELEMENTWISE_OPS). */
 const ELEMENTWISE_OP_NAMES = ["add", "sub", "mul", "div", "minimum", "maximum", "eq", "ne", "lt", "gt", "le", "ge"] as const;
