@@ -90,17 +90,22 @@ export function gemmModuleBytes(): Uint8Array {
   ]);
 }
 
-function load(): Loaded | null {
-  if (loaded !== undefined) return loaded;
-  loaded = null;
+/** A module's exports, or null where there is no WebAssembly after all (a realm without it, an engine that refuses it). */
+function instantiate(bytes: Uint8Array): Record<string, unknown> | null {
   if (API === null) return null;
   try {
-    const instance = new API.Instance(new API.Module(gemmModuleBytes()), {});
-    const memory = instance.exports.memory as WasmMemory;
-    loaded = { gemm: instance.exports.gemm as GemmFn, memory, view: new Float32Array(memory.buffer) };
+    return new API.Instance(new API.Module(bytes), {}).exports;
   } catch {
-    // No WebAssembly here after all (a realm without it, an engine that refuses it): the JS kernel.
+    return null;
   }
+}
+
+function load(): Loaded | null {
+  if (loaded !== undefined) return loaded;
+  const exports = instantiate(gemmModuleBytes());
+  if (exports === null) return (loaded = null);
+  const memory = exports.memory as WasmMemory;
+  loaded = { gemm: exports.gemm as GemmFn, memory, view: new Float32Array(memory.buffer) };
   return loaded;
 }
 
@@ -135,11 +140,7 @@ export function wasmGemm(
   const w = load();
   if (w === null) return false;
   if (w.view.length < total) {
-    try {
-      w.memory.grow(Math.ceil((total - w.view.length) / PAGE_FLOATS));
-    } catch {
-      return false;
-    }
+    if (!grow(w.memory, w.view.length, total)) return false;
     w.view = new Float32Array(w.memory.buffer);
   }
   const view = w.view;
@@ -245,27 +246,32 @@ export function bulkModuleBytes(): Uint8Array {
 
 function loadBulk(): Bulk | null {
   if (bulk !== undefined) return bulk;
-  bulk = null;
-  if (API === null) return null;
-  try {
-    const instance = new API.Instance(new API.Module(bulkModuleBytes()), {});
-    const memory = instance.exports.memory as WasmMemory;
-    const elementwise = new Map<string, ElementwiseFn>();
-    for (const op of ELEMENTWISE_OP_NAMES) elementwise.set(op, instance.exports[op] as ElementwiseFn);
-    bulk = {
-      elementwise,
-      where: instance.exports.where as WhereFn,
-      diff: instance.exports.diff as DiffFn,
-      uniforms: instance.exports.uniforms as UniformsFn,
-      memory,
-      view: new Float32Array(memory.buffer),
-      bytes: new Uint8Array(memory.buffer),
-      words: new Int32Array(memory.buffer),
-    };
-  } catch {
-    // No WebAssembly here after all: the JS loops.
-  }
+  const exports = instantiate(bulkModuleBytes());
+  if (exports === null) return (bulk = null);
+  const memory = exports.memory as WasmMemory;
+  const elementwise = new Map<string, ElementwiseFn>();
+  for (const op of ELEMENTWISE_OP_NAMES) elementwise.set(op, exports[op] as ElementwiseFn);
+  bulk = {
+    elementwise,
+    where: exports.where as WhereFn,
+    diff: exports.diff as DiffFn,
+    uniforms: exports.uniforms as UniformsFn,
+    memory,
+    view: new Float32Array(memory.buffer),
+    bytes: new Uint8Array(memory.buffer),
+    words: new Int32Array(memory.buffer),
+  };
   return bulk;
+}
+
+/** Grows `memory` (holding `have` 4-byte values) to hold `floats`; false when it cannot grow. */
+function grow(memory: WasmMemory, have: number, floats: number): boolean {
+  try {
+    memory.grow(Math.ceil((floats - have) / PAGE_FLOATS));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The bulk module with room for `floats` 4-byte values, or null (no WebAssembly here, or its memory cannot grow). */
@@ -273,11 +279,7 @@ function reserve(floats: number): Bulk | null {
   const w = loadBulk();
   if (w === null) return null;
   if (w.view.length < floats) {
-    try {
-      w.memory.grow(Math.ceil((floats - w.view.length) / PAGE_FLOATS));
-    } catch {
-      return null;
-    }
+    if (!grow(w.memory, w.view.length, floats)) return null;
     w.view = new Float32Array(w.memory.buffer);
     w.bytes = new Uint8Array(w.memory.buffer);
     w.words = new Int32Array(w.memory.buffer);
