@@ -227,32 +227,32 @@ describe("large elementwise ops in WebAssembly", () => {
     }
   });
 
-  it("finds the first differing int32 element from any start, as a scan does", () => {
+  it("finds the first differing int32 element that counts, handing every difference to the judge in order, as a scan does", () => {
     const rng = makeRng(21);
     for (const n of [WASM_ELEMENTWISE_MIN, 3 * WASM_ELEMENTWISE_MIN + 7, 40_000]) {
       const a = Int32Array.from({ length: n }, () => Math.floor(rng() * 2 ** 32) | 0);
       const b = Int32Array.from(a);
-      expect(wasmFirstDifference(a, b, n, 0)).toBe(-1);
+      const judged: number[] = [];
+      expect(wasmFirstDifference(a, b, n, (i) => judged.push(i) > 0)).toBe(-1);
+      expect(judged).toEqual([]);
       const at = [0, 1, Math.floor(n / 2), n - 1];
       for (const i of at) b[i] = ~a[i]!;
-      let from = 0;
-      const found: number[] = [];
-      for (;;) {
-        const d = wasmFirstDifference(a, b, n, from);
-        if (d === null) {
-          // Fewer than WASM_ELEMENTWISE_MIN left: the caller scans the rest itself.
-          expect(n - from).toBeLessThan(WASM_ELEMENTWISE_MIN);
-          for (let i = from; i < n; i++) if (a[i] !== b[i]) found.push(i);
-          break;
-        }
-        if (d === -1) break;
-        found.push(d);
-        from = d + 1;
-      }
-      expect(found, `n ${n}`).toEqual(at);
+      // Judged not to count: every difference is visited once, in order, and none is the answer.
+      expect(wasmFirstDifference(a, b, n, (i) => judged.push(i) < 0), `n ${n}`).toBe(-1);
+      expect(judged, `n ${n}`).toEqual(at);
+      // The first that counts is the answer, whatever came before it.
+      expect(wasmFirstDifference(a, b, n, (i) => i > 1)).toBe(Math.floor(n / 2));
+      expect(wasmFirstDifference(a, b, n, (i) => i === n - 1)).toBe(n - 1);
+      judged.length = 0;
     }
+    // Every element different and none counting (a NaN rewritten as another NaN, 40,000 times): one pass.
+    const n = 40_000;
+    const judged: number[] = [];
+    expect(wasmFirstDifference(new Int32Array(n).fill(1), new Int32Array(n), n, (i) => judged.push(i) < 0)).toBe(-1);
+    expect(judged.length).toBe(n);
+    expect(wasmFirstDifference(new Int32Array(WASM_ELEMENTWISE_MIN - 1), new Int32Array(WASM_ELEMENTWISE_MIN - 1), WASM_ELEMENTWISE_MIN - 1, () => true)).toBeNull();
     setWasmGemmEnabled(false);
-    expect(wasmFirstDifference(new Int32Array(5000), new Int32Array(5000), 5000, 0)).toBeNull();
+    expect(wasmFirstDifference(new Int32Array(5000), new Int32Array(5000), 5000, () => true)).toBeNull();
   });
 
   it("keeps small ops, int32 ops and pow in JS, with the same results", () => {
