@@ -11,7 +11,7 @@ import { contiguousStrides, sameShape, shapeNumel, stridesAreDense } from "./sha
 import { stridedCopy } from "./strided.ts";
 import type { Tensor, TensorLike } from "./tensor.ts";
 import { dataOf, describe, dtypeOf, isTensor, makeTensor, shapeOf, stridesOf } from "./tensor.ts";
-import { WASM_ELEMENTWISE_MIN, hasWasmElementwise, wasmElementwise, wasmElementwiseFits, wasmWhere } from "./wasm-gemm.ts";
+import { WASM_ELEMENTWISE_MIN, wasmElementwise, wasmWhere } from "./wasm-gemm.ts";
 
 export type BinaryOp =
   | "add" | "sub" | "mul" | "div" | "pow" | "maximum" | "minimum"
@@ -121,8 +121,8 @@ function binaryRun(
  * result to the bit (wasm-gemm.ts: wasmElementwise); false when it does not run there.
  */
 function viaWasm(op: BinaryOp, a: Operand, b: Operand, same: boolean, outType: DType, out: Storage, numel: number): boolean {
-  if (!hasWasmElementwise(op) || !wasmElementwiseFits(numel)) return false;
-  // A comparison's result is bool; the arithmetic ops here have a float32 result or stay in JS.
+  // A comparison's result is bool; the arithmetic ops there have a float32 result or stay in JS (an
+  // op without a kernel, pow or the logical ones, gets false from wasmElementwise).
   if (!isCompare(op) && outType !== "float32") return false;
   const aScalar = !same && a.shape.length === 0;
   const bScalar = !same && b.shape.length === 0;
@@ -462,7 +462,7 @@ export function where(c: Tensor, x: TensorLike, y: TensorLike): Tensor {
   const numel = shapeNumel(outShape);
   const out = alloc(outType, numel, outShape);
   if (numel === 0) return makeTensor(outType, outShape, out);
-  if (numel >= WASM_ELEMENTWISE_MIN && outType === "float32" && wasmElementwiseFits(numel) && sameShape(cs, outShape)) {
+  if (numel >= WASM_ELEMENTWISE_MIN && outType === "float32" && sameShape(cs, outShape)) {
     // A large float32 where with each operand the result's shape or 0-d: in WebAssembly (wasmWhere).
     const aScalar = a.shape.length === 0;
     const bScalar = b.shape.length === 0;

@@ -4,9 +4,9 @@ import type { Tensor } from "./tensor.ts";
 import { torch } from "./torch.ts";
 import { makeRng } from "./test-helpers.ts";
 import {
-  bulkModuleBytes, gemmModuleBytes, WASM_ELEMENTWISE_MIN, WASM_GEMM_MAX_FLOATS, WASM_GEMM_MAX_MACS, setWasmGemmEnabled, wasmElementwise, wasmFirstDifference, wasmGemm, wasmGemmFits, wasmWhere,
+  bulkModuleBytes, gemmModuleBytes, WASM_ELEMENTWISE_MIN, WASM_ELEMENTWISE_OPS, wasmBulkRuns, WASM_GEMM_MAX_FLOATS, WASM_GEMM_MAX_MACS, setWasmGemmEnabled, wasmElementwise, wasmFirstDifference, wasmGemm, wasmGemmFits, wasmWhere,
 } from "./wasm-gemm.ts";
-import { encodeBulkModule, encodeGemmModule } from "./wasm-gemm-module.ts";
+import { ELEMENTWISE_OPS, encodeBulkModule, encodeGemmModule } from "./wasm-gemm-module.ts";
 
 afterEach(() => setWasmGemmEnabled(true));
 
@@ -137,10 +137,33 @@ describe("float32 products in WebAssembly", () => {
 });
 
 describe("large elementwise ops in WebAssembly", () => {
-  const OPS = ["add", "sub", "mul", "div", "minimum", "maximum", "eq", "ne", "lt", "gt", "le", "ge"] as const;
+  const OPS = WASM_ELEMENTWISE_OPS.map(([op]) => op);
   /** Python numbers, some not float32 values (0.7, 1/3), and the awkward ones. */
   const SCALARS = [0.7, 1 / 3, -2, 0, -0, 1e-40, 3e38, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
   const SIZES = [WASM_ELEMENTWISE_MIN, 5000, 3 * WASM_ELEMENTWISE_MIN + 3];
+
+  /** f with the WebAssembly path on and off, and how many bulk kernels the first run ran. */
+  function bothCounted(f: () => Tensor): [Tensor, Tensor, number] {
+    const before = wasmBulkRuns();
+    setWasmGemmEnabled(true);
+    const viaWasm = f();
+    const runs = wasmBulkRuns() - before;
+    setWasmGemmEnabled(false);
+    const viaJs = f();
+    setWasmGemmEnabled(true);
+    return [viaWasm, viaJs, runs];
+  }
+
+  it("has a kernel for each op the module encodes, comparing or computing as encoded, and each runs", () => {
+    expect(WASM_ELEMENTWISE_OPS.map(([op, compare]) => `${op} ${compare}`)).toEqual(ELEMENTWISE_OPS.map(([op, , compare]) => `${op} ${compare}`));
+    const n = WASM_ELEMENTWISE_MIN;
+    const x = new Float32Array(n).fill(2);
+    for (const [op, compare] of WASM_ELEMENTWISE_OPS) {
+      const out = compare ? new Uint8Array(n) : new Float32Array(n);
+      expect(wasmElementwise(op, x, 0, null, 3, out, n), op).toBe(true);
+    }
+    expect(wasmElementwise("pow", x, 0, null, 3, new Float32Array(n), n)).toBe(false);
+  });
 
   function expectSame(x: Tensor, y: Tensor, label: string): void {
     expect(x.dtype, label).toBe(y.dtype);
@@ -166,8 +189,11 @@ describe("large elementwise ops in WebAssembly", () => {
           ];
           for (const s of SCALARS) cases.push([`tensor op ${s}`, () => run(a2, s)], [`${s} op tensor`, () => run(s, b2)]);
           for (const [what, f] of cases) {
-            const [x, y] = both(f);
-            expectSame(x, y, `${op}, n ${n}${special ? ", special values" : ""}: ${what}`);
+            const [x, y, runs] = bothCounted(f);
+            const label = `${op}, n ${n}${special ? ", special values" : ""}: ${what}`;
+            expectSame(x, y, label);
+            // The op itself ran in WebAssembly (the 0-d operands are made below the threshold, in JS).
+            expect(runs, label).toBe(1);
             compared++;
           }
         }
@@ -212,17 +238,19 @@ describe("large elementwise ops in WebAssembly", () => {
       const c = torch.rand([n], { generator: new torch.Generator().manualSeed(n) }).lt(0.5);
       const a = tensorOf(rng, [n], true);
       const b = tensorOf(rng, [n], true);
-      for (const [what, f] of [
-        ["tensors", () => torch.where(c, a, b)],
-        ["tensor and 0", () => torch.where(c, a, 0)],
-        ["0.7 and tensor", () => torch.where(c, 0.7, b)],
-        ["NaN and -Infinity", () => torch.where(c, Number.NaN, Number.NEGATIVE_INFINITY)],
-        ["a 0-d float32 tensor", () => torch.where(c, torch.tensor(1.5), b)],
-        ["a broadcast row", () => torch.where(c.view([1, n]), a.view([1, n]), torch.ones([3, 1]))],
-        ["int32 operands", () => torch.where(c, torch.ones([n], { dtype: "int32" }), 2)],
-      ] as [string, () => Tensor][]) {
-        const [x, y] = both(f);
+      // The last number: bulk kernels the op ran (1 in WebAssembly, 0 where it stays in JS).
+      for (const [what, f, kernels] of [
+        ["tensors", () => torch.where(c, a, b), 1],
+        ["tensor and 0", () => torch.where(c, a, 0), 1],
+        ["0.7 and tensor", () => torch.where(c, 0.7, b), 1],
+        ["NaN and -Infinity", () => torch.where(c, Number.NaN, Number.NEGATIVE_INFINITY), 1],
+        ["a 0-d float32 tensor", () => torch.where(c, torch.tensor(1.5), b), 1],
+        ["a broadcast row", () => torch.where(c.view([1, n]), a.view([1, n]), torch.ones([3, 1])), 0],
+        ["int32 operands", () => torch.where(c, torch.ones([n], { dtype: "int32" }), 2), 0],
+      ] as [string, () => Tensor, number][]) {
+        const [x, y, runs] = bothCounted(f);
         expectSame(x, y, `where, n ${n}: ${what}`);
+        expect(runs, `where, n ${n}: ${what}`).toBe(kernels);
       }
     }
   });
@@ -280,8 +308,10 @@ describe("large elementwise ops in WebAssembly", () => {
           torch.rand([7], { generator: g }),
         ]);
       };
-      const [x, y] = both(draw);
+      const [x, y, runs] = bothCounted(draw);
       expectSameBits(x, y, `seed ${seed}`);
+      // rand, the first 4,096 of randn's 9,000 uniforms, uniform_ and dropout's draw, at least.
+      expect(runs, `seed ${seed}`).toBeGreaterThanOrEqual(4);
     }
   });
 });

@@ -169,7 +169,7 @@ type DiffFn = (a: number, b: number, n: number) => number;
 type UniformsFn = (out: number, n: number, st: number, a: number, span: number, wide: number) => void;
 
 interface Bulk {
-  elementwise: Map<string, ElementwiseFn>;
+  elementwise: Map<string, { fn: ElementwiseFn; compare: boolean }>;
   where: WhereFn;
   diff: DiffFn;
   uniforms: UniformsFn;
@@ -249,8 +249,8 @@ function loadBulk(): Bulk | null {
   const exports = instantiate(bulkModuleBytes());
   if (exports === null) return (bulk = null);
   const memory = exports.memory as WasmMemory;
-  const elementwise = new Map<string, ElementwiseFn>();
-  for (const op of ELEMENTWISE_OP_NAMES) elementwise.set(op, exports[op] as ElementwiseFn);
+  const elementwise = new Map<string, { fn: ElementwiseFn; compare: boolean }>();
+  for (const [op, compare] of WASM_ELEMENTWISE_OPS) elementwise.set(op, { fn: exports[op] as ElementwiseFn, compare });
   bulk = {
     elementwise,
     where: exports.where as WhereFn,
@@ -299,18 +299,25 @@ function reserve(floats: number): Bulk | null {
  */
 export const WASM_ELEMENTWISE_MIN = 4096;
 
-/** The ops with a kernel: ops-elementwise.ts's names (the module's exports, wasm-gemm-module.ts's ELEMENTWISE_OPS). */
-const ELEMENTWISE_OP_NAMES = ["add", "sub", "mul", "div", "minimum", "maximum", "eq", "ne", "lt", "gt", "le", "ge"] as const;
-export type WasmElementwiseOp = (typeof ELEMENTWISE_OP_NAMES)[number];
-const COMPARES: ReadonlySet<string> = new Set(["eq", "ne", "lt", "gt", "le", "ge"]);
+/**
+ * The ops with a kernel, by ops-elementwise.ts's names (the module's exports), and whether each
+ * compares (a 0/1 byte out) or computes (float32 out): wasm-gemm-module.ts's ELEMENTWISE_OPS, which
+ * `wasm-gemm.test.ts` checks this against.
+ */
+export const WASM_ELEMENTWISE_OPS: readonly (readonly [string, boolean])[] = [
+  ["add", false], ["sub", false], ["mul", false], ["div", false], ["minimum", false], ["maximum", false],
+  ["eq", true], ["ne", true], ["lt", true], ["gt", true], ["le", true], ["ge", true],
+];
 
-export function hasWasmElementwise(op: string): op is WasmElementwiseOp {
-  return (ELEMENTWISE_OP_NAMES as readonly string[]).includes(op);
+/** Whether n elements run in WebAssembly: at least WASM_ELEMENTWISE_MIN, and the module's memory stays within 4 MB. */
+function fits(n: number): boolean {
+  return enabled && n >= WASM_ELEMENTWISE_MIN && 4 * n <= WASM_GEMM_MAX_FLOATS;
 }
 
-/** Whether n elements would run in WebAssembly (see WASM_ELEMENTWISE_MIN; the caller still gets false back if they cannot). */
-export function wasmElementwiseFits(n: number): boolean {
-  return enabled && n >= WASM_ELEMENTWISE_MIN && 4 * n <= WASM_GEMM_MAX_FLOATS;
+let bulkRuns = 0;
+/** How many kernels of the bulk module have run in this realm (for tests: that an op took this path). */
+export function wasmBulkRuns(): number {
+  return bulkRuns;
 }
 
 /**
@@ -321,25 +328,26 @@ export function wasmElementwiseFits(n: number): boolean {
  * number or a 0-d tensor's value, not rounded). False, having written nothing, when it cannot run here.
  */
 export function wasmElementwise(
-  op: WasmElementwiseOp, x: Float32Array | null, sx: number, y: Float32Array | null, sy: number, out: Float32Array | Uint8Array, n: number,
+  op: string, x: Float32Array | null, sx: number, y: Float32Array | null, sy: number, out: Float32Array | Uint8Array, n: number,
 ): boolean {
-  if (!wasmElementwiseFits(n)) return false;
-  const compare = COMPARES.has(op);
+  if (!fits(n)) return false;
+  const w = loadBulk();
+  const kernel = w === null ? undefined : w.elementwise.get(op);
+  if (w === null || kernel === undefined) return false;
+  const compare = kernel.compare;
   // Operands at 0 and 4n bytes, the result after them.
-  const w = reserve(compare ? 2 * n + Math.ceil(n / 4) : 3 * n);
-  if (w === null) return false;
-  const fn = w.elementwise.get(op);
-  if (fn === undefined) return false;
+  if (reserve(compare ? 2 * n + Math.ceil(n / 4) : 3 * n) === null) return false;
   if (x !== null) w.view.set(x, 0);
   if (y !== null) w.view.set(y, n);
   // A scalar's address is the other operand's (it is never read: the kernel takes the value).
   const xAt = x !== null ? 0 : 4 * n;
   const yAt = y !== null ? 4 * n : 0;
   try {
-    fn(xAt, yAt, 8 * n, n, x === null ? 1 : 0, y === null ? 1 : 0, sx, sy);
+    kernel.fn(xAt, yAt, 8 * n, n, x === null ? 1 : 0, y === null ? 1 : 0, sx, sy);
   } catch {
     return false;
   }
+  bulkRuns++;
   // Views made here, not subarray (which would ask the arrays' constructor for a species).
   if (compare) out.set(new Uint8Array(w.memory.buffer, 8 * n, n));
   else out.set(new Float32Array(w.memory.buffer, 8 * n, n));
@@ -351,7 +359,7 @@ export function wasmElementwise(
  * float32 as the JS loop's store rounds it). False, having written nothing, when it cannot run here.
  */
 export function wasmWhere(c: Uint8Array, x: Float32Array | null, sx: number, y: Float32Array | null, sy: number, out: Float32Array, n: number): boolean {
-  if (!wasmElementwiseFits(n)) return false;
+  if (!fits(n)) return false;
   // x at 0, y at 4n, out at 8n, c at 12n bytes.
   const w = reserve(3 * n + Math.ceil(n / 4));
   if (w === null) return false;
@@ -363,6 +371,7 @@ export function wasmWhere(c: Uint8Array, x: Float32Array | null, sx: number, y: 
   } catch {
     return false;
   }
+  bulkRuns++;
   out.set(new Float32Array(w.memory.buffer, 8 * n, n));
   return true;
 }
@@ -376,7 +385,7 @@ export function wasmWhere(c: Uint8Array, x: Float32Array | null, sx: number, y: 
  * changedInput); only %TypedArray%.prototype.set reads the arrays.
  */
 export function wasmFirstDifference(a: Int32Array, b: Int32Array, n: number, judge: (i: number) => boolean): number | null {
-  if (!wasmElementwiseFits(n)) return null;
+  if (!fits(n)) return null;
   const w = reserve(2 * n);
   if (w === null) return null;
   try {
@@ -385,6 +394,7 @@ export function wasmFirstDifference(a: Int32Array, b: Int32Array, n: number, jud
   } catch {
     return null;
   }
+  bulkRuns++;
   const diff = w.diff;
   for (let from = 0; from < n; ) {
     const at = diff(4 * from, 4 * (n + from), n - from);
@@ -402,7 +412,7 @@ export function wasmFirstDifference(a: Int32Array, b: Int32Array, n: number, jud
  * when it cannot run here (under WASM_ELEMENTWISE_MIN numbers, no WebAssembly).
  */
 export function wasmUniforms(state: Int32Array, out: Float32Array | Float64Array, n: number, a: number, span: number): boolean {
-  if (!wasmElementwiseFits(2 * n)) return false;
+  if (!fits(n)) return false;
   const wide = out.BYTES_PER_ELEMENT === 8;
   // The state's 16 bytes at 0, the numbers after them.
   const w = reserve(4 + (wide ? 2 * n : n));
@@ -413,6 +423,7 @@ export function wasmUniforms(state: Int32Array, out: Float32Array | Float64Array
   } catch {
     return false;
   }
+  bulkRuns++;
   out.set(wide ? new Float64Array(w.memory.buffer, 16, n) : new Float32Array(w.memory.buffer, 16, n));
   state.set(new Int32Array(w.memory.buffer, 0, 4));
   return true;
