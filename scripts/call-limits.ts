@@ -1,8 +1,14 @@
 /**
  * Per-exercise time limits from the model solutions' measured cost (apps/grader/src/limits.ts):
- *   npm run limits              measure and print; exit 1 if a committed limit is under 10x what a
- *                               model solution now costs (the margin the rule's 25x leaves has gone)
- *   npm run limits -- --write   measure, write exercises/model-cost.json and each exercise.json's limits
+ *   npm run limits              measure and print; exit 1 if a limit as this machine applies it (the
+ *                               committed one, scaled by this machine's calibration) is under 10x what
+ *                               a model solution now costs (the margin the rule's 25x leaves has gone)
+ *   npm run limits -- --write   measure, write exercises/model-cost.json, each exercise.json's limits and
+ *                               exercises/calibration.json (this machine's calibration: the reference
+ *                               that graders on slower machines scale their limits by)
+ *   npm run limits -- --write-calibration
+ *                               keep the committed limits and make this machine their reference: write
+ *                               only exercises/calibration.json (the margins are printed as above)
  *   [--samples N] [--exercise id ...]
  * Measured as the worker grades: in-process, the kit's code cache warmed as at worker start, each
  * grading in fresh isolates (visible and hidden), the CPU time the isolate was charged for every load
@@ -14,7 +20,8 @@ import { parseArgs } from "node:util";
 import { initBackend } from "@tfm/reference";
 import { loadCatalog } from "../apps/grader/src/catalog.ts";
 import { gradeSubmission } from "../apps/grader/src/grade.ts";
-import { type ModelCost, derivedLimits, hasOwnLimits } from "../apps/grader/src/limits.ts";
+import { CALIBRATION_FILE, measureCalibration, resolveLimitScale } from "../apps/grader/src/calibration.ts";
+import { CALIBRATION_SAMPLES, type Calibration, type ModelCost, derivedLimits, hasOwnLimits, scaledLimits } from "../apps/grader/src/limits.ts";
 import { REPO_ROOT } from "../apps/grader/src/paths.ts";
 import { ReferenceCache } from "../apps/grader/src/reference-cache.ts";
 import { loadRuntime } from "../apps/grader/src/runtime.ts";
@@ -24,6 +31,7 @@ import { warmKitCodeCache } from "../apps/grader/src/sandbox/warm-cache.ts";
 const { values } = parseArgs({
   options: {
     write: { type: "boolean", default: false },
+    "write-calibration": { type: "boolean", default: false },
     samples: { type: "string", default: "8" },
     exercise: { type: "string", multiple: true },
   },
@@ -35,11 +43,29 @@ if (!Number.isInteger(samples) || samples < 1) {
 }
 
 const COST_FILE = path.join(REPO_ROOT, "exercises", "model-cost.json");
+const CALIBRATION_ROUNDS = 5;
 const catalog = loadCatalog();
 const backend = await initBackend();
 const references = new ReferenceCache();
 const light = [...catalog.exercises.values()].filter((e) => !hasOwnLimits(e.meta.limits) && (values.exercise === undefined || values.exercise.includes(e.meta.id)));
 await warmKitCodeCache(await Promise.all(light.map((e) => loadRuntime(e))), 10_000);
+// This machine's calibration, on the warmed code cache as a worker measures it (calibration.ts), and the
+// scale a worker here would apply to the committed limits.
+// As a worker measures it, five times: the median is what a worker here typically gets.
+const rounds: number[] = [];
+for (let i = 0; i < CALIBRATION_ROUNDS; i++) {
+  const ms = await measureCalibration();
+  if (ms !== null) rounds.push(ms);
+}
+if (rounds.length < CALIBRATION_ROUNDS) throw new Error("the calibration workload did not run / 較正用の処理が実行できませんでした");
+const calibrationMs = rounds.sort((a, b) => a - b)[Math.floor(rounds.length / 2)] as number;
+// Made the reference, this machine applies the committed limits as they are: its margins are checked so.
+const here = values["write-calibration"]
+  ? { scale: 1, referenceMs: calibrationMs }
+  : await resolveLimitScale("auto", path.join(REPO_ROOT, "exercises"), async () => calibrationMs);
+console.log(
+  `calibration: ${calibrationMs.toFixed(2)} ms here (median of ${rounds.map((ms) => ms.toFixed(2)).join(", ")}), ${values["write-calibration"] ? "to be the reference" : here.referenceMs === null ? "none committed" : `${here.referenceMs.toFixed(2)} ms committed`}: light exercises' call limits x${here.scale} on this machine`,
+);
 
 /**
  * Sandbox.create, recording every load's and call's CPU time. The wrapper has no beginHidden, so every
@@ -97,10 +123,12 @@ for (const e of light) {
   const cost: ModelCost = { maxCallCpuMs: round(maxCall), gradingCpuMs: round(maxGrading), samples };
   measured[e.meta.id] = cost;
   const limits = derivedLimits(cost);
-  const margin = e.meta.limits.callTimeoutMs / Math.max(cost.maxCallCpuMs, 0.01);
+  // The margin a worker on this machine has: the committed limit as it scales it.
+  const applied = scaledLimits(e.meta.limits, here.scale).callTimeoutMs;
+  const margin = applied / Math.max(cost.maxCallCpuMs, 0.01);
   if (margin < 10) shrunk++;
   console.log(
-    `${e.meta.id.padEnd(30)} ${cost.maxCallCpuMs.toFixed(2).padStart(8)} ${cost.gradingCpuMs.toFixed(1).padStart(8)} ${String(samples).padStart(9)} | ${String(limits.callTimeoutMs).padStart(10)} ${String(limits.wallTimeoutMs).padStart(17)} | ${e.meta.limits.callTimeoutMs} (${margin.toFixed(0)}x now)`,
+    `${e.meta.id.padEnd(30)} ${cost.maxCallCpuMs.toFixed(2).padStart(8)} ${cost.gradingCpuMs.toFixed(1).padStart(8)} ${String(samples).padStart(9)} | ${String(limits.callTimeoutMs).padStart(10)} ${String(limits.wallTimeoutMs).padStart(17)} | ${e.meta.limits.callTimeoutMs}${applied === e.meta.limits.callTimeoutMs ? "" : ` -> ${applied} here`} (${margin.toFixed(0)}x now)`,
   );
 }
 
@@ -118,10 +146,29 @@ if (values.write) {
       .replace(/("wallTimeoutMs":\s*)\d+/, `$1${limits.wallTimeoutMs}`);
     if (next !== text) writeFileSync(file, next);
   }
+  // The reference for every grader's calibration: measured here, with the costs the limits came from
+  // (only when every light exercise was measured: a partial run keeps other machines' costs).
+  if (values.exercise === undefined) writeCalibration();
+  else console.log(`${CALIBRATION_FILE} left as it is: only some exercises were measured`);
   console.log(`wrote ${path.relative(REPO_ROOT, COST_FILE)} and the limits of ${Object.keys(measured).length} exercise(s)`);
+} else if (values["write-calibration"]) {
+  if (values.exercise !== undefined) {
+    console.error(`${CALIBRATION_FILE} not written: every light exercise must be measured (no --exercise)`);
+    process.exit(1);
+  }
+  writeCalibration();
+  if (shrunk > 0) console.log(`note: ${shrunk} committed limit(s) leave under 10x here; \`npm run limits\` will say so until the limits are re-derived (--write)`);
 } else if (shrunk > 0) {
-  console.error(`${shrunk} exercise(s) now cost more than a tenth of their call limit: re-measure on a quiet machine and run with --write`);
+  console.error(`${shrunk} exercise(s) now cost more than a tenth of their call limit as applied here: re-measure on a quiet machine and run with --write`);
   process.exit(1);
+}
+
+/** This machine's calibration as the reference every grader scales its limits by (calibration.ts). */
+function writeCalibration(): void {
+  const calibration: Calibration = { warmStepCpuMs: round(calibrationMs), samples: CALIBRATION_SAMPLES * CALIBRATION_ROUNDS };
+  const file = path.join(REPO_ROOT, "exercises", CALIBRATION_FILE);
+  writeFileSync(file, `${JSON.stringify(calibration, null, 2)}\n`);
+  console.log(`wrote ${path.relative(REPO_ROOT, file)}: ${calibration.warmStepCpuMs} ms`);
 }
 
 function round(ms: number): number {

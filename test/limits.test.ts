@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadCatalog } from "../apps/grader/src/catalog.ts";
-import { gradeSubmission } from "../apps/grader/src/grade.ts";
+import { type StageTimes, gradeSubmission } from "../apps/grader/src/grade.ts";
 import {
   CALL_LIMIT_FACTOR,
   CALL_LIMIT_FLOOR_MS,
@@ -58,5 +58,28 @@ describe("time limits that fit the exercise", () => {
     expect(r.tests.filter((t) => t.status === "time_limit")).toHaveLength(1);
     expect(renderReport(r, "en")).toContain(`${meta.limits.callTimeoutMs} ms per call`);
     expect(renderReport(r, "ja")).toContain(`1 回の呼び出し ${meta.limits.callTimeoutMs} ms`);
+  });
+
+  it("on a machine the calibration found slower, runs a light exercise's calls under the scaled limit: an endless loop is charged it, a correct call that needs more than the committed limit passes", async () => {
+    const id = "scaled-dot-product-attention";
+    const entry = catalog.exercises.get(id);
+    if (entry === undefined) throw new Error(`no exercise ${id}`);
+    const committed = entry.meta.limits.callTimeoutMs;
+    const endless = `import type { Tensor } from "@tfm/kit";\nexport function scaledDotProductAttention(Q: Tensor, K: Tensor, V: Tensor, mask: Tensor | null): [Tensor, Tensor] { for (;;) {} }\n`;
+    let stages: StageTimes | null = null;
+    const r = await gradeSubmission({ exerciseId: id, source: endless, seed: 7, scope: "all", lang: "ja" }, { catalog, backend: "wasm", references: new ReferenceCache(), limitScale: 2, onStages: (st) => (stages = st) });
+    expect(r.verdict).toBe("time_limit");
+    expect(r.limits?.callCpuMs).toBe(committed * 2);
+    expect(r.tests.find((t) => t.status === "time_limit")?.message.ja).toContain(`1 回の呼び出しにつき ${committed * 2} ms`);
+    // Charged the scaled budget: the call ran past the committed limit before it was stopped.
+    expect((stages as StageTimes | null)?.callCpuMs ?? 0).toBeGreaterThanOrEqual(committed * 2);
+    // A correct solution whose first call spins for 1.4x the committed limit (CPU time at most that).
+    const model = readFileSync(entry.solutionPath, "utf8");
+    const renamed = model.replace("export function scaledDotProductAttention(", "function model__(");
+    expect(renamed).not.toBe(model);
+    const slow = `${renamed}\nlet first__ = true;\nexport function scaledDotProductAttention(...a: Parameters<typeof model__>): ReturnType<typeof model__> {\n  if (first__) { first__ = false; const until = Date.now() + ${Math.round(committed * 1.4)}; while (Date.now() < until) {} }\n  return model__(...a);\n}\n`;
+    const passed = await gradeSubmission({ exerciseId: id, source: slow, seed: 7, scope: "all", lang: "en" }, { catalog, backend: "wasm", references: new ReferenceCache(), limitScale: 2 });
+    expect(passed.verdict).toBe("passed");
+    expect(passed.limits?.callCpuMs).toBe(committed * 2);
   });
 });

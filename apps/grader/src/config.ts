@@ -1,6 +1,7 @@
 import os from "node:os";
 import { z } from "zod";
 import { StartupError } from "./durable/startup.ts";
+import { LIMIT_SCALE_MAX } from "./limits.ts";
 import { DEFAULT_EXERCISES_DIR, DEFAULT_REFERENCE_DIR } from "./paths.ts";
 
 /** Grader settings, validated once from the environment. */
@@ -27,6 +28,13 @@ export const GraderConfig = z
     // Public-test runs (POST /v1/grade) per user (X-TFM-User, else the client address).
     TFM_RUN_PER_MINUTE: z.coerce.number().int().min(0).max(100_000).default(30).describe("public runs per user in any 60 s; 0 turns the limit off"),
     TFM_RUN_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2).describe("public runs of one user graded or waiting at once"),
+    // Light exercises' per-call limits on a slower machine than the committed limits' (limits.ts, calibration.ts).
+    TFM_LIMIT_SCALE: z
+      .string()
+      .default("auto")
+      .refine((s) => s === "auto" || (s.trim() !== "" && Number(s) >= 1 && Number(s) <= LIMIT_SCALE_MAX), { message: `must be 'auto' or a number from 1 to ${LIMIT_SCALE_MAX}` })
+      .transform((s): "auto" | number => (s === "auto" ? "auto" : Number(s)))
+      .describe("'auto' scales light exercises' per-call limits by this machine's measured speed against the committed calibration; a number fixes the factor (1: the committed limits)"),
     TFM_LOG_LEVEL: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .optional()

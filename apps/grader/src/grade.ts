@@ -15,7 +15,7 @@ import { type CaseEvidence, type Observed, type TestAttribution, attribute, cont
 import { boundResult, clipText } from "./bounded.ts";
 import type { Catalog, CatalogEntry } from "./catalog.ts";
 import { type Comparison, compareValues } from "./compare.ts";
-import { DEFAULT_SUBMISSION_TIMEOUT_MS, hasOwnLimits } from "./limits.ts";
+import { DEFAULT_SUBMISSION_TIMEOUT_MS, hasOwnLimits, scaledLimits } from "./limits.ts";
 import { type ExerciseRuntime, loadRuntime } from "./runtime.ts";
 import type { ReferenceCache } from "./reference-cache.ts";
 import { type RunOutcome, Sandbox, type SandboxFactory, type SubmissionSandbox, bootKeyOf } from "./sandbox/sandbox.ts";
@@ -46,6 +46,11 @@ export interface GradeDeps {
    * given whether gradeSubmission resolved or threw afterwards.
    */
   disposeLater?: (dispose: () => void) => void;
+  /**
+   * This machine's factor for light exercises' per-call limits (limits.ts "Limits that fit the
+   * machine", calibration.ts; default 1, the committed limits). The result states the limits applied.
+   */
+  limitScale?: number;
 }
 
 /** Where one grading's time went, finer than GradeResult.timings (whose shape the contract fixes). */
@@ -131,8 +136,12 @@ export class UnknownExerciseError extends Error {
 /** One submission, start to verdict: transpile -> sandbox -> reference -> compare -> verdict. */
 export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<GradeResult> {
   const started = performance.now();
-  const entry = deps.catalog.exercises.get(job.exerciseId);
-  if (entry === undefined) throw new UnknownExerciseError(`unknown exercise '${job.exerciseId}'`);
+  const listed = deps.catalog.exercises.get(job.exerciseId);
+  if (listed === undefined) throw new UnknownExerciseError(`unknown exercise '${job.exerciseId}'`);
+  // The limits on this machine (scaled on a slower one): everything below, the sessions, their
+  // messages and the result's `limits`, reads them from here.
+  const limits = scaledLimits(listed.meta.limits, deps.limitScale ?? 1);
+  const entry = limits === listed.meta.limits ? listed : { ...listed, meta: { ...listed.meta, limits } };
   const meta = entry.meta;
   const timings = { transpileMs: 0, sandboxMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0 };
   const stages: StageTimes = { transpileMs: 0, isolateMs: 0, kitMs: 0, hiddenMs: 0, loadMs: 0, runMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0, isolates: 0, codeCacheHits: 0, spares: 0, hiddenShared: 0, calls: 0, callCpuMs: 0, preempted: 0, prepareMs: 0, preparedCases: 0 };
@@ -771,7 +780,8 @@ async function runCase(
   ruledOut: () => ReadonlySet<string>,
 ): Promise<{ result: TestResult; runtimeError: GradeResult["runtimeError"]; attribution: TestAttribution; evidenceLater?: () => Promise<CaseEvidence> }> {
   const { entry, spec, reference } = runtime;
-  const meta = entry.meta;
+  // The session's (its limits are this machine's, see gradeSubmission), not the runtime's.
+  const meta = session.entry.meta;
   const hidden = c.kind === "hidden";
   if (outOfTime(clock)) {
     return { result: { ...skipped(c, c.kind, wallMessage(meta)), status: "time_limit" }, runtimeError: null, attribution: { evidence: null, claimed: [] } };
@@ -964,7 +974,7 @@ async function runInvariant(
   job: GradeJob,
   clock: Clock,
 ): Promise<{ result: TestResult; runtimeError: GradeResult["runtimeError"] }> {
-  const meta = runtime.entry.meta;
+  const meta = session.entry.meta;
   const base = skipped(inv, "invariant", { ja: "", en: "" });
   if (outOfTime(clock)) return { result: { ...base, status: "time_limit", message: wallMessage(meta) }, runtimeError: null };
   const started = performance.now();

@@ -45,3 +45,54 @@ export function derivedLimits(cost: ModelCost): Pick<Limits, "callTimeoutMs" | "
 export function hasOwnLimits(limits: Limits): boolean {
   return limits.callTimeoutMs > DEFAULT_CALL_TIMEOUT_MS;
 }
+
+/**
+ * Limits that fit the machine. The committed limits were checked on one machine (`npm run limits`
+ * there, quiet, leaves every model solution at least 10x under its limit); a grader on a slower one
+ * runs the same correct solution slower, and its margin shrinks by as much. So each grader process
+ * measures, once at start, what a fixed workload of the kit costs in a fresh isolate here
+ * (calibrationSampleMs in sandbox.ts: the spare warm-up's step, cold, as a submission's first call is),
+ * and a light exercise's per-call limit is scaled by how much slower than the committed calibration
+ * (exercises/calibration.json, written by `npm run limits -- --write` or `--write-calibration`) that is.
+ * Never scaled down: a faster machine keeps the committed limits (its margin only grows), and a machine
+ * within LIMIT_SCALE_THRESHOLD of the reference keeps them exactly (the measurement's noise on the
+ * reference machine itself stays under it), so verdicts there are the committed ones.
+ */
+export interface Calibration {
+  /** The fastest of the samples: isolate CPU time of one cold step of the warm-up workload, ms. */
+  warmStepCpuMs: number;
+  samples: number;
+}
+
+/** Under this ratio to the reference, the machine counts as the reference machine (no scaling). */
+export const LIMIT_SCALE_THRESHOLD = 1.5;
+/** The scale is rounded up to a multiple of this (so noise moves it in steps). */
+export const LIMIT_SCALE_STEP = 0.25;
+/** At most this: a calibration disturbed by load must not let an endless loop run for long. */
+export const LIMIT_SCALE_MAX = 4;
+/**
+ * Samples per calibration, after one that is not counted (the first isolates after the code cache was
+ * made cost more). The fastest is taken: on a machine whose other core is busy, a step's CPU time
+ * doubles (measured: median 13-15 ms against 7 quiet, two spinning processes on the two cores), while
+ * the fastest of nine stayed 5-6 ms against 4.6-6.3 quiet.
+ */
+export const CALIBRATION_SAMPLES = 9;
+
+/** The factor light exercises' per-call limits are scaled by on a machine that measured `measuredMs` where the reference measured `referenceMs`. */
+export function limitScaleFor(measuredMs: number, referenceMs: number): number {
+  if (!Number.isFinite(measuredMs) || !Number.isFinite(referenceMs) || measuredMs <= 0 || referenceMs <= 0) return 1;
+  const ratio = measuredMs / referenceMs;
+  if (ratio < LIMIT_SCALE_THRESHOLD) return 1;
+  return Math.min(LIMIT_SCALE_MAX, Math.ceil(ratio / LIMIT_SCALE_STEP) * LIMIT_SCALE_STEP);
+}
+
+/**
+ * An exercise's limits on a machine `scale` times slower than the reference: a light exercise's per-call
+ * CPU limit times `scale` (rounded up to 10 ms, at most the contract's default); everything else, and a
+ * heavy exercise's own limits, as committed.
+ */
+export function scaledLimits(limits: Limits, scale: number): Limits {
+  if (!(scale > 1) || hasOwnLimits(limits)) return limits;
+  const call = Math.min(DEFAULT_CALL_TIMEOUT_MS, Math.max(limits.callTimeoutMs, roundUp(limits.callTimeoutMs * scale, 10)));
+  return call === limits.callTimeoutMs ? limits : { ...limits, callTimeoutMs: call };
+}

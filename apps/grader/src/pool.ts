@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { GradeRequest, type GradeResult } from "@tfm/contract";
+import type { LimitScale } from "./calibration.ts";
 import type { Catalog } from "./catalog.ts";
 import { FairQueue } from "./fair-queue.ts";
 import { type GradeJob, type StageTimes, UnknownExerciseError, stallHorizonMs } from "./grade.ts";
@@ -69,6 +70,8 @@ interface Worker {
   cacheMisses: number;
   /** The worker's transpiler as it last reported it (after start-up and after every job). */
   transpiler: TranspilerHealth | null;
+  /** How the worker set light exercises' per-call limits for its machine (reported when ready). */
+  limits: LimitScale | null;
   /** When the current job was sent to it (performance.now()). */
   busySince: number;
   /** When it last became free (ready, or its last job ended): the longest idle gets the next job. */
@@ -81,6 +84,7 @@ export interface WorkerHealth {
   ready: boolean;
   busy: boolean;
   transpiler: TranspilerHealth | null;
+  limits: LimitScale | null;
 }
 
 /**
@@ -181,7 +185,7 @@ export class GraderPool {
       cacheMisses: this.exitedCacheMisses + this.workers.reduce((n, w) => n + w.cacheMisses, 0),
       busyMs: this.busyMs + this.workers.reduce((n, w) => n + (w.current !== null ? performance.now() - w.busySince : 0), 0),
       idleHints: this.idleHints,
-      workers: this.workers.map((w) => ({ pid: w.child.pid ?? null, ready: w.ready, busy: w.current !== null, transpiler: w.transpiler })),
+      workers: this.workers.map((w) => ({ pid: w.child.pid ?? null, ready: w.ready, busy: w.current !== null, transpiler: w.transpiler, limits: w.limits })),
     };
   }
 
@@ -228,7 +232,7 @@ export class GraderPool {
       env: this.options.env ?? process.env,
       stdio: ["ignore", "inherit", "pipe", "ipc"],
     });
-    const worker: Worker = { child, ready: false, backend: "unknown", current: null, watchdog: null, killedByWatchdog: false, isolateHeapOom: false, cacheHits: 0, cacheMisses: 0, transpiler: null, busySince: 0, idleSince: 0 };
+    const worker: Worker = { child, ready: false, backend: "unknown", current: null, watchdog: null, killedByWatchdog: false, isolateHeapOom: false, cacheHits: 0, cacheMisses: 0, transpiler: null, limits: null, busySince: 0, idleSince: 0 };
     this.workers.push(worker);
     child.on("message", (raw) => this.onMessage(worker, raw as FromWorker));
     // An isolate that runs out of heap in one step (new Array(1e9).fill(0)) is beyond isolated-vm's
@@ -258,6 +262,7 @@ export class GraderPool {
         worker.idleSince = performance.now();
         worker.backend = msg.backend;
         worker.transpiler = msg.transpiler;
+        worker.limits = msg.limits;
         this.backend = msg.backend;
         for (const w of this.readyWaiters.splice(0)) w();
         this.dispatch();

@@ -122,6 +122,13 @@ console.log(
   `machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}; node ${process.version}`,
 );
 console.log(`reference backend: ${backend}; workers: ${pool.stats().size}; warm runs per exercise: ${runs} (heavy: ${heavyRuns}) after ${WARMUP} warm-up gradings`);
+// How the workers set light exercises' per-call limits for this machine (calibration.ts): endless loops cost that.
+console.log(
+  `call limits: ${pool
+    .stats()
+    .workers.map((w) => (w.limits === null ? "?" : `x${w.limits.scale} (${w.limits.source}${w.limits.measuredMs === null ? "" : `, ${w.limits.measuredMs.toFixed(2)} ms against ${w.limits.referenceMs?.toFixed(2)} committed`})`))
+    .join(", ")}`,
+);
 
 interface Row {
   exercise: string;

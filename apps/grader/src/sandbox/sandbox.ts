@@ -461,6 +461,30 @@ export function prepareSpares(options: BootKey, count = sharesHiddenContext(opti
   }
 }
 
+/** The options the calibration's isolates are booted with: a light exercise's, no withheld entry. */
+const CALIBRATION_KEY: BootKey = { memoryMb: 128, withheld: [], consoleBytes: 4_096, resultBytes: 1_048_576 };
+
+/**
+ * One sample of this machine's speed for the limits (limits.ts, calibration.ts): a fresh isolate booted
+ * as a light exercise's (the kit, lockdown), then one step of the spare warm-up's fixed workload
+ * (warm-up.ts), cold as a submission's first call is: the isolate's CPU time for that step, in ms. Only
+ * the kit and the harness run here. Null when the step did not run to its end.
+ */
+export async function calibrationSampleMs(): Promise<number | null> {
+  // `background` for the warm-up's reference (a spare's); the step itself runs on this thread.
+  const p = await prepare(CALIBRATION_KEY, undefined, true);
+  try {
+    const warm = p.harness.warm;
+    if (warm === null) return null;
+    const before = p.isolate.cpuTime;
+    const ok = warm.applySync(undefined, [], { result: { copy: true }, timeout: 5_000 });
+    const ms = Number(p.isolate.cpuTime - before) / 1e6;
+    return ok === true && ms > 0 ? ms : null;
+  } finally {
+    if (!p.isolate.isDisposed) p.isolate.dispose();
+  }
+}
+
 /** The process's CPU time since `start` (a process.cpuUsage() reading), in ms. */
 function processCpuSinceMs(start: NodeJS.CpuUsage): number {
   const p = process.cpuUsage(start);

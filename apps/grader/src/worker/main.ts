@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { initBackendInfo } from "@tfm/reference";
 import { Rng, deriveSeed } from "@tfm/spec";
+import { resolveLimitScale } from "../calibration.ts";
 import { loadCatalog } from "../catalog.ts";
 import { loadConfig } from "../config.ts";
 import { type GradeJob, GraderStallError, type StageTimes, gradeSubmission, warmPublicReferences } from "../grade.ts";
@@ -50,10 +51,14 @@ async function main(): Promise<void> {
   // The kit's V8 code cache with the functions the model solutions use already compiled, so no
   // submission's fresh isolate compiles them again (sandbox/warm-cache.ts); bounded, best effort.
   await warmKitCodeCache(runtimes, 1_000).catch(() => undefined);
+  // Light exercises' per-call limits fit this machine: scaled by how much slower than the committed
+  // calibration it runs the kit (limits.ts, calibration.ts); measured once, on the warmed code cache.
+  const limits = await resolveLimitScale(config.TFM_LIMIT_SCALE, config.TFM_EXERCISES_DIR);
+  const limitScale = limits.scale;
   // The grader's own code (transpiling, grading, comparing, attributing, the hidden cases' references)
   // runs cold in a new process: a student's first grading paid for it (about twice a warm one). A few
   // model solutions are graded here instead, before the worker reports ready; bounded in time.
-  await warmGradings(runtimes, (job) => gradeSubmission(job, { catalog, backend, references }));
+  await warmGradings(runtimes, (job) => gradeSubmission(job, { catalog, backend, references, limitScale }));
   // The first submission's isolate (its visible and then its hidden cases), booted for the options
   // most exercises share.
   const common = mostCommon([...catalog.exercises.values()].map((e) => bootKeyOf(e.meta)));
@@ -76,7 +81,7 @@ async function main(): Promise<void> {
     let stages: StageTimes | null = null;
     // The grading's last isolate is disposed once its result is sent (see GradeDeps.disposeLater).
     const disposals: (() => void)[] = [];
-    gradeSubmission(msg.job, { catalog, backend, references, onStages: (s) => (stages = s), disposeLater: (d) => disposals.push(d) })
+    gradeSubmission(msg.job, { catalog, backend, references, limitScale, onStages: (s) => (stages = s), disposeLater: (d) => disposals.push(d) })
       .then((result) => send({ type: "result", id: msg.id, result, cacheHits: references.hits, cacheMisses: references.misses, stages, transpiler: transpilerHealth() }))
       .catch((e: unknown) =>
         send({ type: "failed", id: msg.id, message: e instanceof Error ? (e.stack ?? e.message) : String(e), transpiler: transpilerHealth(), hostFault: e instanceof GraderStallError }),
@@ -88,7 +93,7 @@ async function main(): Promise<void> {
   process.on("disconnect", () => process.exit(0));
   // The transpiler's service started and proven before the first job (and /health says so).
   await transpile("export const ready = 1;\n").catch(() => undefined);
-  send({ type: "ready", backend, pid: process.pid, transpiler: transpilerHealth() });
+  send({ type: "ready", backend, pid: process.pid, transpiler: transpilerHealth(), limits });
 }
 
 /** A seed of its own for the warm-up gradings (their results are dropped). */

@@ -1,4 +1,5 @@
 import type { GradeResult } from "@tfm/contract";
+import type { LimitScale } from "../calibration.ts";
 import type { GradeJob, StageTimes } from "../grade.ts";
 import type { TranspilerHealth } from "../transpile.ts";
 
@@ -12,7 +13,8 @@ export type ToWorker =
   | { type: "idle" };
 
 export type FromWorker =
-  | { type: "ready"; backend: string; pid: number; transpiler: TranspilerHealth }
+  /** limits: how the worker set light exercises' per-call limits for this machine (calibration.ts). */
+  | { type: "ready"; backend: string; pid: number; transpiler: TranspilerHealth; limits: LimitScale }
   | { type: "result"; id: number; result: GradeResult; cacheHits: number; cacheMisses: number; stages: StageTimes | null; transpiler: TranspilerHealth }
   /** hostFault: the host stalled (GraderStallError): retried by the caller, never a verdict. */
   | { type: "failed"; id: number; message: string; transpiler: TranspilerHealth; hostFault?: boolean };
