@@ -126,7 +126,7 @@ console.log(`reference backend: ${backend}; workers: ${pool.stats().size}; warm 
 console.log(
   `call limits: ${pool
     .stats()
-    .workers.map((w) => (w.limits === null ? "?" : `x${w.limits.scale} (${w.limits.source}${w.limits.measuredMs === null ? "" : `, ${w.limits.measuredMs.toFixed(2)} ms against ${w.limits.referenceMs?.toFixed(2)} committed`})`))
+    .workers.map((w) => (w.limits === null ? "(worker not ready yet)" : `x${w.limits.scale} (${w.limits.source}${w.limits.measuredMs === null ? "" : `, ${w.limits.measuredMs.toFixed(2)} ms against ${w.limits.referenceMs?.toFixed(2)} committed`})`))
     .join(", ")}`,
 );
 
