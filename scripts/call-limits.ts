@@ -20,8 +20,8 @@ import { parseArgs } from "node:util";
 import { initBackend } from "@tfm/reference";
 import { loadCatalog } from "../apps/grader/src/catalog.ts";
 import { gradeSubmission } from "../apps/grader/src/grade.ts";
-import { CALIBRATION_FILE, measureCalibration, resolveLimitScale } from "../apps/grader/src/calibration.ts";
-import { CALIBRATION_SAMPLES, type Calibration, type ModelCost, derivedLimits, hasOwnLimits, scaledLimits } from "../apps/grader/src/limits.ts";
+import { CALIBRATION_FILE, type Calibration, measureCalibration, readCalibration } from "../apps/grader/src/calibration.ts";
+import { CALIBRATION_SAMPLES, type ModelCost, derivedLimits, hasOwnLimits, limitScaleFor, scaledLimits } from "../apps/grader/src/limits.ts";
 import { REPO_ROOT } from "../apps/grader/src/paths.ts";
 import { ReferenceCache } from "../apps/grader/src/reference-cache.ts";
 import { loadRuntime } from "../apps/grader/src/runtime.ts";
@@ -49,9 +49,9 @@ const backend = await initBackend();
 const references = new ReferenceCache();
 const light = [...catalog.exercises.values()].filter((e) => !hasOwnLimits(e.meta.limits) && (values.exercise === undefined || values.exercise.includes(e.meta.id)));
 await warmKitCodeCache(await Promise.all(light.map((e) => loadRuntime(e))), 10_000);
-// This machine's calibration, on the warmed code cache as a worker measures it (calibration.ts), and the
-// scale a worker here would apply to the committed limits.
-// As a worker measures it, five times: the median is what a worker here typically gets.
+// This machine's calibration, on the warmed code cache, as a worker measures it (calibration.ts), five
+// times: the median is what a worker here typically gets. With it, the factor a worker here applies to
+// the committed limits (1 for the machine being made the reference: its margins are checked unscaled).
 const rounds: number[] = [];
 for (let i = 0; i < CALIBRATION_ROUNDS; i++) {
   const ms = await measureCalibration();
@@ -59,12 +59,10 @@ for (let i = 0; i < CALIBRATION_ROUNDS; i++) {
 }
 if (rounds.length < CALIBRATION_ROUNDS) throw new Error("the calibration workload did not run / 較正用の処理が実行できませんでした");
 const calibrationMs = rounds.sort((a, b) => a - b)[Math.floor(rounds.length / 2)] as number;
-// Made the reference, this machine applies the committed limits as they are: its margins are checked so.
-const here = values["write-calibration"]
-  ? { scale: 1, referenceMs: calibrationMs }
-  : await resolveLimitScale("auto", path.join(REPO_ROOT, "exercises"), async () => calibrationMs);
+const reference = readCalibration(path.join(REPO_ROOT, "exercises"));
+const scaleHere = values["write-calibration"] || reference === null ? 1 : limitScaleFor(calibrationMs, reference.warmStepCpuMs);
 console.log(
-  `calibration: ${calibrationMs.toFixed(2)} ms here (median of ${rounds.map((ms) => ms.toFixed(2)).join(", ")}), ${values["write-calibration"] ? "to be the reference" : here.referenceMs === null ? "none committed" : `${here.referenceMs.toFixed(2)} ms committed`}: light exercises' call limits x${here.scale} on this machine`,
+  `calibration: ${calibrationMs.toFixed(2)} ms here (median of ${rounds.map((ms) => ms.toFixed(2)).join(", ")}), ${values["write-calibration"] ? "to be the reference" : reference === null ? "none committed" : `${reference.warmStepCpuMs.toFixed(2)} ms committed`}: light exercises' call limits x${scaleHere} on this machine`,
 );
 
 /**
@@ -124,7 +122,7 @@ for (const e of light) {
   measured[e.meta.id] = cost;
   const limits = derivedLimits(cost);
   // The margin a worker on this machine has: the committed limit as it scales it.
-  const applied = scaledLimits(e.meta.limits, here.scale).callTimeoutMs;
+  const applied = scaledLimits(e.meta.limits, scaleHere).callTimeoutMs;
   const margin = applied / Math.max(cost.maxCallCpuMs, 0.01);
   if (margin < 10) shrunk++;
   console.log(

@@ -8,10 +8,19 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { CALIBRATION_SAMPLES, type Calibration, limitScaleFor } from "./limits.ts";
+import { z } from "zod";
+import { CALIBRATION_SAMPLES, limitScaleFor } from "./limits.ts";
 import { calibrationSampleMs } from "./sandbox/sandbox.ts";
 
 export const CALIBRATION_FILE = "calibration.json";
+
+/** exercises/calibration.json: the reference machine's calibration. */
+export const Calibration = z.object({
+  /** The fastest of the samples: isolate CPU time of one cold step of the warm-up workload, ms. */
+  warmStepCpuMs: z.number().positive().finite(),
+  samples: z.number().int().min(1),
+});
+export type Calibration = z.infer<typeof Calibration>;
 
 /** How this process's limits were set, as /health and `npm run limits` show it. */
 export interface LimitScale {
@@ -31,17 +40,12 @@ export interface LimitScale {
 
 /** The committed calibration beside the exercises, or null when there is none or it is not valid. */
 export function readCalibration(exercisesDir: string): Calibration | null {
-  let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path.join(exercisesDir, CALIBRATION_FILE), "utf8"));
+    const parsed = Calibration.safeParse(JSON.parse(readFileSync(path.join(exercisesDir, CALIBRATION_FILE), "utf8")));
+    return parsed.success ? parsed.data : null;
   } catch {
     return null;
   }
-  if (typeof raw !== "object" || raw === null) return null;
-  const { warmStepCpuMs, samples } = raw as Record<string, unknown>;
-  if (typeof warmStepCpuMs !== "number" || !(warmStepCpuMs > 0) || !Number.isFinite(warmStepCpuMs)) return null;
-  if (typeof samples !== "number" || !Number.isInteger(samples) || samples < 1) return null;
-  return { warmStepCpuMs, samples };
 }
 
 /** The fastest of `samples` calibration samples on this machine (ms), after one not counted; null when under half of them ran. */

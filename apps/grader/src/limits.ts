@@ -54,16 +54,10 @@ export function hasOwnLimits(limits: Limits): boolean {
  * (calibrationSampleMs in sandbox.ts: the spare warm-up's step, cold, as a submission's first call is),
  * and a light exercise's per-call limit is scaled by how much slower than the committed calibration
  * (exercises/calibration.json, written by `npm run limits -- --write` or `--write-calibration`) that is.
- * Never scaled down: a faster machine keeps the committed limits (its margin only grows), and a machine
+ * (calibration.ts reads it.) Never scaled down: a faster machine keeps the committed limits (its margin only grows), and a machine
  * within LIMIT_SCALE_THRESHOLD of the reference keeps them exactly (the measurement's noise on the
  * reference machine itself stays under it), so verdicts there are the committed ones.
  */
-export interface Calibration {
-  /** The fastest of the samples: isolate CPU time of one cold step of the warm-up workload, ms. */
-  warmStepCpuMs: number;
-  samples: number;
-}
-
 /** Under this ratio to the reference, the machine counts as the reference machine (no scaling). */
 export const LIMIT_SCALE_THRESHOLD = 1.5;
 /** The scale is rounded up to a multiple of this (so noise moves it in steps). */
@@ -93,6 +87,7 @@ export function limitScaleFor(measuredMs: number, referenceMs: number): number {
  */
 export function scaledLimits(limits: Limits, scale: number): Limits {
   if (!(scale > 1) || hasOwnLimits(limits)) return limits;
-  const call = Math.min(DEFAULT_CALL_TIMEOUT_MS, Math.max(limits.callTimeoutMs, roundUp(limits.callTimeoutMs * scale, 10)));
+  // A factor over 1 never rounds under the committed limit, and a light limit is at most the default.
+  const call = Math.min(DEFAULT_CALL_TIMEOUT_MS, roundUp(limits.callTimeoutMs * scale, 10));
   return call === limits.callTimeoutMs ? limits : { ...limits, callTimeoutMs: call };
 }
