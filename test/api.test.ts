@@ -137,12 +137,16 @@ describe("exercise routes show only what a student may see", () => {
 describe("operations", () => {
   it("reports health with the backend and workers", async () => {
     const res = await fetch(`${graderUrl()}/health`);
-    const body = (await res.json()) as { status: string; backend: string; workers: { size: number; ready: number; list: { limits: unknown }[] } };
+    const body = (await res.json()) as { status: string; backend: string; workers: { size: number; ready: number; list: { limits: unknown; measured: unknown }[] } };
     expect(res.status).toBe(200);
     expect(body.status).toBe("ok");
     expect(body.workers.ready).toBe(body.workers.size);
     // How each worker set its limits for this machine (the suites' grader fixes the committed ones).
-    for (const w of body.workers.list) expect(w.limits).toMatchObject({ scale: 1, source: "configured" });
+    for (const w of body.workers.list) {
+      // The scale it grades with (the pool's, one for all its workers) and the one it set itself.
+      expect(w.limits).toMatchObject({ scale: 1, source: "configured" });
+      expect(w.measured).toMatchObject({ scale: 1, source: "configured" });
+    }
     expect(body.backend).toMatch(/wasm|cpu|tensorflow|webgpu \(/);
   });
 

@@ -129,4 +129,31 @@ describe("limits that fit the machine: a worker", () => {
       await Promise.all([auto.close(), fixed.close()]);
     }
   });
+
+  it("grades with one factor in all its workers: the first ready worker's, told to every worker after it (a restarted one too)", async () => {
+    // The workers' environment is read again when one is replaced: this replacement would set 3 itself.
+    const env: NodeJS.ProcessEnv = { ...process.env, TFM_LIMIT_SCALE: "2" };
+    const pool = new GraderPool({ size: 1, catalog, env });
+    const sdpa = catalog.exercises.get("scaled-dot-product-attention");
+    if (sdpa === undefined) throw new Error("catalog changed");
+    const loop = `import type { Tensor } from "@tfm/kit";\nexport function scaledDotProductAttention(Q: Tensor, K: Tensor, V: Tensor, mask: Tensor | null): [Tensor, Tensor] { for (;;) {} }\n`;
+    try {
+      await pool.start();
+      expect(pool.stats().limits).toMatchObject({ scale: 2, source: "configured" });
+      env.TFM_LIMIT_SCALE = "3";
+      const [first] = pool.workerPids();
+      process.kill(first as number, "SIGKILL");
+      await expect.poll(() => pool.stats().workers.some((w) => w.ready && w.pid !== first), { timeout: 60_000, interval: 100 }).toBe(true);
+      const replaced = pool.stats().workers.find((w) => w.pid !== first);
+      // It set 3 for itself (its own report is kept, for operators), and grades with the pool's 2.
+      expect(replaced?.measured).toMatchObject({ scale: 3, source: "configured" });
+      expect(replaced?.limits).toMatchObject({ scale: 2, source: "configured" });
+      const r = await pool.grade({ exerciseId: sdpa.meta.id, source: loop, seed: 4, scope: "public", lang: "en" });
+      expect(r.verdict).toBe("time_limit");
+      expect(r.limits?.callCpuMs).toBe(sdpa.meta.limits.callTimeoutMs * 2);
+      expect(r.tests.find((t) => t.status === "time_limit")?.message.en).toContain(`${sdpa.meta.limits.callTimeoutMs * 2} ms per call`);
+    } finally {
+      await pool.close();
+    }
+  });
 });

@@ -70,8 +70,8 @@ interface Worker {
   cacheMisses: number;
   /** The worker's transpiler as it last reported it (after start-up and after every job). */
   transpiler: TranspilerHealth | null;
-  /** How the worker set light exercises' per-call limits for its machine (reported when ready). */
-  limits: LimitScale | null;
+  /** How the worker set light exercises' per-call limits for its machine itself (reported when ready). */
+  measured: LimitScale | null;
   /** When the current job was sent to it (performance.now()). */
   busySince: number;
   /** When it last became free (ready, or its last job ended): the longest idle gets the next job. */
@@ -84,7 +84,10 @@ export interface WorkerHealth {
   ready: boolean;
   busy: boolean;
   transpiler: TranspilerHealth | null;
+  /** The limit scale it grades with: the pool's (PoolStats.limits), once it is ready. */
   limits: LimitScale | null;
+  /** How it set its limits itself at start (its own calibration, or its TFM_LIMIT_SCALE). */
+  measured: LimitScale | null;
 }
 
 /**
@@ -116,6 +119,12 @@ export interface PoolStats {
   busyMs: number;
   /** How often a worker whose job ended was told that nothing waits for it (it then prepares isolates). */
   idleHints: number;
+  /**
+   * The limit scale every worker grades with: the first ready worker's (calibration.ts), kept for the
+   * pool's life and told to each worker before its first job, replacements included; null until one
+   * is ready.
+   */
+  limits: LimitScale | null;
   workers: WorkerHealth[];
 }
 
@@ -132,6 +141,8 @@ export class GraderPool {
   private exitedCacheHits = 0;
   private exitedCacheMisses = 0;
   private readyWaiters: (() => void)[] = [];
+  /** See PoolStats.limits. */
+  private limits: LimitScale | null = null;
   private readonly onResult: ((r: GradeResult, job: GradeJob, stages: StageTimes | null) => void)[] = [];
 
   constructor(private readonly options: PoolOptions) {}
@@ -185,7 +196,15 @@ export class GraderPool {
       cacheMisses: this.exitedCacheMisses + this.workers.reduce((n, w) => n + w.cacheMisses, 0),
       busyMs: this.busyMs + this.workers.reduce((n, w) => n + (w.current !== null ? performance.now() - w.busySince : 0), 0),
       idleHints: this.idleHints,
-      workers: this.workers.map((w) => ({ pid: w.child.pid ?? null, ready: w.ready, busy: w.current !== null, transpiler: w.transpiler, limits: w.limits })),
+      limits: this.limits,
+      workers: this.workers.map((w) => ({
+        pid: w.child.pid ?? null,
+        ready: w.ready,
+        busy: w.current !== null,
+        transpiler: w.transpiler,
+        limits: w.ready ? this.limits : null,
+        measured: w.measured,
+      })),
     };
   }
 
@@ -232,7 +251,7 @@ export class GraderPool {
       env: this.options.env ?? process.env,
       stdio: ["ignore", "inherit", "pipe", "ipc"],
     });
-    const worker: Worker = { child, ready: false, backend: "unknown", current: null, watchdog: null, killedByWatchdog: false, isolateHeapOom: false, cacheHits: 0, cacheMisses: 0, transpiler: null, limits: null, busySince: 0, idleSince: 0 };
+    const worker: Worker = { child, ready: false, backend: "unknown", current: null, watchdog: null, killedByWatchdog: false, isolateHeapOom: false, cacheHits: 0, cacheMisses: 0, transpiler: null, measured: null, busySince: 0, idleSince: 0 };
     this.workers.push(worker);
     child.on("message", (raw) => this.onMessage(worker, raw as FromWorker));
     // An isolate that runs out of heap in one step (new Array(1e9).fill(0)) is beyond isolated-vm's
@@ -262,7 +281,11 @@ export class GraderPool {
         worker.idleSince = performance.now();
         worker.backend = msg.backend;
         worker.transpiler = msg.transpiler;
-        worker.limits = msg.limits;
+        worker.measured = msg.limits;
+        // One scale for the pool's life (see PoolStats.limits), sent before the worker's first job.
+        this.limits ??= msg.limits;
+        const limits: ToWorker = { type: "limits", limits: this.limits };
+        worker.child.send(limits);
         this.backend = msg.backend;
         for (const w of this.readyWaiters.splice(0)) w();
         this.dispatch();

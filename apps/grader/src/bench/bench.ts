@@ -33,6 +33,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import type { GradeResult } from "@tfm/contract";
 import { initBackend } from "@tfm/reference";
+import type { LimitScale } from "../calibration.ts";
 import { type Catalog, type CatalogEntry, loadCatalog } from "../catalog.ts";
 import { loadConfig } from "../config.ts";
 import { type GradeJob, type StageTimes, gradeSubmission } from "../grade.ts";
@@ -122,13 +123,13 @@ console.log(
   `machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), load ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}; node ${process.version}`,
 );
 console.log(`reference backend: ${backend}; workers: ${pool.stats().size}; warm runs per exercise: ${runs} (heavy: ${heavyRuns}) after ${WARMUP} warm-up gradings`);
-// How the workers set light exercises' per-call limits for this machine (calibration.ts): endless loops cost that.
-console.log(
-  `call limits: ${pool
-    .stats()
-    .workers.map((w) => (w.limits === null ? "(worker not ready yet)" : `x${w.limits.scale} (${w.limits.source}${w.limits.measuredMs === null ? "" : `, ${w.limits.measuredMs.toFixed(2)} ms against ${w.limits.referenceMs?.toFixed(2)} committed`})`))
-    .join(", ")}`,
-);
+// The limit scale the pool grades with (calibration.ts: the first ready worker's), and what each worker measured itself.
+const describeScale = (l: LimitScale) => `x${l.scale} (${l.source}${l.measuredMs === null ? "" : `, ${l.measuredMs.toFixed(2)} ms against ${l.referenceMs?.toFixed(2)} committed`})`;
+{
+  const s = pool.stats();
+  const own = s.workers.map((w) => (w.measured === null ? "(not ready yet)" : describeScale(w.measured))).join(", ");
+  console.log(`call limits: ${s.limits === null ? "(no worker ready yet)" : describeScale(s.limits)} in every worker; each worker's own: ${own}`);
+}
 
 interface Row {
   exercise: string;

@@ -54,7 +54,9 @@ async function main(): Promise<void> {
   // Light exercises' per-call limits fit this machine: scaled by how much slower than the committed
   // calibration it runs the kit (limits.ts, calibration.ts); measured once, on the warmed code cache.
   const limits = await resolveLimitScale(config.TFM_LIMIT_SCALE, config.TFM_EXERCISES_DIR);
-  const limitScale = limits.scale;
+  // The pool answers "ready" with the scale all its workers grade with (ToWorker "limits"), before the
+  // first job: this worker's own is used only for the warm-up gradings below (results dropped).
+  let limitScale = limits.scale;
   // The grader's own code (transpiling, grading, comparing, attributing, the hidden cases' references)
   // runs cold in a new process: a student's first grading paid for it (about twice a warm one). A few
   // model solutions are graded here instead, before the worker reports ready; bounded in time.
@@ -71,6 +73,10 @@ async function main(): Promise<void> {
 
   process.on("message", (raw) => {
     const msg = raw as ToWorker;
+    if (msg.type === "limits") {
+      limitScale = msg.limits.scale;
+      return;
+    }
     if (msg.type === "idle") {
       if (lastKey !== null) prepareSpares(lastKey);
       return;
