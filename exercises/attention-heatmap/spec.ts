@@ -194,8 +194,10 @@ function distinct(values: number[]): number[] {
   return out;
 }
 
+/** The index of the position v rounds to (a loop, not a callback made per cell: see packages/spec/src/svg.ts's helpers). */
 function rankOf(sortedDistinct: number[], v: number): number {
-  return sortedDistinct.findIndex((d) => Math.abs(d - v) <= SAME);
+  for (let i = 0; i < sortedDistinct.length; i++) if (Math.abs((sortedDistinct[i] as number) - v) <= SAME) return i;
+  return -1;
 }
 
 function fmt(x: number): string {
@@ -204,16 +206,16 @@ function fmt(x: number): string {
 
 function readCell(p: Placed, index: number): Cell {
   const a = p.el.attrs;
-  const what = (k: string) => `<rect class="cell"> #${index + 1} (line ${p.el.line}) ${k}`;
-  const x = firstCoordinate(a.x, what("x"));
-  const y = firstCoordinate(a.y, what("y"));
+  const what = `<rect class="cell"> #${index + 1} (line ${p.el.line})`;
+  const x = firstCoordinate(a.x, `${what} x`);
+  const y = firstCoordinate(a.y, `${what} y`);
   if (a.width === undefined || a.height === undefined) {
     throw new SvgError(
       name(`<rect class="cell"> (${p.el.line} 行) に width と height がありません`, `<rect class="cell"> (line ${p.el.line}) needs a width and a height`),
     );
   }
-  const w = parseLength(a.width, what("width"));
-  const h = parseLength(a.height, what("height"));
+  const w = parseLength(a.width, `${what} width`);
+  const h = parseLength(a.height, `${what} height`);
   if (!(w > 0 && h > 0)) {
     throw new SvgError(name(`<rect class="cell"> (${p.el.line} 行) の幅と高さは正の数にしてください`, `<rect class="cell"> (line ${p.el.line}) must have a positive width and height`));
   }

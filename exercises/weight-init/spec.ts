@@ -53,19 +53,37 @@ interface SampleStats {
   data: ArrayLike<number>;
 }
 
-function statsOf(t: WireTensor): SampleStats {
+/**
+ * The sample's moments in one pass, or the index of its first element that is not finite (NaN or
+ * ±Infinity; the moments are then not computed), in one loop: a findIndex with a callback and then a
+ * second loop cost a grading ~6 ms for its ~300,000 weights, this ~3 ms (the sums stay in index order,
+ * so the moments are the same numbers).
+ */
+function statsOf(t: WireTensor): SampleStats | { nonFinite: number } {
   const data = t.$tensor.data;
   let sum = 0;
   let sq = 0;
   let maxAbs = 0;
   for (let i = 0; i < data.length; i++) {
     const v = data[i] as number;
+    // v - v is 0 for every finite v and NaN for NaN and ±Infinity.
+    if (v - v !== 0) return { nonFinite: i };
     sum += v;
     sq += v * v;
     const a = v < 0 ? -v : v;
     if (a > maxAbs) maxAbs = a;
   }
   return { n: data.length, mean: sum / data.length, secondMoment: sq / data.length, maxAbs, data };
+}
+
+/** How many of the weights lie beyond ±cut. */
+function countBeyond(data: ArrayLike<number>, cut: number): number {
+  let beyond = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i] as number;
+    if (v > cut || v < -cut) beyond++;
+  }
+  return beyond;
 }
 
 const TWO_SIGMA_TAIL = 0.04550026389635842;
@@ -107,13 +125,7 @@ function misfit(s: SampleStats, h: Hypothesis): Localized | null {
     }
   }
   if (h.distribution === "normal") {
-    let beyond = 0;
-    const cut = 2 * h.std;
-    for (let i = 0; i < s.n; i++) {
-      const v = s.data[i] as number;
-      if (v > cut || v < -cut) beyond++;
-    }
-    const fraction = beyond / n;
+    const fraction = countBeyond(s.data, 2 * h.std) / n;
     const fracBound = 6 * Math.sqrt((TWO_SIGMA_TAIL * (1 - TWO_SIGMA_TAIL)) / n);
     if (!(Math.abs(fraction - TWO_SIGMA_TAIL) <= fracBound)) {
       return {
@@ -151,9 +163,11 @@ function compare(expected: WireValue, actual: WireValue): CompareVerdict {
   if (actual.$tensor.dtype !== "float32") {
     return { ok: false, message: { ja: `float32 の Tensor を返してください (${actual.$tensor.dtype} でした)`, en: `return a float32 Tensor (got ${actual.$tensor.dtype})` } };
   }
-  const bad = actual.$tensor.data.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) return { ok: false, message: { ja: `要素 ${bad} が ${actual.$tensor.data[bad]} です`, en: `element ${bad} is ${actual.$tensor.data[bad]}` } };
   const s = statsOf(actual);
+  if ("nonFinite" in s) {
+    const bad = s.nonFinite;
+    return { ok: false, message: { ja: `要素 ${bad} が ${actual.$tensor.data[bad]} です`, en: `element ${bad} is ${actual.$tensor.data[bad]}` } };
+  }
   const wrong = misfit(s, h);
   if (wrong === null) return { ok: true };
   // Name a pitfall only when exactly one mistaken distribution (different from the right one) fits.

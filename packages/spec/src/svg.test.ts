@@ -20,6 +20,18 @@ describe("parseXml", () => {
     expect(root.children.length).toBe(3);
   });
 
+  it("keeps attributes as own properties of an object without a prototype: names Object.prototype has are read as written, absent ones as undefined", () => {
+    const root = parseXml('<svg __proto__="p" constructor="c" toString="t" fill="#fff"><rect/></svg>');
+    expect(Object.getPrototypeOf(root.attrs)).toBe(null);
+    expect(Object.keys(root.attrs)).toEqual(["__proto__", "constructor", "toString", "fill"]);
+    expect(root.attrs.__proto__).toBe("p");
+    expect(root.attrs.constructor).toBe("c");
+    expect(root.attrs.toString).toBe("t");
+    // An attribute the element does not have is absent, whatever its name (no inherited function).
+    const rect = root.children[0] as { attrs: Record<string, string | undefined> };
+    for (const name of ["constructor", "toString", "valueOf", "hasOwnProperty", "fill"]) expect(rect.attrs[name], name).toBeUndefined();
+  });
+
   it("accepts a DOCTYPE without an internal subset and a byte-order mark", () => {
     expect(parseXml(`\ufeff<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x.dtd"><svg/>`).name).toBe("svg");
   });

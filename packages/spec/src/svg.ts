@@ -88,10 +88,14 @@ export function parseXml(src: string): XmlElement {
   parser.on("opentag", (tag: SaxesTagPlain) => {
     if (stack.length >= XML_LIMITS.maxDepth) fail(L(`要素の入れ子が ${XML_LIMITS.maxDepth} 段を超えています`, `elements are nested more than ${XML_LIMITS.maxDepth} deep`));
     if (++elements > XML_LIMITS.maxElements) fail(L(`要素が ${XML_LIMITS.maxElements} 個を超えています`, `more than ${XML_LIMITS.maxElements} elements`));
-    const attrs: Record<string, string> = {};
-    for (const [k, v] of Object.entries(tag.attributes)) {
+    // No prototype, so an attribute named __proto__ (or constructor, toString) is an own property like
+    // any other, written plainly: a descriptor per attribute (defineProperty) cost a fifth of a parse.
+    const attrs = Object.create(null) as Record<string, string>;
+    const given = tag.attributes;
+    for (const k of Object.keys(given)) {
+      const v = given[k] as string;
       if (v.length > XML_LIMITS.maxAttributeChars) fail(L(`属性 '${k}' の値が長すぎます (${v.length} 文字)`, `the value of attribute '${k}' is too long (${v.length} characters)`));
-      Object.defineProperty(attrs, k, { value: v, enumerable: true, writable: true, configurable: true });
+      attrs[k] = v;
     }
     const el: XmlElement = { name: tag.name, attrs, children: [], line: parser.line };
     const parent = stack[stack.length - 1];
@@ -262,8 +266,6 @@ function alphaOf(p: string | undefined): number {
  */
 export function parseColour(value: string): Paint | null {
   const v = value.trim().toLowerCase();
-  const unreadable = (why: Localized): SvgError =>
-    new SvgError(L(`色 '${value}' を読めません: ${why.ja}`, `cannot read the colour '${value}': ${why.en}`));
   if (v === "none" || v === "transparent") return null;
   const named = BASIC_COLOURS[v];
   if (named !== undefined) return { rgb: named, alpha: 1 };
@@ -271,50 +273,86 @@ export function parseColour(value: string): Paint | null {
   if (m !== null) {
     const h = m[1] as string;
     if (h.length === 3 || h.length === 4) {
-      const d = (i: number) => parseInt((h[i] as string) + (h[i] as string), 16);
-      return { rgb: { r: d(0), g: d(1), b: d(2) }, alpha: h.length === 4 ? d(3) / 255 : 1 };
+      return { rgb: { r: hexDigitTwice(h, 0), g: hexDigitTwice(h, 1), b: hexDigitTwice(h, 2) }, alpha: h.length === 4 ? hexDigitTwice(h, 3) / 255 : 1 };
     }
     if (h.length === 6 || h.length === 8) {
-      const d = (i: number) => parseInt(h.slice(i, i + 2), 16);
-      return { rgb: { r: d(0), g: d(2), b: d(4) }, alpha: h.length === 8 ? d(6) / 255 : 1 };
+      return { rgb: { r: hexPair(h, 0), g: hexPair(h, 2), b: hexPair(h, 4) }, alpha: h.length === 8 ? hexPair(h, 6) / 255 : 1 };
     }
-    throw unreadable(L("16 進の色は #rgb か #rrggbb です", "a hex colour is #rgb or #rrggbb"));
+    throw unreadable(value, L("16 進の色は #rgb か #rrggbb です", "a hex colour is #rgb or #rrggbb"));
   }
-  const parts = (body: string) => body.split(/\s*,\s*|\s*\/\s*|\s+/).filter((p) => p !== "");
   m = /^rgba?\(([^)]*)\)$/.exec(v);
   if (m !== null) {
-    const p = parts(m[1] as string);
-    if (p.length !== 3 && p.length !== 4) throw unreadable(L("rgb() には 3 つのチャンネル (と任意のアルファ) が必要です", "rgb() needs 3 channels (and an optional alpha)"));
-    const ch = (t: string) => (t.endsWith("%") ? (Number(t.slice(0, -1)) / 100) * 255 : Number(t));
-    const [r, g, b] = [ch(p[0] as string), ch(p[1] as string), ch(p[2] as string)];
+    const p = colourParts(m[1] as string);
+    if (p.length !== 3 && p.length !== 4) throw unreadable(value, L("rgb() には 3 つのチャンネル (と任意のアルファ) が必要です", "rgb() needs 3 channels (and an optional alpha)"));
+    const [r, g, b] = [channel(p[0] as string), channel(p[1] as string), channel(p[2] as string)];
     const a = alphaOf(p[3]);
-    if (![r, g, b, a].every(Number.isFinite)) throw unreadable(L("数値でないチャンネルがあります", "a channel is not a number"));
-    const clamp = (x: number) => Math.max(0, Math.min(255, x));
-    return { rgb: { r: clamp(r), g: clamp(g), b: clamp(b) }, alpha: Math.max(0, Math.min(1, a)) };
+    if (!(Number.isFinite(r) && Number.isFinite(g) && Number.isFinite(b) && Number.isFinite(a))) throw unreadable(value, L("数値でないチャンネルがあります", "a channel is not a number"));
+    return { rgb: { r: clamp255(r), g: clamp255(g), b: clamp255(b) }, alpha: Math.max(0, Math.min(1, a)) };
   }
   m = /^hsla?\(([^)]*)\)$/.exec(v);
   if (m !== null) {
-    const p = parts(m[1] as string);
-    if (p.length !== 3 && p.length !== 4) throw unreadable(L("hsl() には色相・彩度・明度が必要です", "hsl() needs hue, saturation and lightness"));
+    const p = colourParts(m[1] as string);
+    if (p.length !== 3 && p.length !== 4) throw unreadable(value, L("hsl() には色相・彩度・明度が必要です", "hsl() needs hue, saturation and lightness"));
     const h = Number((p[0] as string).replace(/deg$/, ""));
-    const pct = (t: string) => Number(t.replace(/%$/, "")) / 100;
-    const s = pct(p[1] as string);
-    const l = pct(p[2] as string);
+    const s = percent(p[1] as string);
+    const l = percent(p[2] as string);
     const a = alphaOf(p[3]);
-    if (![h, s, l, a].every(Number.isFinite)) throw unreadable(L("数値でない部分があります", "a part is not a number"));
-    const c01 = (x: number) => Math.max(0, Math.min(1, x));
-    return { rgb: hslToRgb(h, c01(s), c01(l)), alpha: c01(a) };
+    if (!(Number.isFinite(h) && Number.isFinite(s) && Number.isFinite(l) && Number.isFinite(a))) throw unreadable(value, L("数値でない部分があります", "a part is not a number"));
+    return { rgb: hslToRgb(h, clamp01Strict(s), clamp01Strict(l)), alpha: clamp01Strict(a) };
   }
-  throw unreadable(L("#rrggbb、rgb()、hsl()、white、black のどれかで書いてください", "write it as #rrggbb, rgb(), hsl(), white or black"));
+  throw unreadable(value, L("#rrggbb、rgb()、hsl()、white、black のどれかで書いてください", "write it as #rrggbb, rgb(), hsl(), white or black"));
+}
+
+function unreadable(value: string, why: Localized): SvgError {
+  return new SvgError(L(`色 '${value}' を読めません: ${why.ja}`, `cannot read the colour '${value}': ${why.en}`));
+}
+
+/** #rgb: digit i doubled ("f" -> 0xff). */
+function hexDigitTwice(h: string, i: number): number {
+  return parseInt((h[i] as string) + (h[i] as string), 16);
+}
+
+/** #rrggbb: the pair at i. */
+function hexPair(h: string, i: number): number {
+  return parseInt(h.slice(i, i + 2), 16);
+}
+
+function notEmptyPart(p: string): boolean {
+  return p !== "";
+}
+
+/** The parts of rgb(...) / hsl(...): separated by commas, a slash or spaces. */
+function colourParts(body: string): string[] {
+  return body.split(/\s*,\s*|\s*\/\s*|\s+/).filter(notEmptyPart);
+}
+
+/** An rgb() channel: a number (0-255) or a percentage. */
+function channel(t: string): number {
+  return t.endsWith("%") ? (Number(t.slice(0, -1)) / 100) * 255 : Number(t);
+}
+
+function clamp255(x: number): number {
+  return Math.max(0, Math.min(255, x));
+}
+
+/** An hsl() percentage as a fraction. */
+function percent(t: string): number {
+  return Number(t.replace(/%$/, "")) / 100;
+}
+
+function clamp01Strict(x: number): number {
+  return Math.max(0, Math.min(1, x));
 }
 
 /** Relative luminance Y of an sRGB colour (channels 0..255), as WCAG defines it. */
 export function luminance(c: Rgb): number {
-  const lin = (v: number) => {
-    const s = v / 255;
-    return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
-  };
-  return 0.2126 * lin(c.r) + 0.7152 * lin(c.g) + 0.0722 * lin(c.b);
+  return 0.2126 * linear(c.r) + 0.7152 * linear(c.g) + 0.0722 * linear(c.b);
+}
+
+/** An sRGB channel (0..255) as linear light. */
+function linear(v: number): number {
+  const s = v / 255;
+  return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
 }
 
 /** CIE lightness L* (0 = black, 100 = white) of an sRGB colour: perceptually even steps. */
@@ -325,8 +363,7 @@ export function lightness(c: Rgb): number {
 
 /** The colour seen when `rgb` with total opacity `alpha` is drawn over white. */
 export function overWhite(rgb: Rgb, alpha: number): Rgb {
-  const mix = (v: number) => alpha * v + (1 - alpha) * 255;
-  return { r: mix(rgb.r), g: mix(rgb.g), b: mix(rgb.b) };
+  return { r: alpha * rgb.r + (1 - alpha) * 255, g: alpha * rgb.g + (1 - alpha) * 255, b: alpha * rgb.b + (1 - alpha) * 255 };
 }
 
 /** Declarations of a style attribute ("fill: #fff; opacity: .5") as a map. */
@@ -363,19 +400,32 @@ function clamp01(x: number): number {
 /** Every element with its cumulative transform and inherited paint, in document order. */
 export function flatten(root: XmlElement): Placed[] {
   const out: Placed[] = [];
-  const walk = (el: XmlElement, parent: Affine, fill: string | undefined, fillOpacity: string | undefined, opacity: number): void => {
-    const style = parseStyle(el.attrs.style);
-    const own = (k: string): string | undefined => style[k] ?? el.attrs[k];
-    const transform = compose(parent, parseTransform(el.attrs.transform));
-    const f = own("fill") ?? fill;
-    const fo = own("fill-opacity") ?? fillOpacity;
-    const opText = own("opacity");
-    const op = opacity * (opText === undefined ? 1 : clamp01(Number(opText)));
-    out.push({ el, transform, fill: f, fillOpacity: fo, opacity: op, classes: (el.attrs.class ?? "").split(/\s+/).filter((c) => c !== "") });
-    for (const c of el.children) if (isElement(c)) walk(c, transform, f, fo, op);
-  };
-  walk(root, IDENTITY, undefined, undefined, 1);
+  walk(out, root, IDENTITY, undefined, undefined, 1);
   return out;
+}
+
+// Module-level helpers, not closures made per element or per call: the grader runs under tsx, which
+// names every function it creates (esbuild's keepNames: a defineProperty per closure), and a heatmap
+// of 100 cells made ~1,000 of them per reading (a tenth of its time).
+
+/** A presentation property: the style attribute's declaration, else the attribute. */
+function ownProperty(style: Record<string, string>, el: XmlElement, k: string): string | undefined {
+  return style[k] ?? el.attrs[k];
+}
+
+function nonEmpty(c: string): boolean {
+  return c !== "";
+}
+
+function walk(out: Placed[], el: XmlElement, parent: Affine, fill: string | undefined, fillOpacity: string | undefined, opacity: number): void {
+  const style = parseStyle(el.attrs.style);
+  const transform = compose(parent, parseTransform(el.attrs.transform));
+  const f = ownProperty(style, el, "fill") ?? fill;
+  const fo = ownProperty(style, el, "fill-opacity") ?? fillOpacity;
+  const opText = ownProperty(style, el, "opacity");
+  const op = opacity * (opText === undefined ? 1 : clamp01(Number(opText)));
+  out.push({ el, transform, fill: f, fillOpacity: fo, opacity: op, classes: (el.attrs.class ?? "").split(/\s+/).filter(nonEmpty) });
+  for (const c of el.children) if (isElement(c)) walk(out, c, transform, f, fo, op);
 }
 
 /** The colour a placed shape shows over a white background; throws SvgError when it has none we can read. */
