@@ -60,8 +60,12 @@ export interface StageTimes {
   isolateMs: number;
   /** Compiling the kit + harness from the code cache, a context, running the bundle in it and booting it (lockdown). */
   kitMs: number;
-  /** The hidden session, whole: its isolate, kit, load and calls (also counted above) and its references and comparisons (only here). */
+  /** The hidden session, whole: its isolate, kit, load and calls (also counted above) and its references and comparisons (only here, and in the two below). */
   hiddenMs: number;
+  /** Within hiddenMs: the hidden cases' expected outputs not made while esbuild transpiled (prepareWhile), and their pitfall variants. */
+  hiddenReferenceMs: number;
+  /** Within hiddenMs: comparing the hidden cases' results (the exercise's comparison, its own checks included). */
+  hiddenCompareMs: number;
   /** Compiling and evaluating the submission's top level. */
   loadMs: number;
   /** Calls of the entry point: arguments copied in, the student's code, results copied out and checked. */
@@ -144,7 +148,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
   const entry = limits === listed.meta.limits ? listed : { ...listed, meta: { ...listed.meta, limits } };
   const meta = entry.meta;
   const timings = { transpileMs: 0, sandboxMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0 };
-  const stages: StageTimes = { transpileMs: 0, isolateMs: 0, kitMs: 0, hiddenMs: 0, loadMs: 0, runMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0, isolates: 0, codeCacheHits: 0, spares: 0, hiddenShared: 0, calls: 0, callCpuMs: 0, preempted: 0, prepareMs: 0, preparedCases: 0 };
+  const stages: StageTimes = { transpileMs: 0, isolateMs: 0, kitMs: 0, hiddenMs: 0, hiddenReferenceMs: 0, hiddenCompareMs: 0, loadMs: 0, runMs: 0, referenceMs: 0, compareMs: 0, totalMs: 0, isolates: 0, codeCacheHits: 0, spares: 0, hiddenShared: 0, calls: 0, callCpuMs: 0, preempted: 0, prepareMs: 0, preparedCases: 0 };
   // The profile's total is the whole grading, hidden session included (the result's total is not).
   const report = (): void => {
     if (deps.onStages === undefined) return;
@@ -317,6 +321,8 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
     // The visible session's context when it was handed over; a sandbox the session needs again (after a
     // memory limit or a busy host), or when it was not, is a fresh isolate.
     const hiddenSession = new SubmissionSession(entry, compiled.code, compiled.sourceMap, job.seed, { sandboxMs: 0 }, stages, createSandbox, true);
+    // Never part of the result's timings (the hidden session's time is not shown): the profile's only.
+    const hiddenTimings = { referenceMs: 0, compareMs: 0 };
     if (hiddenSandbox !== null) hiddenSession.adopt(hiddenSandbox);
     try {
       for (const c of hiddenCases) {
@@ -324,7 +330,7 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
           results.set(c.id, skipped(c, c.kind, stopped));
           continue;
         }
-        const test = await runCase(c, runtime, hiddenSession, deps, job, clock, { referenceMs: 0, compareMs: 0 }, prepared, ruledOut);
+        const test = await runCase(c, runtime, hiddenSession, deps, job, clock, hiddenTimings, prepared, ruledOut);
         results.set(c.id, { ...test.result, durationMs: 0 });
         attributions.set(c.id, test.attribution);
         hiddenRuntimeError ??= test.runtimeError;
@@ -335,6 +341,8 @@ export async function gradeSubmission(job: GradeJob, deps: GradeDeps): Promise<G
       if (hiddenDone && deps.disposeLater !== undefined) deps.disposeLater(() => hiddenSession.dispose());
       else hiddenSession.dispose();
       stages.hiddenMs = performance.now() - hiddenStart;
+      stages.hiddenReferenceMs = hiddenTimings.referenceMs;
+      stages.hiddenCompareMs = hiddenTimings.compareMs;
     }
   }
   if (evidenceLater.size > 0 && [...results.values()].some((t) => t.status !== "passed")) {

@@ -8,7 +8,9 @@
  * warmed) before each grading, as a worker does when it is told nothing waits for it; its preparation
  * is then off the grading's path but counted in the CPU time. Reported per exercise: the process's CPU
  * time per grading (user + system, every thread: the isolates' included; the first quarter of the
- * gradings is warm-up and not counted), the grading's wall-clock p50/p95, and the stages' p50. CPU time
+ * gradings is warm-up and not counted), the grading's wall-clock p50/p95, and the stages' p50 (`ref` and
+ * `compare`: the expected outputs not made while esbuild transpiled, the pitfall variants and the
+ * comparisons, visible and hidden sessions together: the host's own work per case). CPU time
  * moves less than wall time with the machine's load, so it is what to compare between two versions of
  * the code (run them alternately). Steadier still is the last column pair, the isolate's own CPU time
  * in the entry point's calls per grading (p10 and p50; the kit, the harness and the submission, as
@@ -47,7 +49,7 @@ const references = new ReferenceCache();
 await warmKitCodeCache(await Promise.all(chosen.map((e) => loadRuntime(e))), 10_000);
 
 console.log(`in-process gradings, ${n} per exercise${values.idle ? ", a spare prepared before each (idle)" : ", back to back"}; reference backend ${backend}`);
-console.log(`exercise                        cpu/grading   p50     p95 | transp isolate     kit  hidden     run  isolates   shared spares | calls cpu p10   p50`);
+console.log(`exercise                        cpu/grading   p50     p95 | transp isolate     kit  hidden     run     ref compare  isolates   shared spares | calls cpu p10   p50`);
 let failed = 0;
 for (const e of chosen) {
   const source = readFileSync(e.solutionPath, "utf8");
@@ -79,13 +81,15 @@ for (const e of chosen) {
   const cpuPer = (used.user + used.system) / 1000 / counted;
   const p50 = (k: keyof StageTimes) => summary(stages.slice(-counted).map((st) => st[k])).p50;
   const w = summary(wall);
+  // The visible and the hidden sessions' references and comparisons together (the host's own work per case).
+  const both = (a: keyof StageTimes, b: keyof StageTimes) => summary(stages.slice(-counted).map((st) => st[a] + st[b])).p50;
   const callCpu = stages
     .slice(-counted)
     .map((st) => st.callCpuMs)
     .sort((a, b) => a - b);
   const f = (v: number, w = 7) => v.toFixed(1).padStart(w);
   console.log(
-    `${e.meta.id.padEnd(30)} ${f(cpuPer, 9)} ms ${f(w.p50)} ${f(w.p95)} | ${f(p50("transpileMs"), 6)} ${f(p50("isolateMs"))} ${f(p50("kitMs"))} ${f(p50("hiddenMs"))} ${f(p50("runMs"))} ${f(p50("isolates"), 9)} ${f(p50("hiddenShared"), 8)} ${f(p50("spares"), 6)} | ${f(percentile(callCpu, 10), 13)} ${f(percentile(callCpu, 50), 5)}`,
+    `${e.meta.id.padEnd(30)} ${f(cpuPer, 9)} ms ${f(w.p50)} ${f(w.p95)} | ${f(p50("transpileMs"), 6)} ${f(p50("isolateMs"))} ${f(p50("kitMs"))} ${f(p50("hiddenMs"))} ${f(p50("runMs"))} ${f(both("referenceMs", "hiddenReferenceMs"))} ${f(both("compareMs", "hiddenCompareMs"))} ${f(p50("isolates"), 9)} ${f(p50("hiddenShared"), 8)} ${f(p50("spares"), 6)} | ${f(percentile(callCpu, 10), 13)} ${f(percentile(callCpu, 50), 5)}`,
   );
 }
 process.exit(failed > 0 ? 1 : 0);
