@@ -285,7 +285,8 @@ export class GraderPool {
         // One scale for the pool's life (see PoolStats.limits), sent before the worker's first job.
         this.limits ??= msg.limits;
         const limits: ToWorker = { type: "limits", limits: this.limits };
-        worker.child.send(limits);
+        // A worker gone meanwhile is replaced on its exit (and told then); dispatch skips it.
+        if (worker.child.connected) worker.child.send(limits);
         this.backend = msg.backend;
         for (const w of this.readyWaiters.splice(0)) w();
         this.dispatch();
