@@ -111,6 +111,18 @@ describe("colours", () => {
     expect(() => parseColour("steelblue")).toThrow(SvgError);
   });
 
+  it("clamps channels and alphas out of range, reads a hex alpha, and refuses a part that is not a number", () => {
+    expect(parseColour("rgba(300, -5, 10, 1.5)")).toEqual({ rgb: { r: 255, g: 0, b: 10 }, alpha: 1 });
+    expect(parseColour("rgb(10 20 30 / 50%)")).toEqual({ rgb: { r: 10, g: 20, b: 30 }, alpha: 0.5 });
+    expect(parseColour("rgba(0, 0, 0, -0.2)")?.alpha).toBe(0);
+    // Saturation and lightness over 100% are 100%; alpha under 0 is 0.
+    expect(parseColour("hsla(120, 150%, 50%, -1)")).toEqual(parseColour("hsla(120, 100%, 50%, 0)"));
+    expect(parseColour("hsl(120, 100%, 120%)")?.rgb).toEqual({ r: 255, g: 255, b: 255 });
+    expect(parseColour("#0f08")).toEqual({ rgb: { r: 0, g: 255, b: 0 }, alpha: 0x88 / 255 });
+    expect(parseColour("#11223380")).toEqual({ rgb: { r: 0x11, g: 0x22, b: 0x33 }, alpha: 0x80 / 255 });
+    for (const bad of ["rgb(1, 2, x)", "rgb(1, 2)", "hsl(a, 1%, 2%)", "#12345"]) expect(() => parseColour(bad), bad).toThrow(SvgError);
+  });
+
   it("gives CIE lightness 0 for black, 100 for white, about 32.3 for pure blue", () => {
     expect(lightness({ r: 0, g: 0, b: 0 })).toBe(0);
     expect(lightness({ r: 255, g: 255, b: 255 })).toBeCloseTo(100, 6);

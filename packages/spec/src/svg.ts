@@ -248,11 +248,13 @@ const BASIC_COLOURS: Record<string, Rgb> = {
 function hslToRgb(h: number, s: number, l: number): Rgb {
   const hh = (((h % 360) + 360) % 360) / 30;
   const a = s * Math.min(l, 1 - l);
-  const f = (n: number): number => {
-    const k = (n + hh) % 12;
-    return 255 * (l - a * Math.max(-1, Math.min(k - 3, 9 - k, 1)));
-  };
-  return { r: f(0), g: f(8), b: f(4) };
+  return { r: hslChannel(0, hh, l, a), g: hslChannel(8, hh, l, a), b: hslChannel(4, hh, l, a) };
+}
+
+/** One channel of hslToRgb (CSS Color 4's formula), 0..255. */
+function hslChannel(n: number, hh: number, l: number, a: number): number {
+  const k = (n + hh) % 12;
+  return 255 * (l - a * Math.max(-1, Math.min(k - 3, 9 - k, 1)));
 }
 
 function alphaOf(p: string | undefined): number {
@@ -287,7 +289,7 @@ export function parseColour(value: string): Paint | null {
     const [r, g, b] = [channel(p[0] as string), channel(p[1] as string), channel(p[2] as string)];
     const a = alphaOf(p[3]);
     if (!(Number.isFinite(r) && Number.isFinite(g) && Number.isFinite(b) && Number.isFinite(a))) throw unreadable(value, L("数値でないチャンネルがあります", "a channel is not a number"));
-    return { rgb: { r: clamp255(r), g: clamp255(g), b: clamp255(b) }, alpha: Math.max(0, Math.min(1, a)) };
+    return { rgb: { r: clamp255(r), g: clamp255(g), b: clamp255(b) }, alpha: clamp01(a) };
   }
   m = /^hsla?\(([^)]*)\)$/.exec(v);
   if (m !== null) {
@@ -298,7 +300,7 @@ export function parseColour(value: string): Paint | null {
     const l = percent(p[2] as string);
     const a = alphaOf(p[3]);
     if (!(Number.isFinite(h) && Number.isFinite(s) && Number.isFinite(l) && Number.isFinite(a))) throw unreadable(value, L("数値でない部分があります", "a part is not a number"));
-    return { rgb: hslToRgb(h, clamp01Strict(s), clamp01Strict(l)), alpha: clamp01Strict(a) };
+    return { rgb: hslToRgb(h, clamp01(s), clamp01(l)), alpha: clamp01(a) };
   }
   throw unreadable(value, L("#rrggbb、rgb()、hsl()、white、black のどれかで書いてください", "write it as #rrggbb, rgb(), hsl(), white or black"));
 }
@@ -317,13 +319,9 @@ function hexPair(h: string, i: number): number {
   return parseInt(h.slice(i, i + 2), 16);
 }
 
-function notEmptyPart(p: string): boolean {
-  return p !== "";
-}
-
 /** The parts of rgb(...) / hsl(...): separated by commas, a slash or spaces. */
 function colourParts(body: string): string[] {
-  return body.split(/\s*,\s*|\s*\/\s*|\s+/).filter(notEmptyPart);
+  return body.split(/\s*,\s*|\s*\/\s*|\s+/).filter(nonEmpty);
 }
 
 /** An rgb() channel: a number (0-255) or a percentage. */
@@ -338,10 +336,6 @@ function clamp255(x: number): number {
 /** An hsl() percentage as a fraction. */
 function percent(t: string): number {
   return Number(t.replace(/%$/, "")) / 100;
-}
-
-function clamp01Strict(x: number): number {
-  return Math.max(0, Math.min(1, x));
 }
 
 /** Relative luminance Y of an sRGB colour (channels 0..255), as WCAG defines it. */
@@ -393,6 +387,7 @@ export interface Placed {
   classes: string[];
 }
 
+/** x within [0, 1]; 1 for a value that is not a number (an unreadable opacity is ignored). Finite inputs: the plain clamp. */
 function clamp01(x: number): number {
   return Number.isFinite(x) ? Math.max(0, Math.min(1, x)) : 1;
 }
@@ -413,6 +408,7 @@ function ownProperty(style: Record<string, string>, el: XmlElement, k: string): 
   return style[k] ?? el.attrs[k];
 }
 
+/** For filter(): a piece a split left that is not empty (class lists, colour parts). */
 function nonEmpty(c: string): boolean {
   return c !== "";
 }
